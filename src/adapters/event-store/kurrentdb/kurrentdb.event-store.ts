@@ -1,0 +1,262 @@
+import {
+  ANY,
+  BACKWARDS,
+  END as FROM_END,
+  FORWARDS,
+  KurrentDBClient,
+  NO_STREAM,
+  START as FROM_START,
+  STREAM_EXISTS,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  eventTypeFilter,
+  excludeSystemEvents,
+  jsonEvent,
+  streamNameFilter,
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  type AppendStreamState,
+  type CurrentStreamState,
+  type EventData,
+  type Filter,
+  type JSONType,
+  type ReadRevision,
+  type ResolvedEvent,
+} from '@kurrent/kurrentdb-client';
+import { StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
+import type {
+  AppendResult,
+  EventFilter,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+  Subscription,
+} from '../../../domain/event-store/event-store.port.js';
+import { type Position, START, comparePositions } from '../../../domain/event-store/position.js';
+
+type ClientEvent = ResolvedEvent | AllStreamResolvedEvent;
+
+/** The KurrentDB event store (one contract suite with the PostgreSQL adapter). */
+export class KurrentDbEventStore implements EventStore {
+  constructor(private readonly client: KurrentDBClient) {}
+
+  static fromConnectionString(url: string): KurrentDbEventStore {
+    return new KurrentDbEventStore(KurrentDBClient.connectionString(url));
+  }
+
+  async appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    const result = await this.client
+      .appendToStream(stream, events.map(toEventData), { streamState: toStreamState(expectedRevision) })
+      .catch((error: unknown) => {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        throw new WrongExpectedRevision(stream, expectedRevision, toActualRevision(error.actualState));
+      });
+    // Reached only when the client was built with throwOnAppendFailure=false; its revision is then
+    // unreliable (batch appends report a boolean as a number), so ask the stream itself.
+    if (!result.success) throw new WrongExpectedRevision(stream, expectedRevision, await this.currentRevision(stream));
+    return {
+      nextExpectedRevision: result.nextExpectedRevision,
+      position: result.position ?? (await this.positionAt(stream, result.nextExpectedRevision)),
+    };
+  }
+
+  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    if (options.maxCount === 0) return;
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? 'end' : 'start');
+    const events = this.client.readStream(stream, {
+      fromRevision: toReadRevision(from),
+      direction: backwards ? BACKWARDS : FORWARDS,
+      ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+    });
+    try {
+      for await (const resolved of events) {
+        const event = toRecordedEvent(resolved);
+        if (event) yield event;
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) throw new StreamNotFound(stream);
+      throw error;
+    }
+  }
+
+  /**
+   * The filter stays client side so that maxCount counts delivered events; the server reads $all
+   * from a position inclusively, hence the explicit skip of fromPosition itself.
+   */
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    const after = options.fromPosition ?? START;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    if (remaining <= 0) return;
+    const events = this.client.readAll({ fromPosition: toReadPosition(after), direction: FORWARDS });
+    for await (const resolved of events) {
+      const event = toRecordedEvent(resolved);
+      if (!event || comparePositions(event.position, after) <= 0 || !matches(event, options.filter)) continue;
+      yield event;
+      if (--remaining === 0) return;
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    const after = options.fromPosition ?? START;
+    const source = this.client.subscribeToAll({
+      fromPosition: toReadPosition(after),
+      filter: toServerFilter(options.filter),
+    });
+    return new KurrentDbSubscription(
+      source,
+      (event) => comparePositions(event.position, after) > 0 && matches(event, options.filter),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+
+  /** An idempotent re-append answers without a position: the original one is its last event's. */
+  private async positionAt(stream: string, revision: bigint): Promise<Position> {
+    for await (const event of this.readStream(stream, { fromRevision: revision, maxCount: 1 })) return event.position;
+    throw new Error(`KurrentDB returned no position for the append to ${stream}, and it has no event at ${revision}`);
+  }
+
+  private async currentRevision(stream: string): Promise<bigint | 'no_stream'> {
+    try {
+      for await (const event of this.readStream(stream, { direction: 'backwards', maxCount: 1 })) return event.revision;
+    } catch (error) {
+      if (!(error instanceof StreamNotFound)) throw error;
+    }
+    return 'no_stream';
+  }
+}
+
+/**
+ * The client's Readable ends neither on unsubscribe nor on destroy without an error, so close()
+ * also wakes a consumer parked on the next event instead of leaving it waiting forever.
+ */
+class KurrentDbSubscription implements Subscription {
+  private readonly closed = Promise.withResolvers<'closed'>();
+  private closing: Promise<void> | undefined;
+  /** Kept from the start: an error emitted before anyone iterates would otherwise crash the process. */
+  private failure: unknown;
+
+  constructor(
+    private readonly source: AllStreamSubscription,
+    private readonly accept: (event: RecordedEvent) => boolean,
+  ) {
+    source.on('error', (error) => (this.failure ??= error));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    const events = this.source[Symbol.asyncIterator]();
+    try {
+      while (!this.closing) {
+        if (this.failure) throw this.failure;
+        const pending = events.next();
+        const next = await Promise.race([pending, this.closed.promise]);
+        if (next === 'closed') {
+          pending.catch(() => undefined); // rejects as a premature close once the source is destroyed
+          return;
+        }
+        if (next.done) return;
+        const event = toRecordedEvent(next.value);
+        if (event && this.accept(event)) yield event;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed.resolve('closed');
+      // A subscription whose call never started has nothing to cancel; closing it must not fail.
+      await this.source.unsubscribe().catch(() => undefined);
+      this.source.destroy();
+    })();
+    return this.closing;
+  }
+}
+
+function toEventData({ id, type, data, metadata }: EventToAppend): EventData {
+  return jsonEvent({ id, type, data: data as JSONType, metadata });
+}
+
+function toStreamState(expected: ExpectedRevision): AppendStreamState {
+  switch (expected) {
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    case 'any':
+      return ANY;
+    default:
+      return expected;
+  }
+}
+
+/** The client says NO_STREAM; a negative revision (a deleted stream) is no stream to our callers either. */
+function toActualRevision(actual: CurrentStreamState): bigint | 'no_stream' {
+  return typeof actual === 'bigint' && actual >= 0n ? actual : 'no_stream';
+}
+
+function toReadRevision(from: bigint | 'start' | 'end'): ReadRevision {
+  if (from === 'start') return FROM_START;
+  if (from === 'end') return FROM_END;
+  return from;
+}
+
+function toReadPosition(after: Position): typeof FROM_START | Position {
+  return comparePositions(after, START) === 0 ? FROM_START : { commit: after.commit, prepare: after.prepare };
+}
+
+/** Narrows the server's work; matches() still decides, since the server can apply only one part. */
+function toServerFilter(filter: EventFilter | undefined): Filter {
+  if (filter?.streamPrefixes?.length) return streamNameFilter({ prefixes: [...filter.streamPrefixes] });
+  if (filter?.eventTypes?.length) {
+    return eventTypeFilter({ regex: `^(${filter.eventTypes.map(escapeRegex).join('|')})$` });
+  }
+  return excludeSystemEvents();
+}
+
+/** Empty lists constrain nothing, as in the PostgreSQL adapter. */
+function matches(event: RecordedEvent, filter: EventFilter | undefined): boolean {
+  if (event.type.startsWith('$') || event.stream.startsWith('$')) return false;
+  const prefixes = filter?.streamPrefixes;
+  if (prefixes?.length && !prefixes.some((prefix) => event.stream.startsWith(prefix))) return false;
+  const types = filter?.eventTypes;
+  return !types?.length || types.includes(event.type);
+}
+
+/** Unresolved links carry no event; our streams hold none, so they are skipped. */
+function toRecordedEvent({ event }: ClientEvent): RecordedEvent | undefined {
+  if (!event) return undefined;
+  if (!event.position) {
+    throw new Error(`KurrentDB sent event ${event.id} of ${event.streamId} without a position (server older than 22.6?)`);
+  }
+  return {
+    stream: event.streamId,
+    revision: event.revision,
+    position: { commit: event.position.commit, prepare: event.position.prepare },
+    id: event.id,
+    type: event.type,
+    data: event.data,
+    metadata: isRecord(event.metadata) ? event.metadata : {},
+    recordedAt: event.created,
+  };
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

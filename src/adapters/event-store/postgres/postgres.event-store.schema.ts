@@ -1,0 +1,110 @@
+/**
+ * The PostgreSQL event store's tables and its append function. Applied by a migration.
+ *
+ * Appends lock the stream with a transaction-scoped advisory lock, which — unlike a row lock —
+ * assigns no transaction id while waiting. The appender's xid is therefore assigned only once it
+ * holds the stream, after the previous holder committed, so within a stream the transaction ids
+ * follow the revisions and a subscriber ordering by (transaction_id, global_position) delivers each
+ * stream in revision order. This holds while the append is the first write of its transaction,
+ * which is how the adapter calls it.
+ */
+export const STREAM_LOCK_NAMESPACE = 1;
+
+export const EVENT_STORE_CHANNEL = 'cloudledger_events';
+
+/** Sentinels for the non-numeric expected revisions, passed to append_events as bigint. */
+export const EXPECTED_NO_STREAM = -1n;
+export const EXPECTED_ANY = -2n;
+export const EXPECTED_STREAM_EXISTS = -3n;
+
+/** SQLSTATE raised by append_events on a wrong expected revision; DETAIL holds the actual one. */
+export const WRONG_EXPECTED_REVISION_SQLSTATE = 'CL409';
+
+export const EVENT_STORE_SCHEMA_SQL = `
+create table streams (
+  stream text primary key,
+  revision bigint not null
+);
+
+create table events (
+  global_position bigserial primary key,
+  transaction_id xid8 not null default pg_current_xact_id(),
+  stream text not null,
+  revision bigint not null,
+  event_id uuid not null,
+  type text not null,
+  data jsonb not null,
+  metadata jsonb not null,
+  recorded_at timestamptz not null default clock_timestamp(),
+  constraint events_event_id_key unique (event_id),
+  constraint events_stream_revision_key unique (stream, revision)
+);
+
+create index events_transaction_order on events (transaction_id, global_position);
+
+create function append_events(
+  p_stream text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
+) returns table (next_revision bigint, transaction_id xid8, global_position bigint)
+language plpgsql as $fn$
+declare
+  v_count int := coalesce(cardinality(p_ids), 0);
+  v_current bigint;
+  v_first bigint;
+  v_last bigint;
+begin
+  perform pg_advisory_xact_lock(${STREAM_LOCK_NAMESPACE}, hashtext(p_stream));
+  select s.revision into v_current from streams s where s.stream = p_stream;
+  v_current := coalesce(v_current, -1);
+
+  if p_expected = ${EXPECTED_ANY} or (p_expected = ${EXPECTED_STREAM_EXISTS} and v_current >= 0) or p_expected = v_current then
+    if p_expected < -1 and v_count > 0 then
+      -- a retried append without a revision: its first id already in this stream makes it a no-op
+      select e.revision into v_first from events e where e.event_id = p_ids[1] and e.stream = p_stream;
+      if found then
+        return query select e.revision, e.transaction_id, e.global_position from events e
+          where e.stream = p_stream and e.revision = v_first + v_count - 1;
+        return;
+      end if;
+    end if;
+    if v_count = 0 then
+      return query select v_current, pg_current_xact_id(), 0::bigint;
+      return;
+    end if;
+    with inserted as (
+      insert into events (stream, revision, event_id, type, data, metadata)
+      select p_stream, v_current + u.ord, u.id, u.type, u.data, u.metadata
+      from unnest(p_ids, p_types, p_data, p_metadata) with ordinality as u(id, type, data, metadata, ord)
+      returning events.global_position
+    )
+    select max(inserted.global_position) into v_last from inserted;
+    insert into streams as s (stream, revision) values (p_stream, v_current + v_count)
+      on conflict (stream) do update set revision = excluded.revision;
+    perform pg_notify('${EVENT_STORE_CHANNEL}', '');
+    return query select v_current + v_count, pg_current_xact_id(), v_last;
+    return;
+  end if;
+
+  -- a retry of an append that succeeded: the same ids stand right after the expected revision
+  if p_expected >= -1 and v_count > 0 and (
+    select count(*) from events e
+    join unnest(p_ids) with ordinality as u(id, ord) on e.event_id = u.id
+    where e.stream = p_stream and e.revision = p_expected + u.ord
+  ) = v_count then
+    return query select e.revision, e.transaction_id, e.global_position from events e
+      where e.stream = p_stream and e.revision = p_expected + v_count;
+    return;
+  end if;
+
+  raise exception using
+    errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+    message = format('wrong expected revision on %s', p_stream),
+    detail = v_current::text;
+end
+$fn$;
+`;
+
+export const DROP_EVENT_STORE_SCHEMA_SQL = `
+drop function if exists append_events(text, bigint, uuid[], text[], jsonb[], jsonb[]);
+drop table if exists events;
+drop table if exists streams;
+`;

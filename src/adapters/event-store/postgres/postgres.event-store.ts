@@ -1,0 +1,291 @@
+import pg from 'pg';
+import { DuplicateEventId, StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
+import type {
+  AppendResult,
+  EventFilter,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+  Subscription,
+} from '../../../domain/event-store/event-store.port.js';
+import { type Position, START } from '../../../domain/event-store/position.js';
+import { PostgresNotifier } from './postgres.notifier.js';
+import {
+  EVENT_STORE_CHANNEL,
+  EXPECTED_ANY,
+  EXPECTED_NO_STREAM,
+  EXPECTED_STREAM_EXISTS,
+  WRONG_EXPECTED_REVISION_SQLSTATE,
+} from './postgres.event-store.schema.js';
+
+export interface PostgresEventStoreOptions {
+  /** Events read per round trip by readAll, readStream and subscriptions. */
+  readonly batchSize?: number;
+  /** How long an idle subscription waits for a notification before it looks again. */
+  readonly pollIntervalMs?: number;
+}
+
+interface EventRow {
+  transaction_id: string;
+  global_position: string;
+  stream: string;
+  revision: string;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recorded_at: Date;
+}
+
+const COLUMNS = 'transaction_id::text, global_position, stream, revision, event_id, type, data, metadata, recorded_at';
+
+/**
+ * The built-in event store (DESIGN.md, "PostgreSQL adapter"). Readers of the global log see only
+ * transactions below the horizon `pg_snapshot_xmin(pg_current_snapshot())`, in
+ * (transaction_id, global_position) order: a transaction that took its sequence numbers early and
+ * commits late is below every later reader's horizon only once it has ended, so no event is skipped.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly notifier: PostgresNotifier;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    connectionString: string,
+    options: PostgresEventStoreOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.notifier = new PostgresNotifier(connectionString, EVENT_STORE_CHANNEL);
+  }
+
+  async appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    try {
+      const { rows } = await this.pool.query<{ next_revision: string; transaction_id: string; global_position: string }>(
+        'select next_revision, transaction_id::text, global_position from append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
+        [
+          stream,
+          encodeExpected(expectedRevision).toString(),
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      );
+      const row = rows[0]!;
+      return {
+        nextExpectedRevision: BigInt(row.next_revision),
+        position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+      };
+    } catch (error) {
+      throw translateAppendError(error, stream, expectedRevision, events);
+    }
+  }
+
+  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? 'end' : 'start');
+    let next: bigint | undefined = from === 'start' ? 0n : from === 'end' ? undefined : from;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let first = true;
+    while (remaining > 0) {
+      const limit = Math.min(this.batchSize, remaining);
+      const { rows } = await this.pool.query<EventRow>(
+        backwards
+          ? `select ${COLUMNS} from events where stream = $1 and ($2::bigint is null or revision <= $2) order by revision desc limit $3`
+          : `select ${COLUMNS} from events where stream = $1 and revision >= $2 order by revision limit $3`,
+        [stream, next === undefined ? null : next.toString(), limit],
+      );
+      if (first && rows.length === 0 && !(await this.streamExists(stream))) throw new StreamNotFound(stream);
+      first = false;
+      for (const row of rows) yield toRecorded(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      const last = BigInt(rows[rows.length - 1]!.revision);
+      next = backwards ? last - 1n : last + 1n;
+      if (next < 0n) return;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let position = options.fromPosition ?? START;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      const page = await this.readPage(position, options.filter, this.batchSize);
+      for (const event of page.events) {
+        yield event;
+        if (--remaining === 0) return;
+      }
+      if (!page.full) return;
+      position = page.scannedTo!;
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return new PostgresSubscription(
+      (position) => this.readPage(position, options.filter, this.batchSize),
+      this.notifier,
+      options.fromPosition ?? START,
+      this.batchSize,
+      this.pollIntervalMs,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.notifier.close();
+  }
+
+  /**
+   * One window of up to `limit` events after `position` below the horizon. Filtering happens
+   * inside the window, so a sparse filter still moves the scan forward: `scannedTo` is the window's
+   * last position (undefined for an empty window), `full` says whether more may follow at once.
+   */
+  private async readPage(
+    position: Position,
+    filter: EventFilter | undefined,
+    limit: number,
+  ): Promise<Page> {
+    const params: unknown[] = [clampXid(position.commit), position.prepare.toString(), limit];
+    const conditions: string[] = [];
+    if (filter?.streamPrefixes?.length) {
+      params.push(filter.streamPrefixes.map((p) => `${escapeLike(p)}%`));
+      conditions.push(`stream like any($${params.length}::text[])`);
+    }
+    if (filter?.eventTypes?.length) {
+      params.push(filter.eventTypes);
+      conditions.push(`type = any($${params.length}::text[])`);
+    }
+    const matches = conditions.length ? conditions.join(' and ') : 'true';
+    const { rows } = await this.pool.query<EventRow & { matches: boolean; window_rank: string; window_size: string }>(
+      `select * from (
+         select w.*, row_number() over (order by w.transaction_id, w.global_position) as window_rank,
+                count(*) over () as window_size
+         from (
+           select ${COLUMNS}, ${matches} as matches
+           from events
+           where (transaction_id, global_position) > ($1::xid8, $2::bigint)
+             and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+           order by transaction_id, global_position
+           limit $3
+         ) w
+       ) ranked
+       where matches or window_rank = window_size
+       order by transaction_id, global_position`,
+      params,
+    );
+    const last = rows[rows.length - 1];
+    return {
+      events: rows.filter((r) => r.matches).map(toRecorded),
+      scannedTo: last ? positionOf(last) : undefined,
+      full: last !== undefined && Number(last.window_size) === limit,
+    };
+  }
+
+  private async streamExists(stream: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('select 1 from streams where stream = $1', [stream]);
+    return (rowCount ?? 0) > 0;
+  }
+}
+
+interface Page {
+  readonly events: RecordedEvent[];
+  readonly scannedTo: Position | undefined;
+  readonly full: boolean;
+}
+
+/** Catch-up, then live: reads windows until one is not full, then waits for a notification. */
+class PostgresSubscription implements Subscription {
+  private closed = false;
+
+  constructor(
+    private readonly readPage: (after: Position) => Promise<Page>,
+    private readonly notifier: PostgresNotifier,
+    private position: Position,
+    private readonly batchSize: number,
+    private readonly pollIntervalMs: number,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    while (!this.closed) {
+      const page = await this.readPage(this.position);
+      for (const event of page.events) {
+        if (this.closed) return;
+        yield event;
+        this.position = event.position;
+      }
+      if (page.scannedTo) this.position = page.scannedTo;
+      if (!page.full) await this.notifier.wait(this.pollIntervalMs);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+function encodeExpected(expected: ExpectedRevision): bigint {
+  switch (expected) {
+    case 'no_stream':
+      return EXPECTED_NO_STREAM;
+    case 'any':
+      return EXPECTED_ANY;
+    case 'stream_exists':
+      return EXPECTED_STREAM_EXISTS;
+    default:
+      if (expected < 0n) throw new RangeError(`expected revision must be >= 0, got ${expected}`);
+      return expected;
+  }
+}
+
+function translateAppendError(
+  error: unknown,
+  stream: string,
+  expected: ExpectedRevision,
+  events: readonly EventToAppend[],
+): unknown {
+  if (!(error instanceof pg.DatabaseError)) return error;
+  if (error.code === WRONG_EXPECTED_REVISION_SQLSTATE) {
+    const actual = BigInt(error.detail ?? '-1');
+    return new WrongExpectedRevision(stream, expected, actual < 0n ? 'no_stream' : actual);
+  }
+  if (error.code === '23505' && error.constraint === 'events_event_id_key') {
+    const id = /\(event_id\)=\(([^)]+)\)/.exec(error.detail ?? '')?.[1] ?? events[0]?.id ?? 'unknown';
+    return new DuplicateEventId(stream, id);
+  }
+  return error;
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    stream: row.stream,
+    revision: BigInt(row.revision),
+    position: positionOf(row),
+    id: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+  };
+}
+
+function positionOf(row: Pick<EventRow, 'transaction_id' | 'global_position'>): Position {
+  return { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) };
+}
+
+/** xid8 has no negative values; START's -1 means "before everything", which 0 also is. */
+function clampXid(commit: bigint): string {
+  return (commit < 0n ? 0n : commit).toString();
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,9 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122000000EventStore } from './Migration20261122000000EventStore.js';
+import { Migration20261122000100ProjectionCheckpoints } from './Migration20261122000100ProjectionCheckpoints.js';
+
+/** Listed, not globbed: the same list runs from the TypeScript sources in tests and from dist/. */
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261122000000EventStore', class: Migration20261122000000EventStore },
+  { name: 'Migration20261122000100ProjectionCheckpoints', class: Migration20261122000100ProjectionCheckpoints },
+];

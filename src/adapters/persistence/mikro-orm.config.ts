@@ -1,0 +1,29 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
+import type { AnyEntity, EntitySchema } from '@mikro-orm/core';
+import { migrations } from './migrations/index.js';
+import { readModelEntities } from '../../projections/read-model-entities.js';
+
+export function ormConfig(
+  databaseUrl: string,
+  extraEntities: readonly EntitySchema<AnyEntity>[] = [],
+  options: Partial<Options> = {},
+): Options {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities: [...readModelEntities, ...extraEntities],
+    extensions: [Migrator],
+    migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
+    pool: { min: 0, max: 10 },
+    allowGlobalContext: false,
+    debug: false,
+    ...options,
+  });
+}
+
+/** Opens the ORM and brings the schema up to date. */
+export async function openOrm(databaseUrl: string, options: Partial<Options> = {}): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(databaseUrl, [], options));
+  await orm.migrator.up();
+  return orm;
+}

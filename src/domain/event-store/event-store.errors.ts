@@ -1,0 +1,32 @@
+import type { ExpectedRevision } from './event-store.port.js';
+
+/** The stream was not at the revision the writer expected: someone else moved it. */
+export class WrongExpectedRevision extends Error {
+  override readonly name = 'WrongExpectedRevision';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's current revision, or 'no_stream' when it does not exist. */
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+export class StreamNotFound extends Error {
+  override readonly name = 'StreamNotFound';
+  constructor(readonly stream: string) {
+    super(`stream ${stream} does not exist`);
+  }
+}
+
+/** An event id already stands in the log somewhere the retried append cannot have put it. */
+export class DuplicateEventId extends Error {
+  override readonly name = 'DuplicateEventId';
+  constructor(
+    readonly stream: string,
+    readonly eventId: string,
+  ) {
+    super(`stream ${stream}: event id ${eventId} was already appended elsewhere`);
+  }
+}

@@ -1,0 +1,101 @@
+import type { EventMetadata } from '../events/event-envelope.js';
+import type { Position } from './position.js';
+
+/**
+ * What the writer believes about the stream before its append.
+ * - 'no_stream': the stream must not exist yet;
+ * - 'stream_exists': it must exist, at any revision;
+ * - 'any': no check (KurrentDB's idempotence is best-effort here: prefer a revision);
+ * - a bigint: the stream's current revision (0-based: a stream of one event is at 0n).
+ */
+export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | bigint;
+
+export interface EventToAppend {
+  /** A uuid. Deterministic wherever the append can be retried, so a retry is a no-op. */
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export interface RecordedEvent {
+  readonly stream: string;
+  /** 0-based place in its stream. */
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  /** As stored: validated when decoded through the event registry, not here. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** The stream's revision after the append: pass it as the next expectedRevision. */
+  readonly nextExpectedRevision: bigint;
+  /** Position of the last event appended. */
+  readonly position: Position;
+}
+
+export interface ReadStreamOptions {
+  /** Inclusive. Default: the start when reading forwards, the end when reading backwards. */
+  readonly fromRevision?: bigint | 'start' | 'end';
+  readonly direction?: 'forwards' | 'backwards';
+  readonly maxCount?: number;
+}
+
+/** Both parts narrow the selection: an event passes when it matches every part given. */
+export interface EventFilter {
+  readonly streamPrefixes?: readonly string[];
+  /** Exact event type names. */
+  readonly eventTypes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Default: from the first event. */
+  readonly fromPosition?: Position;
+  readonly maxCount?: number;
+  readonly filter?: EventFilter;
+}
+
+export interface SubscribeToAllOptions {
+  /** Exclusive: the caller's checkpoint, the position of the last event it handled. */
+  readonly fromPosition?: Position;
+  readonly filter?: EventFilter;
+}
+
+/**
+ * Catch-up, then live. Back-pressure comes from iteration: the next batch is read only when the
+ * consumer asks for it. Every event is delivered once, in position order; the caller keeps the
+ * checkpoint.
+ */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+/** The append-only log. Implemented by the PostgreSQL and KurrentDB adapters; one contract suite. */
+export interface EventStore {
+  /**
+   * Appends atomically. Throws WrongExpectedRevision when the stream is not as expected, unless the
+   * same event ids were already appended at the same expected revision: then it is a no-op
+   * returning the original result.
+   */
+  appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    options: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult>;
+
+  /** Iterating a stream that does not exist throws StreamNotFound; an empty range yields nothing. */
+  readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+
+  /** The global log in position order. */
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+
+  subscribeToAll(options?: SubscribeToAllOptions): Subscription;
+
+  close(): Promise<void>;
+}
+
+export const EVENT_STORE = Symbol('EventStore');

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { StreamNotFound, WrongExpectedRevision } from '../../src/domain/event-store/event-store.errors.js';
+import type { EventStore, RecordedEvent } from '../../src/domain/event-store/event-store.port.js';
+import { comparePositions, START } from '../../src/domain/event-store/position.js';
+import { collect, take, testEvent, uniqueStream } from '../support/events.js';
+
+export interface EventStoreFixture {
+  readonly store: EventStore;
+  teardown(): Promise<void>;
+}
+
+/**
+ * The one contract every event store adapter passes (STYLE.md 7). Streams are unique per test and
+ * global reads filter on a per-suite prefix, so the suite also runs against a shared server.
+ */
+export function describeEventStoreContract(adapter: string, setup: () => Promise<EventStoreFixture>): void {
+  describe(`event store contract: ${adapter}`, () => {
+    let fixture: EventStoreFixture;
+    let store: EventStore;
+    const category = `contract${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+    const stream = (): string => uniqueStream(category);
+
+    beforeAll(async () => {
+      fixture = await setup();
+      store = fixture.store;
+    });
+    afterAll(async () => {
+      await fixture?.teardown();
+    });
+
+    describe('appending', () => {
+      it('creates a stream at revision 0 and returns the next expected revision and a position', async () => {
+        const s = stream();
+        const result = await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
+        expect(result.nextExpectedRevision).toBe(0n);
+        const [event] = await collect(store.readStream(s));
+        expect(event?.revision).toBe(0n);
+        expect(comparePositions(event!.position, result.position)).toBe(0);
+      });
+
+      it('appends a batch atomically with consecutive revisions and keeps data and metadata', async () => {
+        const s = stream();
+        await store.appendToStream(s, [testEvent('A', { n: 1 })], { expectedRevision: 'no_stream' });
+        const result = await store.appendToStream(s, [testEvent('B', { n: 2 }), testEvent('C', { n: 3, nested: { ok: true } })], {
+          expectedRevision: 0n,
+        });
+        expect(result.nextExpectedRevision).toBe(2n);
+        const events = await collect(store.readStream(s));
+        expect(events.map((e) => [e.revision, e.type, e.data])).toEqual([
+          [0n, 'A', { n: 1 }],
+          [1n, 'B', { n: 2 }],
+          [2n, 'C', { n: 3, nested: { ok: true } }],
+        ]);
+        expect(events[2]!.metadata).toEqual({ correlationId: 'test', causationId: null, actor: 'test', schemaVersion: 1 });
+        expect(events[2]!.recordedAt).toBeInstanceOf(Date);
+        expect(comparePositions(events[1]!.position, events[2]!.position)).toBe(-1);
+      });
+
+      it('refuses a wrong expected revision, naming expected and actual', async () => {
+        const s = stream();
+        await store.appendToStream(s, [testEvent(), testEvent()], { expectedRevision: 'no_stream' });
+        const error = await store.appendToStream(s, [testEvent()], { expectedRevision: 0n }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedRevision);
+        expect(error).toMatchObject({ stream: s, expected: 0n, actual: 1n });
+      });
+
+      it("refuses 'no_stream' on an existing stream and 'stream_exists' or a revision on a missing one", async () => {
+        const s = stream();
+        await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
+        await expect(store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' })).rejects.toMatchObject({
+          name: 'WrongExpectedRevision',
+          expected: 'no_stream',
+          actual: 0n,
+        });
+        const missing = stream();
+        await expect(store.appendToStream(missing, [testEvent()], { expectedRevision: 'stream_exists' })).rejects.toMatchObject({
+          name: 'WrongExpectedRevision',
+          actual: 'no_stream',
+        });
+        await expect(store.appendToStream(missing, [testEvent()], { expectedRevision: 3n })).rejects.toMatchObject({
+          name: 'WrongExpectedRevision',
+          expected: 3n,
+          actual: 'no_stream',
+        });
+        await expect(collect(store.readStream(missing))).rejects.toBeInstanceOf(StreamNotFound);
+      });
+
+      it("accepts 'any' and 'stream_exists' whatever the revision", async () => {
+        const s = stream();
+        await store.appendToStream(s, [testEvent()], { expectedRevision: 'any' });
+        await store.appendToStream(s, [testEvent()], { expectedRevision: 'stream_exists' });
+        const result = await store.appendToStream(s, [testEvent()], { expectedRevision: 'any' });
+        expect(result.nextExpectedRevision).toBe(2n);
+      });
+
+      it('treats the same event ids appended again at the same expected revision as a no-op', async () => {
+        const s = stream();
+        const batch = [testEvent('A'), testEvent('B')];
+        const first = await store.appendToStream(s, batch, { expectedRevision: 'no_stream' });
+        const again = await store.appendToStream(s, batch, { expectedRevision: 'no_stream' });
+        expect(again.nextExpectedRevision).toBe(first.nextExpectedRevision);
+        expect(comparePositions(again.position, first.position)).toBe(0);
+        const next = [testEvent('C')];
+        await store.appendToStream(s, next, { expectedRevision: 1n });
+        await store.appendToStream(s, next, { expectedRevision: 1n });
+        expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+      });
+
+      it('lets exactly one of 50 racing writers at the same expected revision win; revisions stay contiguous', async () => {
+        const s = stream();
+        await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 50 }, (_, i) => store.appendToStream(s, [testEvent('Raced', { i })], { expectedRevision: 0n })),
+        );
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(49);
+        for (const o of lost) expect(o.reason).toBeInstanceOf(WrongExpectedRevision);
+        const revisions = (await collect(store.readStream(s))).map((e) => e.revision);
+        expect(revisions).toEqual([0n, 1n]);
+      });
+    });
+
+    describe('reading a stream', () => {
+      it('reads forwards from a revision (inclusive) and backwards from the end, with a max count', async () => {
+        const s = stream();
+        await store.appendToStream(s, Array.from({ length: 5 }, (_, i) => testEvent('N', { i })), { expectedRevision: 'no_stream' });
+        const from2 = await collect(store.readStream(s, { fromRevision: 2n }));
+        expect(from2.map((e) => e.revision)).toEqual([2n, 3n, 4n]);
+        const backwards = await collect(store.readStream(s, { direction: 'backwards', maxCount: 2 }));
+        expect(backwards.map((e) => e.revision)).toEqual([4n, 3n]);
+        const backFrom1 = await collect(store.readStream(s, { direction: 'backwards', fromRevision: 1n }));
+        expect(backFrom1.map((e) => e.revision)).toEqual([1n, 0n]);
+      });
+
+      it('tells a missing stream from an empty read', async () => {
+        const s = stream();
+        await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
+        expect(await collect(store.readStream(s, { fromRevision: 7n }))).toEqual([]);
+        await expect(collect(store.readStream(stream()))).rejects.toBeInstanceOf(StreamNotFound);
+      });
+    });
+
+    describe('reading $all', () => {
+      it('reads in position order after a position, filtered by stream prefix and event type', async () => {
+        const prefix = `${category}x${randomUUID().slice(0, 6)}-`;
+        const a = `${prefix}a`;
+        const b = `${prefix}b`;
+        await store.appendToStream(a, [testEvent('Kept', { n: 1 }), testEvent('Dropped')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(b, [testEvent('Kept', { n: 2 })], { expectedRevision: 'no_stream' });
+        await store.appendToStream(stream(), [testEvent('Kept', { n: 99 })], { expectedRevision: 'no_stream' });
+
+        const byPrefix = await collect(store.readAll({ filter: { streamPrefixes: [prefix] } }));
+        expect(byPrefix.map((e) => e.type)).toEqual(['Kept', 'Dropped', 'Kept']);
+        assertAscending(byPrefix);
+
+        const both = await collect(store.readAll({ filter: { streamPrefixes: [prefix], eventTypes: ['Kept'] } }));
+        expect(both.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+
+        const after = await collect(store.readAll({ fromPosition: both[0]!.position, filter: { streamPrefixes: [prefix] } }));
+        expect(after.map((e) => e.type)).toEqual(['Dropped', 'Kept']);
+
+        const limited = await collect(store.readAll({ filter: { streamPrefixes: [prefix] }, maxCount: 2 }));
+        expect(limited).toHaveLength(2);
+      });
+    });
+
+    describe('subscribing to $all', () => {
+      it('catches up, then delivers live events, in order, each once', async () => {
+        const prefix = `${category}s${randomUUID().slice(0, 6)}-`;
+        await store.appendToStream(`${prefix}1`, [testEvent('Old')], { expectedRevision: 'no_stream' });
+        const subscription = store.subscribeToAll({ fromPosition: START, filter: { streamPrefixes: [prefix] } });
+        const received = take(subscription, 3);
+        await store.appendToStream(`${prefix}2`, [testEvent('New1')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(`${prefix}2`, [testEvent('New2')], { expectedRevision: 0n });
+        const events = await received;
+        await subscription.close();
+        expect(events.map((e) => e.type)).toEqual(['Old', 'New1', 'New2']);
+        assertAscending(events);
+      });
+
+      it('resumes after a checkpoint (exclusive) and honours an event type filter', async () => {
+        const prefix = `${category}c${randomUUID().slice(0, 6)}-`;
+        const s = `${prefix}1`;
+        await store.appendToStream(s, [testEvent('T1'), testEvent('Other'), testEvent('T2'), testEvent('T3')], {
+          expectedRevision: 'no_stream',
+        });
+        const all = await collect(store.readAll({ filter: { streamPrefixes: [prefix] } }));
+        const subscription = store.subscribeToAll({
+          fromPosition: all[0]!.position,
+          filter: { streamPrefixes: [prefix], eventTypes: ['T1', 'T2', 'T3'] },
+        });
+        const events = await take(subscription, 2);
+        await subscription.close();
+        expect(events.map((e) => e.type)).toEqual(['T2', 'T3']);
+      });
+
+      it('ends iteration when closed', async () => {
+        const subscription = store.subscribeToAll({ filter: { streamPrefixes: [`${category}none-`] } });
+        const iteration = collect(subscription);
+        await new Promise((r) => setTimeout(r, 50));
+        await subscription.close();
+        await expect(iteration).resolves.toEqual([]);
+      });
+    });
+  });
+}
+
+function assertAscending(events: readonly RecordedEvent[]): void {
+  for (let i = 1; i < events.length; i++) {
+    expect(comparePositions(events[i - 1]!.position, events[i]!.position)).toBe(-1);
+  }
+}
