@@ -19,13 +19,14 @@ const common = {
 };
 
 export default {
+  // a global option: per-project values are ignored. The slow tiers need it; unit tests finish long before.
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/{contract,integration,reliability}/**/*.spec.ts'],
-      testTimeout: 120_000,
     },
   ],
 };

@@ -17,3 +17,7 @@ export interface Projection<Row extends object = Record<string, unknown>> {
   keyOf(event: DomainEvent): string;
   evolve(row: Row | null, event: DomainEvent): Row | null;
 }
+
+/** For lists of projections over different rows: EntitySchema is invariant in its row type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProjection = Projection<any>;

@@ -1,12 +1,11 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
-import type { AnyEntity, EntitySchema } from '@mikro-orm/core';
 import { migrations } from './migrations/index.js';
 import { readModelEntities } from '../../projections/read-model-entities.js';
 
 export function ormConfig(
   databaseUrl: string,
-  extraEntities: readonly EntitySchema<AnyEntity>[] = [],
+  extraEntities: NonNullable<Options['entities']> = [],
   options: Partial<Options> = {},
 ): Options {
   return defineConfig({

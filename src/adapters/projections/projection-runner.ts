@@ -4,8 +4,8 @@ import type { EventStore, RecordedEvent } from '../../domain/event-store/event-s
 import { formatPosition, parsePosition, type Position, START } from '../../domain/event-store/position.js';
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import { EventSchemaViolation, type EventRegistry } from '../../domain/events/event-registry.js';
-import type { ProjectionCheckpoint } from '../../projections/checkpoints/projection-checkpoint.entity.js';
-import type { Projection } from '../../projections/projection.js';
+import { type ProjectionCheckpoint, ProjectionCheckpointEntity } from '../../projections/checkpoints/projection-checkpoint.entity.js';
+import type { AnyProjection, Projection } from '../../projections/projection.js';
 import { AdvisoryLease } from './advisory-lease.js';
 import { batches } from './batches.js';
 
@@ -73,7 +73,7 @@ export class ProjectionRunner {
   }
 
   /** Follows the log until `signal` aborts; takes over leadership whenever it is free. */
-  async run(projection: Projection<object>, signal: AbortSignal): Promise<void> {
+  async run<Row extends object>(projection: Projection<Row>, signal: AbortSignal): Promise<void> {
     const lease = new AdvisoryLease(this.databaseUrl, projection.name);
     try {
       while (!signal.aborted) {
@@ -104,7 +104,7 @@ export class ProjectionRunner {
    * goes on, then swaps them in: the final catch-up and the swap happen in one transaction that
    * holds the live checkpoint, so the live writer sees its checkpoint moved and resumes from there.
    */
-  async rebuild(projection: Projection<object>, onProgress?: (p: RebuildProgress) => void): Promise<RebuildProgress> {
+  async rebuild<Row extends object>(projection: Projection<Row>, onProgress?: (p: RebuildProgress) => void): Promise<RebuildProgress> {
     const meta = this.orm.getMetadata(projection.entity);
     const table = meta.tableName;
     const schema = `rebuild_${projection.name.replace(/\W/g, '_')}`;
@@ -180,13 +180,9 @@ export class ProjectionRunner {
     );
   }
 
-  async status(projections: readonly Projection<object>[]): Promise<ProjectionStatusReport[]> {
-    const em = this.orm.em.fork();
-    const rows = await em.getConnection().execute<ProjectionCheckpointRow[]>(
-      'select * from projection_checkpoints where name = any(?)',
-      [projections.map((p) => p.name)],
-    );
-    const byName = new Map(rows.map((r) => [r.name, r]));
+  async status(projections: readonly AnyProjection[]): Promise<ProjectionStatusReport[]> {
+    const checkpoints = await this.orm.em.fork().find(ProjectionCheckpointEntity, { name: { $in: projections.map((p) => p.name) } });
+    const byName = new Map(checkpoints.map((c) => [c.name, c]));
     return Promise.all(
       projections.map(async (projection) => {
         const row = byName.get(projection.name);
@@ -205,18 +201,18 @@ export class ProjectionRunner {
           name: projection.name,
           status: row?.status ?? 'new',
           position: formatPosition(position),
-          eventsApplied: Number(row?.events_applied ?? 0),
+          eventsApplied: Number(row?.eventsApplied ?? 0),
           lagEvents,
           lagSeconds: oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0,
-          lastError: row?.last_error ?? null,
-          failedEventId: row?.failed_event_id ?? null,
-          updatedAt: row?.updated_at ?? null,
+          lastError: row?.lastError ?? null,
+          failedEventId: row?.failedEventId ?? null,
+          updatedAt: row?.updatedAt ?? null,
         };
       }),
     );
   }
 
-  private async follow(projection: Projection<object>, from: Position, signal: AbortSignal): Promise<void> {
+  private async follow<Row extends object>(projection: Projection<Row>, from: Position, signal: AbortSignal): Promise<void> {
     const subscription = this.store.subscribeToAll({ fromPosition: from, filter: { eventTypes: projection.eventTypes } });
     const stop = (): void => void subscription.close();
     signal.addEventListener('abort', stop);
@@ -238,7 +234,7 @@ export class ProjectionRunner {
     }
   }
 
-  private async readBatch(projection: Projection<object>, after: Position): Promise<RecordedEvent[]> {
+  private async readBatch(projection: AnyProjection, after: Position): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     for await (const event of this.store.readAll({
       fromPosition: after,
@@ -254,9 +250,9 @@ export class ProjectionRunner {
    * Applies what decodes, in order, with the checkpoint, in the caller's transaction. An event that
    * fails its schema ends the batch there and stops the projection in that same transaction.
    */
-  private async applyBatch(
+  private async applyBatch<Row extends object>(
     em: EntityManager,
-    projection: Projection<object>,
+    projection: Projection<Row>,
     target: Target,
     expected: Position,
     events: readonly RecordedEvent[],
@@ -309,9 +305,9 @@ export class ProjectionRunner {
   }
 
   /** Folds the events over the rows they touch: one read of those rows, one upsert, one delete. */
-  private async writeRows(
+  private async writeRows<Row extends object>(
     em: EntityManager,
-    projection: Projection<object>,
+    projection: Projection<Row>,
     target: Target,
     events: readonly DomainEvent[],
   ): Promise<void> {
@@ -321,14 +317,14 @@ export class ProjectionRunner {
       schema: target.schema,
       disableIdentityMap: true,
     });
-    const rows = new Map<string, object | null>(
-      existing.map((row) => [String((row as Record<string, unknown>)[key]), wrap(row).toPOJO() as object]),
+    const rows = new Map<string, Row | null>(
+      existing.map((row) => [String((row as Record<string, unknown>)[key]), wrap(row).toPOJO() as Row]),
     );
     for (const event of events) {
       const rowKey = projection.keyOf(event);
       rows.set(rowKey, projection.evolve(rows.get(rowKey) ?? null, event));
     }
-    const upserts = [...rows.values()].filter((row): row is object => row !== null);
+    const upserts = [...rows.values()].filter((row): row is Row => row !== null);
     const deletes = [...rows.entries()].filter(([, row]) => row === null).map(([rowKey]) => rowKey);
     if (upserts.length > 0) await em.upsertMany(projection.entity, upserts, { schema: target.schema });
     if (deletes.length > 0) await em.nativeDelete(projection.entity, { [key]: { $in: deletes } } as never, { schema: target.schema });
