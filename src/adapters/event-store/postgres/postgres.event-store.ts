@@ -61,7 +61,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.batchSize = options.batchSize ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
-    this.notifier = new PostgresNotifier(connectionString, EVENT_STORE_CHANNEL);
+    this.notifier = new PostgresNotifier(connectionString, EVENT_STORE_CHANNEL, pool);
   }
 
   async appendToStream(
@@ -70,9 +70,11 @@ export class PostgresEventStore implements EventStore {
     { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     try {
-      const { rows } = await this.pool.query<{ next_revision: string; transaction_id: string; global_position: string }>(
-        'select next_revision, transaction_id::text, global_position from append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
-        [
+      const { rows } = await this.pool.query<{ next_revision: string; transaction_id: string; global_position: string }>({
+        // named: prepared once per connection, then only bound and executed
+        name: 'cloudledger_append_events',
+        text: 'select next_revision, transaction_id::text, global_position from append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
+        values: [
           stream,
           encodeExpected(expectedRevision).toString(),
           events.map((e) => e.id),
@@ -80,8 +82,9 @@ export class PostgresEventStore implements EventStore {
           events.map((e) => JSON.stringify(e.data)),
           events.map((e) => JSON.stringify(e.metadata)),
         ],
-      );
+      });
       const row = rows[0]!;
+      if (events.length > 0) this.notifier.announce();
       return {
         nextExpectedRevision: BigInt(row.next_revision),
         position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },

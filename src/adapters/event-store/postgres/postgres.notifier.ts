@@ -1,8 +1,9 @@
 import pg from 'pg';
 
 /**
- * One LISTEN connection per process shared by every subscription: appends NOTIFY at commit and
- * waiting subscribers wake at once instead of polling in a tight loop. A subscriber still polls on
+ * One LISTEN connection per process shared by every subscription: after appends, one coalesced
+ * NOTIFY wakes subscribers in every process at once instead of polling in a tight loop (this
+ * process's own subscribers are woken directly). A subscriber still polls on
  * a timer, because the transaction horizon also moves when unrelated transactions end, which sends
  * no notification. When LISTEN is not available (a lost connection, an embedded server that does
  * not pass notifications), subscriptions keep working on the timer alone.
@@ -12,11 +13,35 @@ export class PostgresNotifier {
   private connecting: Promise<void> | undefined;
   private waiters = new Set<() => void>();
   private closed = false;
+  private announcing = false;
+  private announceAgain = false;
 
   constructor(
     private readonly connectionString: string,
     private readonly channel: string,
+    private readonly pool: pg.Pool,
   ) {}
+
+  /**
+   * Tells subscribers that events were committed. Appends that finish while a NOTIFY is in flight
+   * share the next one, so there is at most one in flight whatever the append rate.
+   */
+  announce(): void {
+    this.wakeAll();
+    if (this.closed) return;
+    if (this.announcing) {
+      this.announceAgain = true;
+      return;
+    }
+    this.announcing = true;
+    void (async () => {
+      do {
+        this.announceAgain = false;
+        await this.pool.query('select pg_notify($1, $2)', [this.channel, '']).catch(() => undefined);
+      } while (this.announceAgain && !this.closed);
+      this.announcing = false;
+    })();
+  }
 
   /** Resolves on the next notification, after `timeoutMs`, or when the notifier closes. */
   async wait(timeoutMs: number): Promise<void> {
@@ -35,10 +60,14 @@ export class PostgresNotifier {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const wake of [...this.waiters]) wake();
+    this.wakeAll();
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
   }
 
   private ensureListening(): Promise<void> {
@@ -51,9 +80,7 @@ export class PostgresNotifier {
 
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.connectionString });
-    client.on('notification', () => {
-      for (const wake of [...this.waiters]) wake();
-    });
+    client.on('notification', () => this.wakeAll());
     client.on('error', () => {
       if (this.client === client) this.client = undefined;
     });

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { PostgresEventStore } from '../src/adapters/event-store/postgres/postgres.event-store.js';
+import { ProjectionRunner } from '../src/adapters/projections/projection-runner.js';
+import { START } from '../src/domain/event-store/position.js';
+import type { EventToAppend } from '../src/domain/event-store/event-store.port.js';
+import { accountStream, BalanceEntity, balanceEvents, balancesProjection, createBalancesTable, deposit } from '../test/support/balances.projection.js';
+import { testEvent } from '../test/support/events.js';
+import { benchDatabase, progress, report, timed } from './bench-support.js';
+
+const BENCH = 'event-store';
+const WRITERS = 8;
+const STORE_SIZE = 200_000;
+
+/** Each writer appends `rounds` batches of `batchSize` to its own streams, always with an expected revision. */
+async function appendConcurrently(store: PostgresEventStore, rounds: number, batchSize: number, make: (w: number, i: number) => EventToAppend, streamOf: (w: number, i: number) => string): Promise<number> {
+  await Promise.all(
+    Array.from({ length: WRITERS }, async (_, w) => {
+      const revisions = new Map<string, bigint>();
+      for (let i = 0; i < rounds; i++) {
+        const stream = streamOf(w, i);
+        const events = Array.from({ length: batchSize }, (_, j) => make(w, i * batchSize + j));
+        const result = await store.appendToStream(stream, events, { expectedRevision: revisions.get(stream) ?? 'no_stream' });
+        revisions.set(stream, result.nextExpectedRevision);
+      }
+    }),
+  );
+  return WRITERS * rounds * batchSize;
+}
+
+const db = await benchDatabase('es', [BalanceEntity]);
+const store = new PostgresEventStore(db.pool, db.url, { batchSize: 2000 });
+try {
+  await createBalancesTable(db.pool);
+
+  progress('single-event appends, 8 writers...');
+  const single = await timed(() => appendConcurrently(store, 3000, 1, () => testEvent('Pinged'), (w, i) => `bench-${w}-${i % 50}`));
+  report(BENCH, 'single_event_appends_per_s', single.result / single.seconds, 'events/s', { writers: WRITERS, events: single.result, seconds: single.seconds });
+
+  progress('10-event appends, 8 writers...');
+  const batch = await timed(() => appendConcurrently(store, 600, 10, () => testEvent('Pinged'), (w, i) => `batch-${w}-${i % 50}`));
+  report(BENCH, 'batch10_events_per_s', batch.result / batch.seconds, 'events/s', { writers: WRITERS, events: batch.result, seconds: batch.seconds });
+
+  const fill = STORE_SIZE - single.result - batch.result;
+  progress(`filling the store to ${STORE_SIZE} events with ${fill} deposits...`);
+  await appendConcurrently(store, Math.ceil(fill / WRITERS / 100), 100, (w, n) => deposit(`w${w}-${n % 500}`, 1, randomUUID()), (w, i) => accountStream(`w${w}-${(i * 100) % 500}`));
+  const { rows } = await db.pool.query<{ count: string }>('select count(*) from events');
+  const total = Number(rows[0]!.count);
+
+  progress(`subscription catch-up over ${total} events...`);
+  const catchUp = await timed(async () => {
+    const subscription = store.subscribeToAll({ fromPosition: START });
+    let seen = 0;
+    for await (const _ of subscription) {
+      if (++seen === total) break;
+    }
+    await subscription.close();
+    return seen;
+  });
+  report(BENCH, 'catchup_events_per_s', catchUp.result / catchUp.seconds, 'events/s', { events: catchUp.result, seconds: catchUp.seconds });
+
+  progress('projection rebuild of a simple read model...');
+  const runner = new ProjectionRunner(db.orm, store, balanceEvents, db.url, { batchSize: 2000 });
+  const rebuild = await timed(() => runner.rebuild(balancesProjection));
+  report(BENCH, 'rebuild_events_per_s', rebuild.result.eventsApplied / rebuild.seconds, 'events/s', {
+    events: rebuild.result.eventsApplied,
+    store_events: total,
+    seconds: rebuild.seconds,
+  });
+} finally {
+  await store.close();
+  await db.drop();
+}
