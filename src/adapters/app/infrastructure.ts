@@ -1,0 +1,68 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { EventStore } from '../../domain/event-store/event-store.port.js';
+import { eventCatalogue } from '../../domain/events/event-catalogue.js';
+import type { AppConfig } from '../config/config.js';
+import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
+import { KurrentDbEventStore } from '../event-store/kurrentdb/kurrentdb.event-store.js';
+import { PostgresEventStore } from '../event-store/postgres/postgres.event-store.js';
+import { openOrm } from '../persistence/mikro-orm.config.js';
+import { ProjectionRunner } from '../projections/projection-runner.js';
+
+/** The parts every entry point (server, CLI) shares, opened in order and closed in reverse. */
+export interface Infrastructure {
+  readonly databaseUrl: string;
+  readonly orm: MikroORM;
+  readonly eventStore: EventStore;
+  readonly runner: ProjectionRunner;
+  close(): Promise<void>;
+}
+
+export async function openInfrastructure(config: AppConfig, logger: Logger): Promise<Infrastructure> {
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = await startEmbeddedPostgres(config.dataDir, (message) => logger.warn(message));
+      closers.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+
+    const orm = await openOrm(databaseUrl);
+    closers.push(() => orm.close());
+
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    // an idle connection the server ends (restart, failover) is replaced on next use, not fatal
+    pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+    closers.push(() => pool.end());
+
+    let eventStore: EventStore;
+    if (config.eventStore === 'kurrentdb') {
+      eventStore = KurrentDbEventStore.fromConnectionString(config.kurrentdbUrl!);
+      logger.info('event store: KurrentDB');
+    } else {
+      eventStore = new PostgresEventStore(pool, databaseUrl);
+      logger.info('event store: PostgreSQL');
+    }
+    closers.push(() => eventStore.close());
+
+    const runner = new ProjectionRunner(orm, eventStore, eventCatalogue, databaseUrl, {
+      batchSize: config.projectionBatchSize,
+      onError: (projection, error) => logger.error({ projection, err: error }, 'projection stopped or failed'),
+    });
+
+    return {
+      databaseUrl,
+      orm,
+      eventStore,
+      runner,
+      async close() {
+        for (const close of closers.reverse()) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}

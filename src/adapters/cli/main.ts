@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { startServer } from '../app/server.js';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+import { registerProjectionCommands } from './projections.command.js';
+
+const program = new Command('cloudledger')
+  .description('event-sourced control plane for DigitalOcean infrastructure')
+  .showHelpAfterError()
+  .configureHelp({ showGlobalOptions: true });
+
+program
+  .command('serve')
+  .description('run the HTTP API, the projections and the workers')
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    const server = await startServer(config, logger);
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down: no new requests, projections stop, connections close');
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error during shutdown');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+registerProjectionCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`${error instanceof ConfigError ? 'configuration error:\n' : 'error: '}${(error as Error).message}\n`);
+  process.exitCode = 1;
+}
