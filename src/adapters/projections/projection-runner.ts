@@ -101,10 +101,25 @@ export class ProjectionRunner {
 
   /**
    * Replays the whole log into fresh tables in a schema of their own while the live projection
-   * goes on, then swaps them in: the final catch-up and the swap happen in one transaction that
-   * holds the live checkpoint, so the live writer sees its checkpoint moved and resumes from there.
+   * goes on, then swaps them in, in one transaction that holds the live checkpoint row and sets it to
+   * the rebuild's position. The live writer then sees its checkpoint moved and applies what came
+   * after onto the new tables. (No event is read inside that transaction: on the embedded database
+   * a read over another connection would wait for it to end.)
    */
   async rebuild<Row extends object>(projection: Projection<Row>, onProgress?: (p: RebuildProgress) => void): Promise<RebuildProgress> {
+    const lease = new AdvisoryLease(this.databaseUrl, `${projection.name}:rebuild`);
+    if (!(await lease.tryAcquire())) throw new Error(`a rebuild of ${projection.name} is already running`);
+    try {
+      return await this.rebuildUnderLease(projection, onProgress);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async rebuildUnderLease<Row extends object>(
+    projection: Projection<Row>,
+    onProgress?: (p: RebuildProgress) => void,
+  ): Promise<RebuildProgress> {
     const meta = this.orm.getMetadata(projection.entity);
     const table = meta.tableName;
     const schema = `rebuild_${projection.name.replace(/\W/g, '_')}`;
@@ -129,26 +144,20 @@ export class ProjectionRunner {
       position,
       eventsPerSecond: applied / Math.max((performance.now() - started) / 1000, 1e-9),
     });
-    const catchUp = async (em?: EntityManager): Promise<void> => {
-      for (;;) {
-        const events = await this.readBatch(projection, position);
-        if (events.length === 0) return;
-        const outcome = em
-          ? await this.applyBatch(em, projection, target, position, events)
-          : await this.inTransaction((tx) => this.applyBatch(tx, projection, target, position, events));
-        if (outcome.kind === 'moved') throw new Error(`rebuild of ${projection.name}: its checkpoint moved; is another rebuild running?`);
-        if (outcome.kind === 'stopped') throw outcome.error;
-        applied += events.length;
-        position = outcome.position;
-        onProgress?.(progress());
-      }
-    };
+    for (;;) {
+      const events = await this.readBatch(projection, position);
+      if (events.length === 0) break;
+      const outcome = await this.inTransaction((tx) => this.applyBatch(tx, projection, target, position, events));
+      if (outcome.kind === 'moved') throw new Error(`rebuild of ${projection.name}: its checkpoint moved; is another rebuild running?`);
+      if (outcome.kind === 'stopped') throw outcome.error;
+      applied += events.length;
+      position = outcome.position;
+      onProgress?.(progress());
+    }
 
-    await catchUp();
     await this.inTransaction(async (em) => {
       const tx = em.getTransactionContext();
       await connection.execute('select 1 from projection_checkpoints where name = ? for update', [projection.name], 'all', tx);
-      await catchUp(em);
       await connection.execute(`drop table public."${table}"`, [], 'run', tx);
       await connection.execute(`alter table "${schema}"."${table}" set schema public`, [], 'run', tx);
       await connection.execute(`drop schema "${schema}"`, [], 'run', tx);

@@ -1,0 +1,207 @@
+import { CONFIG_DEFAULTS, CONFIG_DOCS, ConfigError, configSchema, loadConfig } from './config.js';
+
+/** The ConfigError loading `env` throws; fails the test when loading succeeds. */
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(Object.keys(env))} to be refused`);
+}
+
+const lines = (error: ConfigError): string[] => error.message.split('\n');
+
+describe('configuration', () => {
+  describe('given an empty environment', () => {
+    it('when loaded, then every default applies and the database is embedded', () => {
+      const config = loadConfig({});
+
+      expect(config).toEqual({
+        databaseUrl: undefined,
+        dataDir: './.data',
+        eventStore: 'postgres',
+        kurrentdbUrl: undefined,
+        port: 3000,
+        host: '0.0.0.0',
+        logLevel: 'info',
+        nodeEnv: 'development',
+        digitalOceanToken: undefined,
+        digitalOceanApiUrl: 'https://api.digitalocean.com',
+        projectionBatchSize: 500,
+        readyMaxLagSeconds: 30,
+      });
+    });
+
+    it('when loaded, then the result is frozen', () => {
+      const config = loadConfig({});
+
+      expect(Object.isFrozen(config)).toBe(true);
+    });
+  });
+
+  describe('given blank variables', () => {
+    it('when loaded, then they count as unset', () => {
+      const config = loadConfig({ PORT: '', DATABASE_URL: '  ', LOG_LEVEL: '' });
+
+      expect(config.port).toBe(3000);
+      expect(config.databaseUrl).toBeUndefined();
+      expect(config.logLevel).toBe('info');
+    });
+  });
+
+  describe('given a complete, valid environment', () => {
+    it('when loaded, then each variable is read and typed', () => {
+      const config = loadConfig({
+        DATABASE_URL: 'postgres://postgres:cloudledger@postgres:5432/cloudledger',
+        DATA_DIR: '/var/lib/cloudledger',
+        EVENT_STORE: 'kurrentdb',
+        KURRENTDB_URL: 'kurrentdb://kurrentdb:2113?tls=false',
+        PORT: ' 8080 ',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'debug',
+        NODE_ENV: 'production',
+        DIGITALOCEAN_TOKEN: 'dop_v1_abc',
+        DIGITALOCEAN_API_URL: 'http://127.0.0.1:4010',
+        PROJECTION_BATCH_SIZE: '50',
+        READY_MAX_LAG_SECONDS: '2.5',
+      });
+
+      expect(config).toEqual({
+        databaseUrl: 'postgres://postgres:cloudledger@postgres:5432/cloudledger',
+        dataDir: '/var/lib/cloudledger',
+        eventStore: 'kurrentdb',
+        kurrentdbUrl: 'kurrentdb://kurrentdb:2113?tls=false',
+        port: 8080,
+        host: '127.0.0.1',
+        logLevel: 'debug',
+        nodeEnv: 'production',
+        digitalOceanToken: 'dop_v1_abc',
+        digitalOceanApiUrl: 'http://127.0.0.1:4010',
+        projectionBatchSize: 50,
+        readyMaxLagSeconds: 2.5,
+      });
+    });
+  });
+
+  describe('given one bad variable', () => {
+    it.each([
+      ['PORT', 'abc', 'PORT: must be an integer between 1 and 65535, got "abc"'],
+      ['PORT', '0', 'PORT: must be an integer between 1 and 65535, got "0"'],
+      ['PORT', '65536', 'PORT: must be an integer between 1 and 65535, got "65536"'],
+      ['PORT', '80.5', 'PORT: must be an integer between 1 and 65535, got "80.5"'],
+      ['EVENT_STORE', 'mongo', 'EVENT_STORE: must be "postgres" or "kurrentdb", got "mongo"'],
+      ['LOG_LEVEL', 'loud', 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+      ['NODE_ENV', 'prod', 'NODE_ENV: must be one of development, production, test, got "prod"'],
+      ['HOST', 'two words', 'HOST: must be a host name or an IP address, got "two words"'],
+      ['PROJECTION_BATCH_SIZE', '0', 'PROJECTION_BATCH_SIZE: must be an integer of at least 1, got "0"'],
+      ['PROJECTION_BATCH_SIZE', 'many', 'PROJECTION_BATCH_SIZE: must be an integer of at least 1, got "many"'],
+      ['READY_MAX_LAG_SECONDS', '-1', 'READY_MAX_LAG_SECONDS: must be a number of seconds greater than 0, got "-1"'],
+      ['DATABASE_URL', 'not a url', 'DATABASE_URL: is not a valid URL'],
+      ['DATABASE_URL', 'mysql://db/x', 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
+      ['DIGITALOCEAN_API_URL', 'api.digitalocean.com', 'DIGITALOCEAN_API_URL: is not a valid URL'],
+      ['DIGITALOCEAN_API_URL', 'ftp://api.digitalocean.com', 'DIGITALOCEAN_API_URL: must be an http:// or https:// URL'],
+      ['DIGITALOCEAN_TOKEN', 'dop v1', 'DIGITALOCEAN_TOKEN: must not contain whitespace'],
+      [
+        'KURRENTDB_URL',
+        'http://kurrentdb:2113',
+        'KURRENTDB_URL: must be a kurrentdb:// (or kurrentdb+discover://, kurrent://, kdb://, esdb://) connection string',
+      ],
+    ])('when %s=%j, then the error has exactly its own line', (name, value, line) => {
+      const error = refusal({ [name]: value });
+
+      expect(error.name).toBe('ConfigError');
+      expect(lines(error)).toEqual([line]);
+      expect(error.issues).toEqual([{ variable: name, message: line.slice(name.length + 2) }]);
+    });
+  });
+
+  describe('given several bad variables at once', () => {
+    it('when loaded, then every one is listed on its own line, in documentation order', () => {
+      const error = refusal({
+        PROJECTION_BATCH_SIZE: '-5',
+        PORT: 'abc',
+        LOG_LEVEL: 'verbose',
+        DATABASE_URL: 'nope',
+        EVENT_STORE: 'sqlite',
+      });
+
+      expect(lines(error)).toEqual([
+        'DATABASE_URL: is not a valid URL',
+        'EVENT_STORE: must be "postgres" or "kurrentdb", got "sqlite"',
+        'PORT: must be an integer between 1 and 65535, got "abc"',
+        'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+        'PROJECTION_BATCH_SIZE: must be an integer of at least 1, got "-5"',
+      ]);
+    });
+  });
+
+  describe('given EVENT_STORE=kurrentdb', () => {
+    it('when KURRENTDB_URL is missing, then start-up is refused with a clear reason', () => {
+      const error = refusal({ EVENT_STORE: 'kurrentdb' });
+
+      expect(lines(error)).toEqual(['KURRENTDB_URL: is required when EVENT_STORE=kurrentdb']);
+    });
+
+    it('when KURRENTDB_URL is missing and another variable is bad too, then both are listed', () => {
+      const error = refusal({ EVENT_STORE: 'kurrentdb', PORT: 'x' });
+
+      expect(lines(error)).toEqual([
+        'KURRENTDB_URL: is required when EVENT_STORE=kurrentdb',
+        'PORT: must be an integer between 1 and 65535, got "x"',
+      ]);
+    });
+
+    it('when KURRENTDB_URL is set, then it is kept', () => {
+      const config = loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: 'kurrentdb+discover://a:2113,b:2113' });
+
+      expect(config.kurrentdbUrl).toBe('kurrentdb+discover://a:2113,b:2113');
+    });
+  });
+
+  describe('given EVENT_STORE=postgres', () => {
+    it('when KURRENTDB_URL is missing, then nothing is missing', () => {
+      expect(loadConfig({ EVENT_STORE: 'postgres' }).eventStore).toBe('postgres');
+    });
+  });
+
+  describe('given secrets in bad variables', () => {
+    it('when refused, then no secret value appears in the message', () => {
+      const error = refusal({
+        DATABASE_URL: 'mysql://admin:hunter2@db:3306/app',
+        KURRENTDB_URL: 'https://admin:changeit@kurrent:2113',
+        DIGITALOCEAN_TOKEN: 'dop_v1_topsecret with-space',
+        DIGITALOCEAN_API_URL: 'gopher://user:apipass@host',
+      });
+
+      expect(lines(error)).toHaveLength(4);
+      for (const secret of ['hunter2', 'admin', 'changeit', 'topsecret', 'with-space', 'apipass', 'user:']) {
+        expect(error.message).not.toContain(secret);
+        expect(JSON.stringify(error.issues)).not.toContain(secret);
+      }
+    });
+
+    it('when DATABASE_URL cannot be parsed at all, then it is not echoed', () => {
+      const error = refusal({ DATABASE_URL: 'postgres//postgres:s3cr3t@db/x' });
+
+      expect(lines(error)).toEqual(['DATABASE_URL: is not a valid URL']);
+      expect(error.message).not.toContain('s3cr3t');
+    });
+  });
+
+  describe('given the documentation table', () => {
+    it('when compared with the schema, then it documents every variable exactly once', () => {
+      const documented = CONFIG_DOCS.map((doc) => doc.name);
+
+      expect([...documented].sort()).toEqual(Object.keys(configSchema.shape).sort());
+      expect(new Set(documented).size).toBe(documented.length);
+    });
+
+    it('when read, then its defaults are the ones applied', () => {
+      const defaults = Object.fromEntries(CONFIG_DOCS.map((doc) => [doc.name, doc.default]));
+
+      for (const [name, value] of Object.entries(CONFIG_DEFAULTS)) expect(defaults[name]).toBe(String(value));
+    });
+  });
+});
