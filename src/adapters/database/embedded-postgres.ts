@@ -104,6 +104,7 @@ async function lockDirectory(directory: string): Promise<() => Promise<void>> {
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
         throw new Error(
           `the embedded database in ${directory} is in use by process ${holder}: stop it, or set DATABASE_URL to share a PostgreSQL server`,
+          { cause: error },
         );
       }
       await rm(pidFile, { force: true });
