@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EventToAppend, RecordedEvent } from '../event-store/event-store.port.js';
 import type { Position } from '../event-store/position.js';
+import { type FieldIssue, toFieldIssues } from '../errors.js';
 import { type DomainEvent, type EventMetadata, eventMetadataSchema } from './event-envelope.js';
 
 /** Turns the data of version `n` into version `n + 1`. */
@@ -26,10 +27,7 @@ export function defineEvent<const Type extends string, Schema extends z.ZodType>
   return definition;
 }
 
-export interface SchemaIssue {
-  readonly path: string;
-  readonly message: string;
-}
+export type SchemaIssue = FieldIssue;
 
 /** A stored or outgoing event does not fit its schema. Never swallowed: the consumer stops. */
 export class EventSchemaViolation extends Error {
@@ -45,10 +43,6 @@ export class EventSchemaViolation extends Error {
         issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; '),
     );
   }
-}
-
-function toIssues(error: z.ZodError): SchemaIssue[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
 export type EventDataOf<D> = D extends EventDefinition<string, infer S> ? z.output<S> : never;
@@ -83,7 +77,7 @@ export class EventRegistry<Defs extends readonly EventDefinition[] = readonly Ev
   ): EventToAppend {
     const def = this.definitionOf(type, id, undefined);
     const parsed = def.schema.safeParse(data);
-    if (!parsed.success) throw new EventSchemaViolation(type, id, undefined, toIssues(parsed.error));
+    if (!parsed.success) throw new EventSchemaViolation(type, id, undefined, toFieldIssues(parsed.error));
     return { id, type, data: parsed.data, metadata: { ...metadata, schemaVersion: def.schemaVersion } };
   }
 
@@ -96,7 +90,7 @@ export class EventRegistry<Defs extends readonly EventDefinition[] = readonly Ev
         event.type,
         event.id,
         event.position,
-        toIssues(meta.error).map((i) => ({ ...i, path: `metadata.${i.path}` })),
+        toFieldIssues(meta.error).map((i) => ({ ...i, path: `metadata.${i.path}` })),
       );
     }
     let data = event.data;
@@ -110,7 +104,7 @@ export class EventRegistry<Defs extends readonly EventDefinition[] = readonly Ev
       data = def.upcasters![version]!(data);
     }
     const parsed = def.schema.safeParse(data);
-    if (!parsed.success) throw new EventSchemaViolation(event.type, event.id, event.position, toIssues(parsed.error));
+    if (!parsed.success) throw new EventSchemaViolation(event.type, event.id, event.position, toFieldIssues(parsed.error));
     return {
       type: event.type,
       data: parsed.data,

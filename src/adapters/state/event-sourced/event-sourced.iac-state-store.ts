@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
+import type { EventStore, ExpectedRevision, RecordedEvent } from '../../../domain/event-store/event-store.port.js';
+import { eventCatalogue } from '../../../domain/events/event-catalogue.js';
+import { type IacLock, isLockLive } from '../../../domain/iac/iac-lock.js';
+import {
+  parseContext,
+  parseFilter,
+  parseLockId,
+  parseLockRequest,
+  parseRecord,
+  parseResourceId,
+  parseTtl,
+  parseWriteLockId,
+} from '../../../domain/iac/iac-input.js';
+import { type IacStateFilter, type IacStateRecord, iacStateRecordSchema } from '../../../domain/iac/iac-state.js';
+import {
+  type IacCallContext,
+  IacConcurrencyConflict,
+  type IacHistoryEntry,
+  type IacRenewOptions,
+  type IacStateHistory,
+  type IacStateStore,
+  type IacWriteOptions,
+} from '../../../domain/iac/iac-state-store.port.js';
+import type { IacLockRequest } from '../../../domain/iac/iac-lock.js';
+import { decide, fold, type IacCommand, type IacRecordState, initialState, recordOf } from '../../../domain/iac/iac.decider.js';
+import { type IacEvent, isIacEvent } from '../../../domain/iac/iac.events.js';
+import { toIacStream } from '../../../domain/streams.js';
+import { IacLockEntity, type IacLockRow } from '../../../projections/iac/iac-lock.entity.js';
+import { IacStateEntity } from '../../../projections/iac/iac-state.entity.js';
+
+export interface EventSourcedIacStateStoreOptions {
+  /** The clock lock expiry is judged by. */
+  readonly now?: () => Date;
+  /** Lock ids when the caller brings none, event ids and correlation ids. */
+  readonly newId?: () => string;
+  /** Read-decide-append rounds before a write gives up with IacConcurrencyConflict. */
+  readonly maxAttempts?: number;
+}
+
+interface Loaded {
+  readonly state: IacRecordState;
+  readonly revision: ExpectedRevision;
+}
+
+interface Executed {
+  readonly before: IacRecordState;
+  readonly events: readonly IacEvent[];
+  readonly after: IacRecordState;
+}
+
+/**
+ * The default IaC state backend: one `iac-<resourceId>` stream per record. Every write reads the
+ * stream, folds it, decides and appends with the revision it read; a concurrent append makes it
+ * start over, so of any number of racing lockers exactly one appends LockAcquired and the rest
+ * re-read and see LockHeld. `get`, `getLock` and `history` read the stream (always current);
+ * `list` and `listLocks` read the `iac_states` and `iac_locks` read models.
+ */
+export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory {
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly orm: MikroORM,
+    options: EventSourcedIacStateStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.newId = options.newId ?? randomUUID;
+    this.maxAttempts = options.maxAttempts ?? 10;
+  }
+
+  async get(resourceId: string): Promise<IacStateRecord | null> {
+    const { state } = await this.load(parseResourceId(resourceId));
+    return recordOf(state);
+  }
+
+  async save(record: unknown, options: IacWriteOptions, context: IacCallContext): Promise<IacStateRecord> {
+    const ctx = parseContext(context);
+    const input = parseRecord(record);
+    const lockId = parseWriteLockId(options.lockId);
+    const { after } = await this.execute(input.resource_id, { type: 'SaveState', data: { record: input, lockId } }, ctx);
+    return recordOf(after)!;
+  }
+
+  async list(filter?: IacStateFilter): Promise<IacStateRecord[]> {
+    const { resource_type: resourceType, provider, status } = parseFilter(filter);
+    const where = {
+      ...(resourceType !== undefined && { resourceType }),
+      ...(provider !== undefined && { provider }),
+      ...(status !== undefined && { status }),
+    };
+    const rows = await this.orm.em.fork().find(IacStateEntity, where);
+    // parsed again for one field order with `get` (jsonb reorders keys); sorted by code point, as
+    // every backend does, not by the database's collation
+    return rows.map((row) => iacStateRecordSchema.parse(row.record)).sort((a, b) => byCodePoint(a.resource_id, b.resource_id));
+  }
+
+  async delete(resourceId: string, options: IacWriteOptions, context: IacCallContext): Promise<void> {
+    const ctx = parseContext(context);
+    const id = parseResourceId(resourceId);
+    const lockId = parseWriteLockId(options.lockId);
+    await this.execute(id, { type: 'DeleteState', data: { resourceId: id, lockId } }, ctx);
+  }
+
+  async lock(resourceId: string, request: IacLockRequest, context: IacCallContext): Promise<IacLock> {
+    const ctx = parseContext(context);
+    const id = parseResourceId(resourceId);
+    const { lockId, ...rest } = parseLockRequest(request);
+    const command: IacCommand = { type: 'AcquireLock', data: { ...rest, resourceId: id, lockId: lockId ?? this.newId(), who: ctx.actor } };
+    const { after } = await this.execute(id, command, ctx);
+    return after.lock!;
+  }
+
+  async renewLock(resourceId: string, lockId: string, options: IacRenewOptions, context: IacCallContext): Promise<IacLock> {
+    const ctx = parseContext(context);
+    const id = parseResourceId(resourceId);
+    const command: IacCommand = { type: 'RenewLock', data: { resourceId: id, lockId: parseLockId(lockId), ttlSeconds: parseTtl(options.ttlSeconds) } };
+    const { after } = await this.execute(id, command, ctx);
+    return after.lock!;
+  }
+
+  async unlock(resourceId: string, lockId: string, context: IacCallContext): Promise<void> {
+    const ctx = parseContext(context);
+    const id = parseResourceId(resourceId);
+    await this.execute(id, { type: 'ReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId) } }, ctx);
+  }
+
+  async forceUnlock(resourceId: string, lockId: string, context: IacCallContext): Promise<IacLock> {
+    const ctx = parseContext(context);
+    const id = parseResourceId(resourceId);
+    const { before } = await this.execute(id, { type: 'ForceReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId) } }, ctx);
+    return before.lock!;
+  }
+
+  async getLock(resourceId: string): Promise<IacLock | null> {
+    const { state } = await this.load(parseResourceId(resourceId));
+    return isLockLive(state.lock, this.now()) ? state.lock : null;
+  }
+
+  async listLocks(): Promise<IacLock[]> {
+    const rows = await this.orm.em.fork().find(IacLockEntity, { expiresAt: { $gt: this.now() } });
+    return rows.map(toLock).sort((a, b) => byCodePoint(a.resourceId, b.resourceId));
+  }
+
+  async history(resourceId: string): Promise<IacHistoryEntry[]> {
+    const entries: IacHistoryEntry[] = [];
+    for (const recorded of await this.readStream(parseResourceId(resourceId))) {
+      const event = eventCatalogue.decode(recorded);
+      entries.push({
+        revision: Number(recorded.revision),
+        type: event.type,
+        data: event.data,
+        actor: event.metadata.actor,
+        correlationId: event.metadata.correlationId,
+        recordedAt: recorded.recordedAt,
+      });
+    }
+    return entries;
+  }
+
+  /** Read, decide, append with the revision read; a concurrent append means start over. */
+  private async execute(resourceId: string, command: IacCommand, ctx: IacCallContext): Promise<Executed> {
+    const stream = toIacStream(resourceId);
+    const metadata = { correlationId: ctx.correlationId ?? this.newId(), causationId: ctx.causationId ?? null, actor: ctx.actor };
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const { state, revision } = await this.load(resourceId);
+      const events = decide(command, state, this.now());
+      if (events.length === 0) return { before: state, events, after: state };
+      const toAppend = events.map((event) => eventCatalogue.encode(event.type, this.newId(), event.data, metadata));
+      try {
+        await this.store.appendToStream(stream, toAppend, { expectedRevision: revision });
+        return { before: state, events, after: fold(events, state) };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+        // spread the retries of many writers racing on one record
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+    throw new IacConcurrencyConflict(resourceId, this.maxAttempts);
+  }
+
+  private async load(resourceId: string): Promise<Loaded> {
+    const recorded = await this.readStream(resourceId);
+    if (recorded.length === 0) return { state: initialState(), revision: 'no_stream' };
+    const events = recorded.map((r) => {
+      const event = eventCatalogue.decode(r);
+      if (!isIacEvent(event)) throw new Error(`stream ${r.stream} holds ${r.type} at revision ${r.revision}, not an IaC event`);
+      return event;
+    });
+    return { state: fold(events), revision: recorded[recorded.length - 1]!.revision };
+  }
+
+  private async readStream(resourceId: string): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const event of this.store.readStream(toIacStream(resourceId))) events.push(event);
+    } catch (error) {
+      if (error instanceof StreamNotFound) return [];
+      throw error;
+    }
+    return events;
+  }
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toLock(row: IacLockRow): IacLock {
+  return {
+    lockId: row.lockId,
+    resourceId: row.resourceId,
+    owner: row.owner,
+    operation: row.operation,
+    info: row.info,
+    who: row.who,
+    acquiredAt: row.acquiredAt.toISOString(),
+    expiresAt: row.expiresAt.toISOString(),
+    ttlSeconds: row.ttlSeconds,
+  };
+}

@@ -1,0 +1,479 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { type IacLock, type IacLockRequest, iacLockSchema, isLockLive } from '../../../domain/iac/iac-lock.js';
+import {
+  parseContext,
+  parseFilter,
+  parseLockId,
+  parseLockRequest,
+  parseRecord,
+  parseResourceId,
+  parseTtl,
+  parseWriteLockId,
+} from '../../../domain/iac/iac-input.js';
+import {
+  type IacStateFilter,
+  type IacStateRecord,
+  matchesFilter,
+  RESOURCE_ID_PATTERN,
+  storedIacStateRecordSchema,
+  toFieldIssues,
+} from '../../../domain/iac/iac-state.js';
+import {
+  type IacCallContext,
+  IacConcurrencyConflict,
+  type IacRenewOptions,
+  type IacStateStore,
+  type IacWriteOptions,
+  LockingDisabled,
+} from '../../../domain/iac/iac-state-store.port.js';
+import { decide, fold, type IacCommand, type IacRecordState } from '../../../domain/iac/iac.decider.js';
+import type { IacEvent } from '../../../domain/iac/iac.events.js';
+
+export const DEFAULT_S3_ENDPOINT = 'https://nyc3.digitaloceanspaces.com';
+export const DEFAULT_S3_REGION = 'us-east-1';
+export const DEFAULT_S3_PREFIX = 'iac-state/';
+
+export interface S3IacStateStoreOptions {
+  readonly bucket: string;
+  /** Default: DigitalOcean Spaces in nyc3. */
+  readonly endpoint?: string;
+  /** Default us-east-1 (what Spaces expects in request signatures whatever the datacenter). */
+  readonly region?: string;
+  /** Both or neither; neither means the AWS SDK's default credential chain (environment, profile). */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  /** Key prefix of every object this store writes. Default `iac-state/`. */
+  readonly prefix?: string;
+  /** `https://host/bucket/key` instead of `https://bucket.host/key`. Default false. */
+  readonly forcePathStyle?: boolean;
+  /**
+   * Default true: locks are conditional writes, and `probe()` refuses a server that ignores them.
+   * false: the operator's explicit opt-out for a server that cannot lock safely — the store starts
+   * whatever the probe finds, and lock, renew and unlock are refused with LockingDisabled.
+   */
+  readonly locking?: boolean;
+  /** The clock lock expiry is judged by (each client's own: keep them in sync, e.g. NTP). */
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+  /** Read-decide-write rounds before a write gives up with IacConcurrencyConflict. Default 10. */
+  readonly maxAttempts?: number;
+  /** Objects fetched at once by list. Default 16. */
+  readonly listConcurrency?: number;
+  /** A client of your own (its endpoint and credentials are then yours to set). */
+  readonly client?: S3Client;
+}
+
+export interface S3ProbeResult {
+  /** The server refused a second If-None-Match: * write and wrong-ETag If-Match writes and deletes. */
+  readonly conditionalWrites: boolean;
+  /** What it ignored, when it ignored something. */
+  readonly ignored: readonly ('If-None-Match on PutObject' | 'If-Match on PutObject' | 'If-Match on DeleteObject')[];
+}
+
+/** The server ignores the conditional writes locking relies on: two clients could both "hold" a lock. */
+export class UnsafeS3Server extends Error {
+  override readonly name = 'UnsafeS3Server';
+  constructor(
+    readonly endpoint: string,
+    readonly bucket: string,
+    readonly ignored: S3ProbeResult['ignored'],
+  ) {
+    super(
+      `the S3 server at ${endpoint} (bucket ${bucket}) ignores ${ignored.join(', ')}: a probe write it should have refused ` +
+        `succeeded, so two clients could both take the same IaC lock. Use a server that honours conditional writes, or ` +
+        `set locking: false to run the IaC state store without locks (lock calls are then refused).`,
+    );
+  }
+}
+
+/** An object under the prefix is not a state record this build can read. */
+export class CorruptStateObject extends Error {
+  override readonly name = 'CorruptStateObject';
+  constructor(
+    readonly key: string,
+    readonly issues: readonly { path: string; message: string }[],
+  ) {
+    super(`object ${key} is not a valid IaC state record: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+}
+
+interface LockObject {
+  readonly lock: IacLock;
+  readonly etag: string;
+}
+
+/** A conditional write lost: someone changed the lock object since it was read. */
+class ConditionLost extends Error {}
+
+/**
+ * IaC state in an S3-compatible bucket (DigitalOcean Spaces, AWS S3, …), laid out as the origin
+ * store does: `<prefix><resourceId>.json` holds the record as JSON, `<prefix><resourceId>.lock`
+ * the lock. The rules are the shared decider's; its events become object writes:
+ * - LockAcquired: PutObject If-None-Match: * (412 → someone holds it: re-read);
+ * - LockExpired + LockAcquired (takeover): PutObject If-Match: <the expired lock's ETag>, so of
+ *   many clients taking over the same expired lock exactly one succeeds;
+ * - LockRenewed: PutObject If-Match; LockReleased, LockForceReleased, a lone LockExpired:
+ *   DeleteObject If-Match — a lock changed since it was read is never overwritten or deleted;
+ * - StateSaved / StateDeleted: plain PutObject / DeleteObject after the lock check.
+ * A lost condition re-reads and decides again. The lock check before a record write is advisory
+ * (read, then write): a lock that expires and is taken over between the two is not noticed, as with
+ * any S3 lock; holders renew well before expiry.
+ */
+export class S3IacStateStore implements IacStateStore {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly locking: boolean;
+  private readonly client: S3Client;
+  private readonly ownsClient: boolean;
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+  private readonly maxAttempts: number;
+  private readonly listConcurrency: number;
+
+  constructor(options: S3IacStateStoreOptions) {
+    if (!options.bucket) throw new Error('the S3 IaC state store needs a bucket');
+    if ((options.accessKeyId === undefined) !== (options.secretAccessKey === undefined)) {
+      throw new Error('the S3 IaC state store needs both an access key id and a secret access key, or neither');
+    }
+    this.endpoint = options.endpoint ?? DEFAULT_S3_ENDPOINT;
+    this.bucket = options.bucket;
+    this.prefix = options.prefix ?? DEFAULT_S3_PREFIX;
+    this.locking = options.locking ?? true;
+    this.now = options.now ?? (() => new Date());
+    this.newId = options.newId ?? randomUUID;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.listConcurrency = options.listConcurrency ?? 16;
+    this.ownsClient = options.client === undefined;
+    this.client =
+      options.client ??
+      new S3Client({
+        endpoint: this.endpoint,
+        region: options.region ?? DEFAULT_S3_REGION,
+        forcePathStyle: options.forcePathStyle ?? false,
+        credentials:
+          options.accessKeyId !== undefined ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey! } : undefined,
+        // S3-compatible servers (Spaces among them) reject or mishandle the SDK's default flexible
+        // checksums; send them only where the API requires them
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+  }
+
+  /**
+   * Checks the server honours the conditional writes locking relies on: writes a probe lock object
+   * with If-None-Match: * twice (the second must fail with 412), then tries If-Match with a wrong
+   * ETag on PutObject and DeleteObject (both must fail). Throws UnsafeS3Server when something was
+   * ignored and locking is on; with `locking: false` it only reports. Cleans up after itself.
+   */
+  async probe(): Promise<S3ProbeResult> {
+    const key = `${this.prefix}.probe-${this.newId()}.lock`;
+    const body = JSON.stringify({ probe: true, at: this.now().toISOString() });
+    const wrongEtag = '"00000000000000000000000000000000"';
+    const ignored: S3ProbeResult['ignored'][number][] = [];
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfNoneMatch: '*' }));
+      if (await this.succeeded(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfNoneMatch: '*' }))) {
+        ignored.push('If-None-Match on PutObject');
+      } else {
+        if (await this.succeeded(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfMatch: wrongEtag }))) {
+          ignored.push('If-Match on PutObject');
+        }
+        if ((await this.succeeded(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: wrongEtag }))) && !(await this.exists(key))) {
+          ignored.push('If-Match on DeleteObject');
+        }
+      }
+    } finally {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+    }
+    const result: S3ProbeResult = { conditionalWrites: ignored.length === 0, ignored };
+    if (!result.conditionalWrites && this.locking) throw new UnsafeS3Server(this.endpoint, this.bucket, ignored);
+    return result;
+  }
+
+  /** Closes the connections of the client this store made (an injected client stays open). */
+  close(): void {
+    if (this.ownsClient) this.client.destroy();
+  }
+
+  async get(resourceId: string): Promise<IacStateRecord | null> {
+    return (await this.readRecord(parseResourceId(resourceId)))?.record ?? null;
+  }
+
+  async save(record: unknown, options: IacWriteOptions, context: IacCallContext): Promise<IacStateRecord> {
+    parseContext(context);
+    const input = parseRecord(record);
+    const lockId = parseWriteLockId(options.lockId);
+    const { after } = await this.execute(input.resource_id, { type: 'SaveState', data: { record: input, lockId } }, true);
+    return (after as Extract<IacRecordState, { status: 'present' }>).record;
+  }
+
+  async list(filter?: IacStateFilter): Promise<IacStateRecord[]> {
+    const parsed = parseFilter(filter);
+    const ids = await this.listIds('.json');
+    const records = await mapLimit(ids, this.listConcurrency, async (id) => (await this.readRecord(id))?.record ?? null);
+    return records
+      .filter((r): r is IacStateRecord => r !== null && matchesFilter(r, parsed))
+      .sort((a, b) => compare(a.resource_id, b.resource_id));
+  }
+
+  async delete(resourceId: string, options: IacWriteOptions, context: IacCallContext): Promise<void> {
+    parseContext(context);
+    const id = parseResourceId(resourceId);
+    const lockId = parseWriteLockId(options.lockId);
+    await this.execute(id, { type: 'DeleteState', data: { resourceId: id, lockId } }, true);
+  }
+
+  async lock(resourceId: string, request: IacLockRequest, context: IacCallContext): Promise<IacLock> {
+    const ctx = parseContext(context);
+    const id = parseResourceId(resourceId);
+    const { lockId, ...rest } = parseLockRequest(request);
+    this.requireLocking(id);
+    const command: IacCommand = { type: 'AcquireLock', data: { ...rest, resourceId: id, lockId: lockId ?? this.newId(), who: ctx.actor } };
+    return (await this.execute(id, command, false)).after.lock!;
+  }
+
+  async renewLock(resourceId: string, lockId: string, options: IacRenewOptions, context: IacCallContext): Promise<IacLock> {
+    parseContext(context);
+    const id = parseResourceId(resourceId);
+    const command: IacCommand = { type: 'RenewLock', data: { resourceId: id, lockId: parseLockId(lockId), ttlSeconds: parseTtl(options.ttlSeconds) } };
+    this.requireLocking(id);
+    return (await this.execute(id, command, false)).after.lock!;
+  }
+
+  async unlock(resourceId: string, lockId: string, context: IacCallContext): Promise<void> {
+    parseContext(context);
+    const id = parseResourceId(resourceId);
+    const command: IacCommand = { type: 'ReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId) } };
+    this.requireLocking(id);
+    await this.execute(id, command, false);
+  }
+
+  /** Allowed with locking off too, so an operator can clear a lock left by a client that had it on. */
+  async forceUnlock(resourceId: string, lockId: string, context: IacCallContext): Promise<IacLock> {
+    parseContext(context);
+    const id = parseResourceId(resourceId);
+    const { before } = await this.execute(id, { type: 'ForceReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId) } }, false);
+    return before.lock!;
+  }
+
+  async getLock(resourceId: string): Promise<IacLock | null> {
+    const found = await this.readLock(parseResourceId(resourceId));
+    return found && isLockLive(found.lock, this.now()) ? found.lock : null;
+  }
+
+  async listLocks(): Promise<IacLock[]> {
+    const ids = await this.listIds('.lock');
+    const locks = await mapLimit(ids, this.listConcurrency, async (id) => (await this.readLock(id))?.lock ?? null);
+    const now = this.now();
+    return locks.filter((l): l is IacLock => isLockLive(l, now)).sort((a, b) => compare(a.resourceId, b.resourceId));
+  }
+
+  private requireLocking(resourceId: string): void {
+    if (!this.locking) throw new LockingDisabled(resourceId);
+  }
+
+  /** Read, decide, write; a lost condition on the lock object means read and decide again. */
+  private async execute(
+    resourceId: string,
+    command: IacCommand,
+    needsRecord: boolean,
+  ): Promise<{ before: IacRecordState; after: IacRecordState }> {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const [found, lock] = await Promise.all([needsRecord ? this.readRecord(resourceId) : null, this.readLock(resourceId)]);
+      const state: IacRecordState = found
+        ? { status: 'present', record: found.record, lock: lock?.lock ?? null }
+        : { status: 'absent', lock: lock?.lock ?? null };
+      const events = decide(command, state, this.now());
+      const after = fold(events, state);
+      try {
+        await this.apply(resourceId, events, lock?.etag ?? null, after);
+        return { before: state, after };
+      } catch (error) {
+        if (!(error instanceof ConditionLost)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+    throw new IacConcurrencyConflict(resourceId, this.maxAttempts);
+  }
+
+  private async apply(resourceId: string, events: readonly IacEvent[], lockEtag: string | null, after: IacRecordState): Promise<void> {
+    const lockKey = this.lockKey(resourceId);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      switch (event.type) {
+        case 'LockExpired':
+          // a takeover overwrites the expired lock in place (the LockAcquired that follows)
+          if (events[i + 1]?.type === 'LockAcquired') {
+            await this.conditional(new PutObjectCommand({ ...this.lockBody(lockKey, after.lock!), IfMatch: lockEtag! }));
+            i++;
+          } else {
+            await this.conditional(new DeleteObjectCommand({ Bucket: this.bucket, Key: lockKey, IfMatch: lockEtag! }));
+          }
+          break;
+        case 'LockAcquired':
+          await this.conditional(new PutObjectCommand({ ...this.lockBody(lockKey, after.lock!), IfNoneMatch: '*' }));
+          break;
+        case 'LockRenewed':
+          await this.conditional(new PutObjectCommand({ ...this.lockBody(lockKey, after.lock!), IfMatch: lockEtag! }));
+          break;
+        case 'LockReleased':
+        case 'LockForceReleased':
+          await this.conditional(new DeleteObjectCommand({ Bucket: this.bucket, Key: lockKey, IfMatch: lockEtag! }));
+          break;
+        case 'StateSaved':
+          await this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: this.recordKey(resourceId),
+              Body: JSON.stringify(event.data.record),
+              ContentType: 'application/json',
+            }),
+          );
+          break;
+        case 'StateDeleted':
+          await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.recordKey(resourceId) }));
+          break;
+        default: {
+          const _: never = event;
+          throw new Error(`no S3 write for ${JSON.stringify(_)}`);
+        }
+      }
+    }
+  }
+
+  private lockBody(key: string, lock: IacLock): { Bucket: string; Key: string; Body: string; ContentType: string } {
+    return { Bucket: this.bucket, Key: key, Body: JSON.stringify(lock), ContentType: 'application/json' };
+  }
+
+  /** Sends a conditional write; 412 (condition failed), 404 (object gone) and 409 (a concurrent conditional write) lose. */
+  private async conditional(command: PutObjectCommand | DeleteObjectCommand): Promise<void> {
+    try {
+      await this.client.send(command as PutObjectCommand);
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 412 || status === 404 || status === 409) throw new ConditionLost();
+      throw error;
+    }
+  }
+
+  private async succeeded(command: PutObjectCommand | DeleteObjectCommand): Promise<boolean> {
+    try {
+      await this.client.send(command as PutObjectCommand);
+      return true;
+    } catch (error) {
+      if (httpStatusOf(error) === 412) return false;
+      throw error;
+    }
+  }
+
+  private async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  private async readRecord(resourceId: string): Promise<{ record: IacStateRecord } | null> {
+    const key = this.recordKey(resourceId);
+    const object = await this.readObject(key);
+    if (!object) return null;
+    const parsed = storedIacStateRecordSchema.safeParse(parseJson(object.body));
+    if (!parsed.success) throw new CorruptStateObject(key, toFieldIssues(parsed.error));
+    return { record: parsed.data as IacStateRecord };
+  }
+
+  private async readLock(resourceId: string): Promise<LockObject | null> {
+    const key = this.lockKey(resourceId);
+    const object = await this.readObject(key);
+    if (!object) return null;
+    const parsed = iacLockSchema.safeParse(parseJson(object.body));
+    if (!parsed.success) throw new CorruptStateObject(key, toFieldIssues(parsed.error));
+    return { lock: parsed.data, etag: object.etag };
+  }
+
+  private async readObject(key: string): Promise<{ body: string; etag: string } | null> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { body: (await response.Body?.transformToString('utf-8')) ?? '', etag: response.ETag ?? '' };
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Resource ids with an object of this suffix directly under the prefix. */
+  private async listIds(suffix: '.json' | '.lock'): Promise<string[]> {
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }));
+      for (const { Key: key } of page.Contents ?? []) {
+        if (!key?.endsWith(suffix)) continue;
+        const id = key.slice(this.prefix.length, -suffix.length);
+        if (RESOURCE_ID_PATTERN.test(id)) ids.push(id);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return ids;
+  }
+
+  private recordKey(resourceId: string): string {
+    return `${this.prefix}${resourceId}.json`;
+  }
+
+  private lockKey(resourceId: string): string {
+    return `${this.prefix}${resourceId}.lock`;
+  }
+}
+
+/** Builds the store and probes the server: what a service calls at start. */
+export async function openS3IacStateStore(options: S3IacStateStoreOptions): Promise<{ store: S3IacStateStore; probe: S3ProbeResult }> {
+  const store = new S3IacStateStore(options);
+  try {
+    return { store, probe: await store.probe() };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { defineEvent } from '../events/event-registry.js';
+import { iacLockSchema } from './iac-lock.js';
+import { iacStateRecordSchema, resourceIdSchema } from './iac-state.js';
+
+/**
+ * The events of an `iac-<resourceId>` stream: the record's saves and deletion, and its lock's life.
+ * Each carries its own time, so projections and audits need no recordedAt; the actor is in the
+ * metadata.
+ */
+
+const instant = z.iso.datetime({ offset: true });
+const lockId = z.string().min(1).max(128);
+
+export const StateSaved = defineEvent({
+  type: 'StateSaved',
+  schemaVersion: 1,
+  schema: z.object({
+    resourceId: resourceIdSchema,
+    /** The whole record as stored (it replaces the previous one). */
+    record: iacStateRecordSchema,
+    /** The lock the writer held, or null when the record was not locked. */
+    lockId: lockId.nullable(),
+    savedAt: instant,
+  }),
+});
+
+export const StateDeleted = defineEvent({
+  type: 'StateDeleted',
+  schemaVersion: 1,
+  schema: z.object({ resourceId: resourceIdSchema, lockId: lockId.nullable(), deletedAt: instant }),
+});
+
+/** The whole lock as taken. */
+export const LockAcquired = defineEvent({
+  type: 'LockAcquired',
+  schemaVersion: 1,
+  schema: iacLockSchema,
+});
+
+export const LockRenewed = defineEvent({
+  type: 'LockRenewed',
+  schemaVersion: 1,
+  schema: z.object({
+    resourceId: resourceIdSchema,
+    lockId,
+    renewedAt: instant,
+    expiresAt: instant,
+    ttlSeconds: iacLockSchema.shape.ttlSeconds,
+  }),
+});
+
+export const LockReleased = defineEvent({
+  type: 'LockReleased',
+  schemaVersion: 1,
+  schema: z.object({ resourceId: resourceIdSchema, lockId, releasedAt: instant }),
+});
+
+/** An operator removed someone's lock (the operator is the event's actor; `owner` held it). */
+export const LockForceReleased = defineEvent({
+  type: 'LockForceReleased',
+  schemaVersion: 1,
+  schema: z.object({ resourceId: resourceIdSchema, lockId, owner: z.string().min(1), releasedAt: instant }),
+});
+
+/**
+ * A lock outlived its expiry and a later command noticed: written just before the takeover (or the
+ * unlocked write) that noticed it, in the same append.
+ */
+export const LockExpired = defineEvent({
+  type: 'LockExpired',
+  schemaVersion: 1,
+  schema: z.object({ resourceId: resourceIdSchema, lockId, owner: z.string().min(1), expiresAt: instant, noticedAt: instant }),
+});
+
+export const iacEvents = [StateSaved, StateDeleted, LockAcquired, LockRenewed, LockReleased, LockForceReleased, LockExpired] as const;
+
+type Of<D extends (typeof iacEvents)[number]> = { readonly type: D['type']; readonly data: z.output<D['schema']> };
+
+export type StateSavedEvent = Of<typeof StateSaved>;
+export type StateDeletedEvent = Of<typeof StateDeleted>;
+export type LockAcquiredEvent = Of<typeof LockAcquired>;
+export type LockRenewedEvent = Of<typeof LockRenewed>;
+export type LockReleasedEvent = Of<typeof LockReleased>;
+export type LockForceReleasedEvent = Of<typeof LockForceReleased>;
+export type LockExpiredEvent = Of<typeof LockExpired>;
+
+export type IacEvent =
+  | StateSavedEvent
+  | StateDeletedEvent
+  | LockAcquiredEvent
+  | LockRenewedEvent
+  | LockReleasedEvent
+  | LockForceReleasedEvent
+  | LockExpiredEvent;
+
+export type IacEventType = IacEvent['type'];
+
+export const IAC_EVENT_TYPES: readonly IacEventType[] = iacEvents.map((d) => d.type);
+
+/** Narrows a decoded event of an `iac-` stream; its data was validated by the registry. */
+export function isIacEvent(event: { readonly type: string; readonly data: unknown }): event is IacEvent {
+  return (IAC_EVENT_TYPES as readonly string[]).includes(event.type);
+}
