@@ -148,5 +148,11 @@ describe('projection runner', () => {
     expect(await readModel()).toEqual(await freshFold());
     const { rows } = await db.pool.query(`select nspname from pg_namespace where nspname like 'rebuild_%'`);
     expect(rows).toEqual([]);
+
+    // with nothing appending and no live runner, a rebuild alone leaves the model complete
+    await db.pool.query(`update test_balances set balance = -1`);
+    await runner.rebuild(balancesProjection);
+    expect(await readModel()).toEqual(await freshFold());
+    expect((await statusOf()).eventsApplied).toBe(total);
   });
 });

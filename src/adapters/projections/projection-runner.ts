@@ -102,9 +102,9 @@ export class ProjectionRunner {
   /**
    * Replays the whole log into fresh tables in a schema of their own while the live projection
    * goes on, then swaps them in, in one transaction that holds the live checkpoint row and sets it to
-   * the rebuild's position. The live writer then sees its checkpoint moved and applies what came
-   * after onto the new tables. (No event is read inside that transaction: on the embedded database
-   * a read over another connection would wait for it to end.)
+   * the rebuild's position; then applies what followed to the new tables. (No event is read inside
+   * the swap transaction: on the embedded database a read over another connection would wait for it
+   * to end.)
    */
   async rebuild<Row extends object>(projection: Projection<Row>, onProgress?: (p: RebuildProgress) => void): Promise<RebuildProgress> {
     const lease = new AdvisoryLease(this.databaseUrl, `${projection.name}:rebuild`);
@@ -144,16 +144,12 @@ export class ProjectionRunner {
       position,
       eventsPerSecond: applied / Math.max((performance.now() - started) / 1000, 1e-9),
     });
-    for (;;) {
-      const events = await this.readBatch(projection, position);
-      if (events.length === 0) break;
-      const outcome = await this.inTransaction((tx) => this.applyBatch(tx, projection, target, position, events));
-      if (outcome.kind === 'moved') throw new Error(`rebuild of ${projection.name}: its checkpoint moved; is another rebuild running?`);
-      if (outcome.kind === 'stopped') throw outcome.error;
-      applied += events.length;
-      position = outcome.position;
+    const shadow = await this.catchUp(projection, target, START, (events, at) => {
+      applied += events;
+      position = at;
       onProgress?.(progress());
-    }
+    });
+    if (shadow === 'moved') throw new Error(`rebuild of ${projection.name}: its checkpoint moved; is another rebuild running?`);
 
     await this.inTransaction(async (em) => {
       const tx = em.getTransactionContext();
@@ -172,7 +168,33 @@ export class ProjectionRunner {
       );
       await connection.execute('delete from projection_checkpoints where name = ?', [target.checkpoint], 'run', tx);
     });
+    // The swap set the live checkpoint back to the rebuild's position. Apply what followed, as any
+    // writer would: should the live runner get there first, this stops at its first 'moved'.
+    await this.catchUp(projection, { checkpoint: projection.name }, position, () => undefined);
     return progress();
+  }
+
+  /**
+   * Applies the log after `from` to a target, batch by batch, until nothing is left. Returns
+   * 'moved' when another writer moved the target's checkpoint; throws on an event that fails its
+   * schema (the target is then stopped with it).
+   */
+  private async catchUp(
+    projection: AnyProjection,
+    target: Target,
+    from: Position,
+    onBatch: (events: number, position: Position) => void,
+  ): Promise<'done' | 'moved'> {
+    let position = from;
+    for (;;) {
+      const events = await this.readBatch(projection, position);
+      if (events.length === 0) return 'done';
+      const outcome = await this.inTransaction((tx) => this.applyBatch(tx, projection, target, position, events));
+      if (outcome.kind === 'moved') return 'moved';
+      if (outcome.kind === 'stopped') throw outcome.error;
+      position = outcome.position;
+      onBatch(events.length, position);
+    }
   }
 
   /**
