@@ -28,5 +28,6 @@ export default {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/{contract,integration,reliability}/**/*.spec.ts'],
     },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
   ],
 };

@@ -2,7 +2,12 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
+import type { IacStateStore } from '../../domain/iac/iac-state-store.port.js';
+import { openIacStateStore } from '../state/iac-state-store.factory.js';
 import { eventCatalogue } from '../../domain/events/event-catalogue.js';
+import { EventSchemaViolation } from '../../domain/events/event-registry.js';
+import { InstrumentedEventStore } from '../metrics/instrumented.event-store.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { AppConfig } from '../config/config.js';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
 import { KurrentDbEventStore } from '../event-store/kurrentdb/kurrentdb.event-store.js';
@@ -16,10 +21,11 @@ export interface Infrastructure {
   readonly orm: MikroORM;
   readonly eventStore: EventStore;
   readonly runner: ProjectionRunner;
+  readonly iacState: IacStateStore;
   close(): Promise<void>;
 }
 
-export async function openInfrastructure(config: AppConfig, logger: Logger): Promise<Infrastructure> {
+export async function openInfrastructure(config: AppConfig, logger: Logger, metrics?: Metrics): Promise<Infrastructure> {
   const closers: (() => Promise<void>)[] = [];
   try {
     let databaseUrl = config.databaseUrl;
@@ -46,17 +52,30 @@ export async function openInfrastructure(config: AppConfig, logger: Logger): Pro
       logger.info('event store: PostgreSQL');
     }
     closers.push(() => eventStore.close());
+    if (metrics) eventStore = new InstrumentedEventStore(eventStore, metrics);
 
     const runner = new ProjectionRunner(orm, eventStore, eventCatalogue, databaseUrl, {
       batchSize: config.projectionBatchSize,
-      onError: (projection, error) => logger.error({ projection, err: error }, 'projection stopped or failed'),
+      onError: (projection, error) => {
+        if (error instanceof EventSchemaViolation) metrics?.schemaViolations.inc({ consumer: projection });
+        logger.error({ projection, err: error }, 'projection stopped or failed');
+      },
     });
+
+    const iac = await openIacStateStore(config.iacState, { eventStore, orm });
+    closers.push(() => iac.close());
+    if (iac.probe) {
+      logger.info({ conditionalWrites: iac.probe.conditionalWrites, ignored: iac.probe.ignored }, 'IaC state: S3 backend probed');
+    } else {
+      logger.info('IaC state: event-sourced backend');
+    }
 
     return {
       databaseUrl,
       orm,
       eventStore,
       runner,
+      iacState: iac.store,
       async close() {
         for (const close of closers.reverse()) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

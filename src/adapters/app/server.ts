@@ -1,47 +1,115 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
+import { createServer, type Server } from 'node:http';
+import { DiscoveryService, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
 import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import swaggerUiDist from 'swagger-ui-dist';
 import { projectionCatalogue } from '../../projections/projection-catalogue.js';
+import { ApiTokenService } from '../auth/api-token.service.js';
 import type { AppConfig } from '../config/config.js';
 import { AppModule } from '../http/app.module.js';
 import { ReadinessProbe } from '../http/health/readiness.probe.js';
+import { httpMetricsMiddleware } from '../http/http-metrics.middleware.js';
+import { currentRequest, requestContextMiddleware } from '../http/request-context.js';
 import { NestPinoLogger } from '../logging/logger.js';
+import { type DiscoveredRoute, discoverRoutes } from '../http/openapi.js';
+import { Metrics } from '../metrics/metrics.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly infrastructure: Infrastructure;
+  readonly tokens: ApiTokenService;
+  /** Every route Nest serves, with its declared access rule: tests check none is left unguarded. */
+  readonly routes: readonly DiscoveredRoute[];
+  /** Where /metrics answers without a token, when METRICS_PORT is set. */
+  readonly metricsUrl: string | undefined;
   /** Stops taking requests, stops the projections (checkpoints are already durable), closes connections. */
   close(): Promise<void>;
 }
 
-export async function startServer(config: AppConfig, logger: Logger): Promise<RunningServer> {
-  const infrastructure = await openInfrastructure(config, logger);
+export interface ServerOptions {
+  /** Where the bootstrap token is shown, once; default stdout (never the log). */
+  readonly announce?: (text: string) => void;
+  readonly version?: string;
+}
+
+export async function startServer(config: AppConfig, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const metrics = new Metrics();
+  const infrastructure = await openInfrastructure(config, logger, metrics);
   const projections = new AbortController();
   let app: NestExpressApplication | undefined;
+  let metricsServer: Server | undefined;
   try {
+    const tokens = new ApiTokenService(infrastructure.orm);
+    await ensureBootstrapToken(tokens, config, options.announce ?? ((text) => process.stdout.write(text)));
+
     const running = projectionCatalogue.map((projection) => infrastructure.runner.run(projection, projections.signal));
-    const readiness = new ReadinessProbe(
-      infrastructure.eventStore,
-      infrastructure.orm,
-      infrastructure.runner,
-      projectionCatalogue,
-      config.readyMaxLagSeconds,
-    );
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ eventStore: infrastructure.eventStore, readiness }), {
-      logger: new NestPinoLogger(logger),
+    metrics.onScrape(async () => {
+      for (const status of await infrastructure.runner.status(projectionCatalogue)) {
+        const labels = { projection: status.name };
+        metrics.projectionEventsApplied.set(labels, status.eventsApplied);
+        metrics.projectionLagEvents.set(labels, status.lagEvents);
+        metrics.projectionLagSeconds.set(labels, status.lagSeconds);
+        metrics.projectionStopped.set(labels, status.status === 'stopped' ? 1 : 0);
+      }
     });
+    const eventStore = infrastructure.eventStore;
+    const readiness = new ReadinessProbe(eventStore, infrastructure.orm, infrastructure.runner, projectionCatalogue, config.readyMaxLagSeconds);
+
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({
+        eventStore,
+        readiness,
+        tokens,
+        metrics,
+        logger,
+        version: options.version ?? process.env.npm_package_version ?? '0.0.0',
+        rateLimitPerMinute: config.rateLimitPerMinute,
+        iacState: infrastructure.iacState,
+      }),
+      { logger: new NestPinoLogger(logger), bodyParser: false },
+    );
+    // before the routes, in this order: context (ids), metrics, request log, body
+    app.use(requestContextMiddleware);
+    app.use(httpMetricsMiddleware(metrics));
+    app.use(pinoHttp({ logger, genReqId: () => currentRequest()?.requestId ?? 'none', quietReqLogger: true, autoLogging: { ignore: (req) => req.url === '/health/live' } }));
+    app.use(express.json({ limit: config.bodyLimitBytes }));
+    app.use('/docs/assets', express.static(swaggerUiDist.getAbsoluteFSPath(), { index: false }));
+    app.enableShutdownHooks([]);
+    await app.init();
     await app.listen(config.port, config.host);
+
+    let metricsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      const server = createServer((req, res) => {
+        if (req.url !== '/metrics') return void res.writeHead(404).end();
+        metrics.scrape().then(
+          (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+          () => res.writeHead(500).end(),
+        );
+      });
+      metricsServer = server;
+      await new Promise<void>((resolve) => server.listen(config.metricsPort, config.host, resolve));
+      const bound = server.address();
+      metricsUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${typeof bound === 'object' && bound ? bound.port : config.metricsPort}/metrics`;
+    }
+
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-    logger.info({ url, projections: projectionCatalogue.map((p) => p.name) }, 'cloudledger is listening');
+    logger.info({ url, projections: projectionCatalogue.map((p) => p.name), docs: `${url}/docs` }, 'cloudledger is listening');
     const started = app;
     return {
       url,
       infrastructure,
+      tokens,
+      routes: discoverRoutes(app.get(DiscoveryService), app.get(Reflector)),
+      metricsUrl,
       async close() {
+        metricsServer?.close();
         await started.close();
         projections.abort();
         await Promise.all(running);
@@ -50,8 +118,20 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     };
   } catch (error) {
     projections.abort();
+    metricsServer?.close();
     await app?.close().catch(() => undefined);
     await infrastructure.close();
     throw error;
   }
+}
+
+/** A first run has no token to call the API with: make the platform_admin one and show it once. */
+async function ensureBootstrapToken(tokens: ApiTokenService, config: AppConfig, announce: (text: string) => void): Promise<void> {
+  if ((await tokens.countLive()) > 0) return;
+  const { token } = await tokens.create('bootstrap', 'platform_admin', 'system:bootstrap', config.bootstrapToken);
+  if (config.bootstrapToken) return;
+  announce(
+    `\nNo API token existed, so a platform_admin token named "bootstrap" was created. It is shown once:\n\n  ${token}\n\n` +
+      'Keep it safe; create others with `cloudledger tokens create`, then revoke this one with `cloudledger tokens revoke bootstrap`.\n\n',
+  );
 }

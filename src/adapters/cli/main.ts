@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { startServer } from '../app/server.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
+import { registerEventCommands } from './events.command.js';
 import { registerProjectionCommands } from './projections.command.js';
+import { registerTokenCommands } from './tokens.command.js';
 
 const program = new Command('cloudledger')
   .description('event-sourced control plane for DigitalOcean infrastructure')
@@ -15,7 +17,7 @@ program
   .description('run the HTTP API, the projections and the workers')
   .action(async () => {
     const config = loadConfig();
-    const logger = createLogger(config.logLevel);
+    const logger = createLogger({ level: config.logLevel, pretty: config.nodeEnv === 'development' && process.stdout.isTTY });
     const server = await startServer(config, logger);
     let stopping = false;
     const stop = (signal: string): void => {
@@ -37,7 +39,9 @@ program
     process.on('SIGINT', () => stop('SIGINT'));
   });
 
+registerTokenCommands(program);
 registerProjectionCommands(program);
+registerEventCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -11,8 +11,9 @@ export function printTable<Row extends object>(rows: readonly Row[], columns: re
   for (const row of rows) process.stdout.write(`${line(columns.map((c) => cell(row[c])))}\n`);
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+/** Indented for a reader; `{ line: true }` for one object per line (streams such as `events tail`). */
+export function printJson(value: unknown, { line = false } = {}): void {
+  process.stdout.write(`${JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), line ? undefined : 2)}\n`);
 }
 
 /** One progress line on stderr, rewritten in place on a terminal. */

@@ -1,4 +1,4 @@
-import { CONFIG_DEFAULTS, CONFIG_DOCS, ConfigError, configSchema, loadConfig } from './config.js';
+import { CONFIG_DEFAULTS, CONFIG_DOCS, ConfigError, configDocsMarkdown, configSchema, loadConfig } from './config.js';
 
 /** The ConfigError loading `env` throws; fails the test when loading succeeds. */
 function refusal(env: Record<string, string>): ConfigError {
@@ -31,6 +31,11 @@ describe('configuration', () => {
         digitalOceanApiUrl: 'https://api.digitalocean.com',
         projectionBatchSize: 500,
         readyMaxLagSeconds: 30,
+        bodyLimitBytes: 1_048_576,
+        rateLimitPerMinute: 600,
+        metricsPort: undefined,
+        bootstrapToken: undefined,
+        iacState: { backend: 'event-sourced' },
       });
     });
 
@@ -66,6 +71,19 @@ describe('configuration', () => {
         DIGITALOCEAN_API_URL: 'http://127.0.0.1:4010',
         PROJECTION_BATCH_SIZE: '50',
         READY_MAX_LAG_SECONDS: '2.5',
+        BODY_LIMIT_BYTES: '65536',
+        RATE_LIMIT_PER_MINUTE: '120',
+        METRICS_PORT: '9464',
+        BOOTSTRAP_TOKEN: 'clt_bootstrap-token-for-automation',
+        IAC_STATE_BACKEND: 's3',
+        IAC_S3_BUCKET: 'tfstate',
+        IAC_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        IAC_S3_REGION: 'us-east-1',
+        IAC_S3_ACCESS_KEY_ID: 'AKIA',
+        IAC_S3_SECRET_ACCESS_KEY: 'sekrit',
+        IAC_S3_PREFIX: 'state/',
+        IAC_S3_FORCE_PATH_STYLE: 'true',
+        IAC_S3_LOCKING: 'false',
       });
 
       expect(config).toEqual({
@@ -81,16 +99,38 @@ describe('configuration', () => {
         digitalOceanApiUrl: 'http://127.0.0.1:4010',
         projectionBatchSize: 50,
         readyMaxLagSeconds: 2.5,
+        bodyLimitBytes: 65536,
+        rateLimitPerMinute: 120,
+        metricsPort: 9464,
+        bootstrapToken: 'clt_bootstrap-token-for-automation',
+        iacState: {
+          backend: 's3',
+          s3: {
+            bucket: 'tfstate',
+            endpoint: 'http://127.0.0.1:9000',
+            region: 'us-east-1',
+            accessKeyId: 'AKIA',
+            secretAccessKey: 'sekrit',
+            prefix: 'state/',
+            forcePathStyle: true,
+            locking: false,
+          },
+        },
       });
     });
   });
 
   describe('given one bad variable', () => {
     it.each([
-      ['PORT', 'abc', 'PORT: must be an integer between 1 and 65535, got "abc"'],
-      ['PORT', '0', 'PORT: must be an integer between 1 and 65535, got "0"'],
-      ['PORT', '65536', 'PORT: must be an integer between 1 and 65535, got "65536"'],
-      ['PORT', '80.5', 'PORT: must be an integer between 1 and 65535, got "80.5"'],
+      ['PORT', 'abc', 'PORT: must be an integer between 0 and 65535, got "abc"'],
+      ['PORT', '-1', 'PORT: must be an integer between 0 and 65535, got "-1"'],
+      ['PORT', '65536', 'PORT: must be an integer between 0 and 65535, got "65536"'],
+      ['PORT', '80.5', 'PORT: must be an integer between 0 and 65535, got "80.5"'],
+      ['BODY_LIMIT_BYTES', '10', 'BODY_LIMIT_BYTES: must be a number of bytes between 1024 and 1073741824, got "10"'],
+      ['RATE_LIMIT_PER_MINUTE', '0', 'RATE_LIMIT_PER_MINUTE: must be an integer between 1 and 1000000, got "0"'],
+      ['BOOTSTRAP_TOKEN', 'short', 'BOOTSTRAP_TOKEN: must be at least 24 characters without whitespace'],
+      ['IAC_STATE_BACKEND', 'disk', 'IAC_STATE_BACKEND: must be "event-sourced" or "s3", got "disk"'],
+      ['IAC_S3_LOCKING', 'maybe', 'IAC_S3_LOCKING: must be true or false, got "maybe"'],
       ['EVENT_STORE', 'mongo', 'EVENT_STORE: must be "postgres" or "kurrentdb", got "mongo"'],
       ['LOG_LEVEL', 'loud', 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
       ['NODE_ENV', 'prod', 'NODE_ENV: must be one of development, production, test, got "prod"'],
@@ -117,6 +157,18 @@ describe('configuration', () => {
     });
   });
 
+  describe('given IaC S3 settings that do not go together', () => {
+    it('when the s3 backend has no bucket, then the bucket is asked for', () => {
+      expect(lines(refusal({ IAC_STATE_BACKEND: 's3' }))).toEqual(['IAC_S3_BUCKET: is required when IAC_STATE_BACKEND=s3']);
+    });
+
+    it('when only one half of the key pair is set, then both are asked for, and the value is not shown', () => {
+      const error = refusal({ IAC_STATE_BACKEND: 's3', IAC_S3_BUCKET: 'b', IAC_S3_ACCESS_KEY_ID: 'AKIA-SECRET-ID' });
+      expect(lines(error)).toEqual(['IAC_S3_SECRET_ACCESS_KEY: IAC_S3_ACCESS_KEY_ID and IAC_S3_SECRET_ACCESS_KEY go together: set both or neither']);
+      expect(error.message).not.toContain('AKIA-SECRET-ID');
+    });
+  });
+
   describe('given several bad variables at once', () => {
     it('when loaded, then every one is listed on its own line, in documentation order', () => {
       const error = refusal({
@@ -130,7 +182,7 @@ describe('configuration', () => {
       expect(lines(error)).toEqual([
         'DATABASE_URL: is not a valid URL',
         'EVENT_STORE: must be "postgres" or "kurrentdb", got "sqlite"',
-        'PORT: must be an integer between 1 and 65535, got "abc"',
+        'PORT: must be an integer between 0 and 65535, got "abc"',
         'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
         'PROJECTION_BATCH_SIZE: must be an integer of at least 1, got "-5"',
       ]);
@@ -149,7 +201,7 @@ describe('configuration', () => {
 
       expect(lines(error)).toEqual([
         'KURRENTDB_URL: is required when EVENT_STORE=kurrentdb',
-        'PORT: must be an integer between 1 and 65535, got "x"',
+        'PORT: must be an integer between 0 and 65535, got "x"',
       ]);
     });
 
@@ -203,5 +255,13 @@ describe('configuration', () => {
 
       for (const [name, value] of Object.entries(CONFIG_DEFAULTS)) expect(defaults[name]).toBe(String(value));
     });
+  });
+});
+
+describe('the README', () => {
+  it('lists every variable exactly as the configuration documents it', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(configDocsMarkdown());
   });
 });

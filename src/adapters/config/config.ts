@@ -34,6 +34,30 @@ export interface AppConfig {
   readonly projectionBatchSize: number;
   /** /health/ready reports unready when a projection lags further behind than this. */
   readonly readyMaxLagSeconds: number;
+  /** Request bodies larger than this answer 413. */
+  readonly bodyLimitBytes: number;
+  /** Requests per minute per API token; more answer 429. */
+  readonly rateLimitPerMinute: number;
+  /** When set, /metrics is also served without a token on this port (for a scraper inside the network). */
+  readonly metricsPort: number | undefined;
+  /** The first platform_admin token, when there is no token yet; absent: one is generated and printed once. */
+  readonly bootstrapToken: string | undefined;
+  /** Where IaC state records and locks live: the event store, or an S3-compatible bucket. */
+  readonly iacState:
+    | { readonly backend: 'event-sourced' }
+    | {
+        readonly backend: 's3';
+        readonly s3: {
+          readonly bucket: string;
+          readonly endpoint: string;
+          readonly region: string;
+          readonly accessKeyId: string | undefined;
+          readonly secretAccessKey: string | undefined;
+          readonly prefix: string;
+          readonly forcePathStyle: boolean;
+          readonly locking: boolean;
+        };
+      };
 }
 
 export const CONFIG_DEFAULTS = {
@@ -46,6 +70,12 @@ export const CONFIG_DEFAULTS = {
   DIGITALOCEAN_API_URL: 'https://api.digitalocean.com',
   PROJECTION_BATCH_SIZE: 500,
   READY_MAX_LAG_SECONDS: 30,
+  BODY_LIMIT_BYTES: 1_048_576,
+  RATE_LIMIT_PER_MINUTE: 600,
+  IAC_STATE_BACKEND: 'event-sourced',
+  IAC_S3_ENDPOINT: 'https://nyc3.digitaloceanspaces.com',
+  IAC_S3_REGION: 'us-east-1',
+  IAC_S3_PREFIX: 'iac-state/',
 } as const satisfies Record<string, string | number>;
 
 export interface ConfigVariableDoc {
@@ -78,14 +108,14 @@ export const CONFIG_DOCS: readonly ConfigVariableDoc[] = Object.freeze([
     default: 'unset',
     description: 'KurrentDB connection string, e.g. `kurrentdb://localhost:2113?tls=false`. Required when `EVENT_STORE=kurrentdb`.',
   },
-  { name: 'PORT', default: String(CONFIG_DEFAULTS.PORT), description: 'HTTP port, 1–65535.' },
+  { name: 'PORT', default: String(CONFIG_DEFAULTS.PORT), description: 'HTTP port, 0–65535 (0: any free port; the log says which).' },
   { name: 'HOST', default: CONFIG_DEFAULTS.HOST, description: 'Address the HTTP server binds to.' },
   { name: 'LOG_LEVEL', default: CONFIG_DEFAULTS.LOG_LEVEL, description: `Log level: ${LOG_LEVELS.join(', ')}.` },
   { name: 'NODE_ENV', default: CONFIG_DEFAULTS.NODE_ENV, description: `${NODE_ENVS.join(', ')}.` },
   {
     name: 'DIGITALOCEAN_TOKEN',
-    default: 'unset: in-process simulator',
-    description: 'DigitalOcean API token. Unset, the service talks to its built-in DigitalOcean simulator. Never logged.',
+    default: 'unset: the simulator',
+    description: 'DigitalOcean API token, for the DigitalOcean client (arriving with its issue); unset, that client will use the built-in simulator. Never logged.',
   },
   {
     name: 'DIGITALOCEAN_API_URL',
@@ -101,6 +131,43 @@ export const CONFIG_DOCS: readonly ConfigVariableDoc[] = Object.freeze([
     name: 'READY_MAX_LAG_SECONDS',
     default: String(CONFIG_DEFAULTS.READY_MAX_LAG_SECONDS),
     description: '`/health/ready` reports unready while a projection lags further behind than this many seconds.',
+  },
+  {
+    name: 'BODY_LIMIT_BYTES',
+    default: String(CONFIG_DEFAULTS.BODY_LIMIT_BYTES),
+    description: 'Largest request body accepted; a larger one answers 413.',
+  },
+  {
+    name: 'RATE_LIMIT_PER_MINUTE',
+    default: String(CONFIG_DEFAULTS.RATE_LIMIT_PER_MINUTE),
+    description: 'Requests per minute per API token; more answer 429.',
+  },
+  {
+    name: 'METRICS_PORT',
+    default: 'unset',
+    description: 'When set, `/metrics` is also served without a token on this port, for a scraper on a private network. `/metrics` on `PORT` always needs a viewer token.',
+  },
+  {
+    name: 'BOOTSTRAP_TOKEN',
+    default: 'unset: generated',
+    description: 'At the first start (no API token exists yet) this becomes the `platform_admin` token named `bootstrap`; unset, one is generated and printed once. At least 24 characters. Never logged.',
+  },
+  {
+    name: 'IAC_STATE_BACKEND',
+    default: CONFIG_DEFAULTS.IAC_STATE_BACKEND,
+    description: 'Where IaC state lives: `event-sourced` (the event store, with full history) or `s3` (an S3-compatible bucket such as DigitalOcean Spaces).',
+  },
+  { name: 'IAC_S3_BUCKET', default: 'unset', description: 'The bucket; required when `IAC_STATE_BACKEND=s3`.' },
+  { name: 'IAC_S3_ENDPOINT', default: CONFIG_DEFAULTS.IAC_S3_ENDPOINT, description: 'S3 endpoint URL (DigitalOcean Spaces by default).' },
+  { name: 'IAC_S3_REGION', default: CONFIG_DEFAULTS.IAC_S3_REGION, description: 'Region used in request signatures.' },
+  { name: 'IAC_S3_ACCESS_KEY_ID', default: 'unset: SDK default chain', description: 'Access key id; with the secret below, or neither (the AWS SDK default credential chain).' },
+  { name: 'IAC_S3_SECRET_ACCESS_KEY', default: 'unset', description: 'Secret access key. Never logged.' },
+  { name: 'IAC_S3_PREFIX', default: CONFIG_DEFAULTS.IAC_S3_PREFIX, description: 'Key prefix of the state and lock objects.' },
+  { name: 'IAC_S3_FORCE_PATH_STYLE', default: 'false', description: '`true` for `https://host/bucket/key` addressing (most self-hosted S3 servers).' },
+  {
+    name: 'IAC_S3_LOCKING',
+    default: 'true',
+    description: '`false` is the explicit opt-out for a server that ignores conditional writes: the service then starts, and lock calls answer 422 instead of pretending. With `true`, such a server is refused at start.',
   },
 ]);
 
@@ -202,6 +269,13 @@ function secretToken(raw: string): Parsed<string> {
   return /\s/.test(raw) ? { ok: false, message: 'must not contain whitespace' } : { ok: true, value: raw };
 }
 
+function boolean(raw: string): Parsed<boolean> {
+  const value = raw.toLowerCase();
+  if (value === 'true' || value === '1') return { ok: true, value: true };
+  if (value === 'false' || value === '0') return { ok: true, value: false };
+  return { ok: false, message: `must be true or false, got ${shown(raw)}` };
+}
+
 function hostName(raw: string): Parsed<string> {
   return /^[A-Za-z0-9.:[\]%_-]+$/.test(raw)
     ? { ok: true, value: raw }
@@ -221,7 +295,7 @@ export const configSchema = z
     DATA_DIR: variable((raw) => ({ ok: true, value: raw }), CONFIG_DEFAULTS.DATA_DIR),
     EVENT_STORE: variable(oneOf(EVENT_STORES), CONFIG_DEFAULTS.EVENT_STORE),
     KURRENTDB_URL: variable(kurrentdbUrl),
-    PORT: variable(integer(1, 65535, 'an integer between 1 and 65535'), CONFIG_DEFAULTS.PORT),
+    PORT: variable(integer(0, 65535, 'an integer between 0 and 65535'), CONFIG_DEFAULTS.PORT),
     HOST: variable(hostName, CONFIG_DEFAULTS.HOST),
     LOG_LEVEL: variable(oneOf(LOG_LEVELS), CONFIG_DEFAULTS.LOG_LEVEL),
     NODE_ENV: variable(oneOf(NODE_ENVS), CONFIG_DEFAULTS.NODE_ENV),
@@ -232,11 +306,32 @@ export const configSchema = z
       CONFIG_DEFAULTS.PROJECTION_BATCH_SIZE,
     ),
     READY_MAX_LAG_SECONDS: variable(positiveNumber, CONFIG_DEFAULTS.READY_MAX_LAG_SECONDS),
+    BODY_LIMIT_BYTES: variable(integer(1024, 1_073_741_824, 'a number of bytes between 1024 and 1073741824'), CONFIG_DEFAULTS.BODY_LIMIT_BYTES),
+    RATE_LIMIT_PER_MINUTE: variable(integer(1, 1_000_000, 'an integer between 1 and 1000000'), CONFIG_DEFAULTS.RATE_LIMIT_PER_MINUTE),
+    METRICS_PORT: variable(integer(0, 65535, 'an integer between 0 and 65535')),
+    IAC_STATE_BACKEND: variable(oneOf(['event-sourced', 's3'] as const), CONFIG_DEFAULTS.IAC_STATE_BACKEND),
+    IAC_S3_BUCKET: variable((raw) => ({ ok: true, value: raw })),
+    IAC_S3_ENDPOINT: variable(url(['http:', 'https:'], 'an http:// or https:// URL'), CONFIG_DEFAULTS.IAC_S3_ENDPOINT),
+    IAC_S3_REGION: variable(hostName, CONFIG_DEFAULTS.IAC_S3_REGION),
+    IAC_S3_ACCESS_KEY_ID: variable(secretToken),
+    IAC_S3_SECRET_ACCESS_KEY: variable(secretToken),
+    IAC_S3_PREFIX: variable((raw) => ({ ok: true, value: raw }), CONFIG_DEFAULTS.IAC_S3_PREFIX),
+    IAC_S3_FORCE_PATH_STYLE: variable(boolean, false),
+    IAC_S3_LOCKING: variable(boolean, true),
+    BOOTSTRAP_TOKEN: variable((raw) =>
+      raw.length >= 24 && !/\s/.test(raw) ? { ok: true, value: raw } : { ok: false, message: 'must be at least 24 characters without whitespace' },
+    ),
   })
   .superRefine(
     (env, ctx) => {
       if (env.EVENT_STORE === 'kurrentdb' && env.KURRENTDB_URL === undefined) {
         ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
+      }
+      if (env.IAC_STATE_BACKEND === 's3' && env.IAC_S3_BUCKET === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['IAC_S3_BUCKET'], message: 'is required when IAC_STATE_BACKEND=s3' });
+      }
+      if ((env.IAC_S3_ACCESS_KEY_ID === undefined) !== (env.IAC_S3_SECRET_ACCESS_KEY === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['IAC_S3_SECRET_ACCESS_KEY'], message: 'IAC_S3_ACCESS_KEY_ID and IAC_S3_SECRET_ACCESS_KEY go together: set both or neither' });
       }
     },
     // run even when other variables are bad, so one start-up lists every problem
@@ -269,5 +364,25 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     digitalOceanApiUrl: e.DIGITALOCEAN_API_URL,
     projectionBatchSize: e.PROJECTION_BATCH_SIZE,
     readyMaxLagSeconds: e.READY_MAX_LAG_SECONDS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    metricsPort: e.METRICS_PORT,
+    bootstrapToken: e.BOOTSTRAP_TOKEN,
+    iacState:
+      e.IAC_STATE_BACKEND === 's3'
+        ? {
+            backend: 's3' as const,
+            s3: {
+              bucket: e.IAC_S3_BUCKET!,
+              endpoint: e.IAC_S3_ENDPOINT,
+              region: e.IAC_S3_REGION,
+              accessKeyId: e.IAC_S3_ACCESS_KEY_ID,
+              secretAccessKey: e.IAC_S3_SECRET_ACCESS_KEY,
+              prefix: e.IAC_S3_PREFIX,
+              forcePathStyle: e.IAC_S3_FORCE_PATH_STYLE,
+              locking: e.IAC_S3_LOCKING,
+            },
+          }
+        : { backend: 'event-sourced' as const },
   });
 }

@@ -1,13 +1,31 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
+import type { Logger } from 'pino';
 import { EVENT_STORE, type EventStore } from '../../domain/event-store/event-store.port.js';
+import { IAC_STATE_STORE, type IacStateStore } from '../../domain/iac/iac-state-store.port.js';
+import { ApiTokenService } from '../auth/api-token.service.js';
+import { IacStatesController } from './iac/iac-states.controller.js';
+import { Metrics } from '../metrics/metrics.js';
+import { AuthGuard } from './auth.guard.js';
+import { APP_VERSION, DocsController } from './docs/docs.controller.js';
+import { ErrorFilter } from './error.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { ReadinessProbe } from './health/readiness.probe.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { RATE_LIMIT_PER_MINUTE, RateLimitGuard } from './rate-limit.guard.js';
+import { ValidationInterceptor } from './validation.interceptor.js';
 
 export interface AppDependencies {
   readonly eventStore: EventStore;
   readonly readiness: ReadinessProbe;
+  readonly tokens: ApiTokenService;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly rateLimitPerMinute: number;
+  readonly iacState: IacStateStore;
 }
 
 /** Nest is an adapter: the composition root builds the parts and hands them in by token. */
@@ -16,11 +34,25 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), ScheduleModule.forRoot()],
-      controllers: [HealthController],
+      imports: [
+        CqrsModule.forRoot(),
+        ScheduleModule.forRoot(),
+        DiscoveryModule,
+      ],
+      controllers: [HealthController, DocsController, MetricsController, IacStatesController],
       providers: [
         { provide: EVENT_STORE, useValue: deps.eventStore },
         { provide: ReadinessProbe, useValue: deps.readiness },
+        { provide: ApiTokenService, useValue: deps.tokens },
+        { provide: Metrics, useValue: deps.metrics },
+        { provide: IAC_STATE_STORE, useValue: deps.iacState },
+        { provide: APP_VERSION, useValue: deps.version },
+        { provide: RATE_LIMIT_PER_MINUTE, useValue: deps.rateLimitPerMinute },
+        // guards run in this order: who is calling, then how often
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_INTERCEPTOR, useClass: ValidationInterceptor },
+        { provide: APP_FILTER, useValue: new ErrorFilter(deps.logger) },
       ],
     };
   }

@@ -2,6 +2,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { migrations } from './migrations/index.js';
 import { readModelEntities } from '../../projections/read-model-entities.js';
+import { ApiTokenEntity } from '../auth/api-token.entity.js';
 
 export function ormConfig(
   databaseUrl: string,
@@ -10,7 +11,7 @@ export function ormConfig(
 ): Options {
   return defineConfig({
     clientUrl: databaseUrl,
-    entities: [...readModelEntities, ...extraEntities],
+    entities: [...readModelEntities, ApiTokenEntity, ...extraEntities],
     extensions: [Migrator],
     migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
     pool: { min: 0, max: 10 },

@@ -1,5 +1,11 @@
-import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { ApiRoute } from '../api-route.decorator.js';
 import { ReadinessProbe, type Readiness } from './readiness.probe.js';
+
+const checkSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
+const readinessSchema = z.object({ status: z.enum(['ready', 'unready']), checks: z.record(z.string(), checkSchema) });
 
 @Controller('health')
 export class HealthController {
@@ -8,15 +14,30 @@ export class HealthController {
   /** The process answers: nothing else is checked. */
   @Get('live')
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'Liveness: the process answers',
+    role: 'public',
+    tags: ['operations'],
+    responses: { 200: { description: 'alive', schema: z.object({ status: z.literal('ok') }) } },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** 200 when the event store and the read-model database answer and no projection lags; else 503. */
   @Get('ready')
-  async ready(): Promise<Readiness> {
+  @ApiRoute({
+    summary: 'Readiness: event store and database answer, no projection lags or is stopped',
+    role: 'public',
+    tags: ['operations'],
+    responses: {
+      200: { description: 'ready', schema: readinessSchema },
+      503: { description: 'unready, with the failing checks', schema: readinessSchema },
+    },
+  })
+  async ready(@Res({ passthrough: true }) response: Response): Promise<Readiness> {
     const readiness = await this.readiness.check();
-    if (readiness.status !== 'ready') throw new ServiceUnavailableException(readiness);
+    response.status(readiness.status === 'ready' ? 200 : 503);
     return readiness;
   }
 }

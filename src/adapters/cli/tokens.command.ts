@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { ROLES } from '../../domain/access/roles.js';
+import { ApiTokenService } from '../auth/api-token.service.js';
+import { printJson, printTable } from './output.js';
+import { withInfrastructure } from './with-infrastructure.js';
+
+const CLI_ACTOR = 'cli';
+
+export function registerTokenCommands(program: Command): void {
+  const tokens = program.command('tokens').description('API tokens: create, list, revoke (only their hashes are stored)');
+
+  tokens
+    .command('create')
+    .description('create a token and print it once')
+    .requiredOption('--name <name>', 'a name for the token; recorded as the actor of what it does')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--json', 'machine-readable output')
+    .action((options: { name: string; role: string; json?: boolean }) =>
+      withInfrastructure(async ({ orm }) => {
+        const { token, listing } = await new ApiTokenService(orm).create(options.name, options.role, CLI_ACTOR);
+        if (options.json) printJson({ ...listing, token });
+        else process.stdout.write(`Created ${listing.role} token "${listing.name}". It is shown once, keep it safe:\n\n  ${token}\n\n`);
+      }),
+    );
+
+  tokens
+    .command('list')
+    .description('the live tokens (with --all, revoked ones too); never the tokens themselves')
+    .option('--all', 'include revoked tokens')
+    .option('--json', 'machine-readable output')
+    .action((options: { all?: boolean; json?: boolean }) =>
+      withInfrastructure(async ({ orm }) => {
+        const listings = await new ApiTokenService(orm).list({ includeRevoked: options.all ?? false });
+        if (options.json) printJson(listings);
+        else printTable(listings, ['name', 'role', 'tokenPrefix', 'createdAt', 'createdBy', 'revokedAt']);
+      }),
+    );
+
+  tokens
+    .command('revoke')
+    .description('revoke a live token by name; requests with it answer 401 from then on')
+    .argument('<name>', 'the token name')
+    .action((name: string) =>
+      withInfrastructure(async ({ orm }) => {
+        await new ApiTokenService(orm).revoke(name);
+        process.stdout.write(`Revoked "${name}".\n`);
+      }),
+    );
+}

@@ -1,0 +1,51 @@
+import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+  Subscription,
+} from '../../domain/event-store/event-store.port.js';
+import type { Metrics } from './metrics.js';
+
+/** Times every append and counts failures, whichever adapter sits underneath. */
+export class InstrumentedEventStore implements EventStore {
+  constructor(
+    private readonly inner: EventStore,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async appendToStream(stream: string, events: readonly EventToAppend[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    const stop = this.metrics.appendDuration.startTimer();
+    try {
+      const result = await this.inner.appendToStream(stream, events, options);
+      stop({ outcome: 'ok' });
+      return result;
+    } catch (error) {
+      const conflict = error instanceof WrongExpectedRevision;
+      stop({ outcome: conflict ? 'conflict' : 'error' });
+      this.metrics.appendErrors.inc({ kind: conflict ? 'wrong_expected_revision' : 'error' });
+      throw error;
+    }
+  }
+
+  readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    return this.inner.readStream(stream, options);
+  }
+
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
+    return this.inner.readAll(options);
+  }
+
+  subscribeToAll(options?: SubscribeToAllOptions): Subscription {
+    return this.inner.subscribeToAll(options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
