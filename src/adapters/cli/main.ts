@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { registerEventCommands } from './events.command.js';
 import { registerProjectionCommands } from './projections.command.js';
+import { registerStateCommands } from './state.command.js';
 import { registerTokenCommands } from './tokens.command.js';
 
 const program = new Command('cloudledger')
@@ -42,6 +43,7 @@ program
 registerTokenCommands(program);
 registerProjectionCommands(program);
 registerEventCommands(program);
+registerStateCommands(program);
 
 try {
   await program.parseAsync(process.argv);
