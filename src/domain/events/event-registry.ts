@@ -27,7 +27,6 @@ export function defineEvent<const Type extends string, Schema extends z.ZodType>
   return definition;
 }
 
-export type SchemaIssue = FieldIssue;
 
 /** A stored or outgoing event does not fit its schema. Never swallowed: the consumer stops. */
 export class EventSchemaViolation extends Error {
@@ -36,7 +35,7 @@ export class EventSchemaViolation extends Error {
     readonly eventType: string,
     readonly eventId: string | undefined,
     readonly position: Position | undefined,
-    readonly issues: readonly SchemaIssue[],
+    readonly issues: readonly FieldIssue[],
   ) {
     super(
       `event ${eventType}${eventId ? ` ${eventId}` : ''} does not fit its schema: ` +
