@@ -27,7 +27,6 @@ export function defineEvent<const Type extends string, Schema extends z.ZodType>
   return definition;
 }
 
-
 /** A stored or outgoing event does not fit its schema. Never swallowed: the consumer stops. */
 export class EventSchemaViolation extends Error {
   override readonly name = 'EventSchemaViolation';
