@@ -1,6 +1,15 @@
 import type { AnyProjection } from './projection.js';
 import { iacLocksProjection } from './iac/iac-locks.projection.js';
 import { iacStatesProjection } from './iac/iac-states.projection.js';
+import { sagaRunsProjection } from './saga/saga-runs.projection.js';
+import { sagaStepResultsProjection } from './saga/saga-step-results.projection.js';
+import { sagaWorkProjection } from './saga/saga-work.projection.js';
 
 /** Every read model the service keeps; each feature adds its projection here. */
-export const projectionCatalogue: readonly AnyProjection[] = [iacStatesProjection, iacLocksProjection];
+export const projectionCatalogue: readonly AnyProjection[] = [
+  iacStatesProjection,
+  iacLocksProjection,
+  sagaWorkProjection,
+  sagaRunsProjection,
+  sagaStepResultsProjection,
+];

@@ -16,6 +16,7 @@ import { currentRequest, requestContextMiddleware } from '../http/request-contex
 import { NestPinoLogger } from '../logging/logger.js';
 import { type DiscoveredRoute, discoverRoutes } from '../http/openapi.js';
 import { Metrics } from '../metrics/metrics.js';
+import { createSagaEngine } from '../saga/saga-engine.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 
 export interface RunningServer {
@@ -42,11 +43,21 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
   const projections = new AbortController();
   let app: NestExpressApplication | undefined;
   let metricsServer: Server | undefined;
+  let sagaManager: { close(): Promise<void> } | undefined;
   try {
     const tokens = new ApiTokenService(infrastructure.orm);
     await ensureBootstrapToken(tokens, config, options.announce ?? ((text) => process.stdout.write(text)));
 
     const running = projectionCatalogue.map((projection) => infrastructure.runner.run(projection, projections.signal));
+    const sagas = createSagaEngine({
+      orm: infrastructure.orm,
+      eventStore: infrastructure.eventStore,
+      databaseUrl: infrastructure.databaseUrl,
+      metrics,
+      manager: { onError: (error) => logger.error({ err: error }, 'saga worker error') },
+    });
+    sagaManager = sagas.manager;
+    sagas.manager.start();
     metrics.onScrape(async () => {
       for (const status of await infrastructure.runner.status(projectionCatalogue)) {
         const labels = { projection: status.name };
@@ -69,6 +80,8 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
         version: options.version ?? process.env.npm_package_version ?? '0.0.0',
         rateLimitPerMinute: config.rateLimitPerMinute,
         iacState: infrastructure.iacState,
+        sagas: sagas.service,
+        sagaReadModel: sagas.readModel,
       }),
       { logger: new NestPinoLogger(logger), bodyParser: false },
     );
@@ -111,12 +124,15 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
       async close() {
         metricsServer?.close();
         await started.close();
+        // workers finish the action under way and give their rows back; leases cover the rest
+        await sagas.manager.close();
         projections.abort();
         await Promise.all(running);
         await infrastructure.close();
       },
     };
   } catch (error) {
+    await sagaManager?.close().catch(() => undefined);
     projections.abort();
     metricsServer?.close();
     await app?.close().catch(() => undefined);

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { registerEventCommands } from './events.command.js';
 import { registerProjectionCommands } from './projections.command.js';
+import { registerSagaCommands } from './sagas.command.js';
 import { registerStateCommands } from './state.command.js';
 import { registerTokenCommands } from './tokens.command.js';
 
@@ -44,6 +45,7 @@ registerTokenCommands(program);
 registerProjectionCommands(program);
 registerEventCommands(program);
 registerStateCommands(program);
+registerSagaCommands(program);
 
 try {
   await program.parseAsync(process.argv);

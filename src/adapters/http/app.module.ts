@@ -7,6 +7,9 @@ import { EVENT_STORE, type EventStore } from '../../domain/event-store/event-sto
 import { IAC_STATE_STORE, type IacStateStore } from '../../domain/iac/iac-state-store.port.js';
 import { ApiTokenService } from '../auth/api-token.service.js';
 import { IacStatesController } from './iac/iac-states.controller.js';
+import { SAGA_READ_MODEL, SAGA_SERVICE, SagasController } from './saga/sagas.controller.js';
+import type { SagaReadModel } from '../../application/saga/saga.ports.js';
+import type { SagaService } from '../../application/saga/saga.service.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AuthGuard } from './auth.guard.js';
 import { APP_VERSION, DocsController } from './docs/docs.controller.js';
@@ -26,6 +29,8 @@ export interface AppDependencies {
   readonly version: string;
   readonly rateLimitPerMinute: number;
   readonly iacState: IacStateStore;
+  readonly sagas: SagaService;
+  readonly sagaReadModel: SagaReadModel;
 }
 
 /** Nest is an adapter: the composition root builds the parts and hands them in by token. */
@@ -39,13 +44,15 @@ export class AppModule {
         ScheduleModule.forRoot(),
         DiscoveryModule,
       ],
-      controllers: [HealthController, DocsController, MetricsController, IacStatesController],
+      controllers: [HealthController, DocsController, MetricsController, IacStatesController, SagasController],
       providers: [
         { provide: EVENT_STORE, useValue: deps.eventStore },
         { provide: ReadinessProbe, useValue: deps.readiness },
         { provide: ApiTokenService, useValue: deps.tokens },
         { provide: Metrics, useValue: deps.metrics },
         { provide: IAC_STATE_STORE, useValue: deps.iacState },
+        { provide: SAGA_SERVICE, useValue: deps.sagas },
+        { provide: SAGA_READ_MODEL, useValue: deps.sagaReadModel },
         { provide: APP_VERSION, useValue: deps.version },
         { provide: RATE_LIMIT_PER_MINUTE, useValue: deps.rateLimitPerMinute },
         // guards run in this order: who is calling, then how often

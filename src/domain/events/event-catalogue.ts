@@ -1,9 +1,10 @@
 import { EventRegistry } from './event-registry.js';
 import { iacEvents } from '../iac/iac.events.js';
+import { sagaEvents } from '../saga/saga.events.js';
 
 /**
  * Every event type the system writes and reads, with its schema and version. Each feature adds
  * its definitions here (sagas, resources, specs and drift, IaC state); decoding an event of a type
  * missing here is a schema violation, never a silent skip.
  */
-export const eventCatalogue = new EventRegistry([...iacEvents]);
+export const eventCatalogue = new EventRegistry([...iacEvents, ...sagaEvents]);

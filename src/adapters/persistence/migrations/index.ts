@@ -3,6 +3,7 @@ import { Migration20261122000000EventStore } from './Migration20261122000000Even
 import { Migration20261122000100ProjectionCheckpoints } from './Migration20261122000100ProjectionCheckpoints.js';
 import { Migration20261122000200ApiTokens } from './Migration20261122000200ApiTokens.js';
 import { Migration20261122000300IacState } from './Migration20261122000300IacState.js';
+import { Migration20261122000400Sagas } from './Migration20261122000400Sagas.js';
 
 /** Listed, not globbed: the same list runs from the TypeScript sources in tests and from dist/. */
 export const migrations: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261122000100ProjectionCheckpoints', class: Migration20261122000100ProjectionCheckpoints },
   { name: 'Migration20261122000200ApiTokens', class: Migration20261122000200ApiTokens },
   { name: 'Migration20261122000300IacState', class: Migration20261122000300IacState },
+  { name: 'Migration20261122000400Sagas', class: Migration20261122000400Sagas },
 ];

@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { InvalidInput } from '../../domain/errors.js';
+import { createSagaEngine, type SagaEngine } from '../saga/saga-engine.js';
+import { printJson, printTable } from './output.js';
+import { withInfrastructure } from './with-infrastructure.js';
+
+const CLI_ACTOR = 'cli';
+const cliContext = () => ({ actor: CLI_ACTOR, correlationId: `cli-${process.pid}-${Date.now()}`, causationId: null });
+
+function withSagas(work: (engine: SagaEngine) => Promise<void>): Promise<void> {
+  // commands only: the workers run in `serve`
+  return withInfrastructure((infra) => work(createSagaEngine({ orm: infra.orm, eventStore: infra.eventStore, databaseUrl: infra.databaseUrl })));
+}
+
+function parseInputs(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInput([{ path: 'inputs', message: `not JSON: ${(error as Error).message}` }]);
+  }
+}
+
+export function registerSagaCommands(program: Command): void {
+  const sagas = program.command('sagas').description('sagas: start, list, show, cancel (the workers run them in `serve`)');
+
+  sagas
+    .command('start')
+    .description('start a saga; prints its id')
+    .requiredOption('--definition <name>', 'the saga definition, e.g. script or noop')
+    .option('--kind <kind>', 'what the saga is for (free text, filterable)', 'manual')
+    .option('--inputs <json>', 'the saga inputs as JSON', '{}')
+    .option('--definition-version <n>', 'definition version (default: the latest)')
+    .option('--deployment-id <id>', 'group the saga under a deployment')
+    .option('--json', 'machine-readable output')
+    .action((options: { definition: string; kind: string; inputs: string; definitionVersion?: string; deploymentId?: string; json?: boolean }) =>
+      withSagas(async ({ service }) => {
+        const request = {
+          kind: options.kind,
+          definition: options.definition,
+          inputs: parseInputs(options.inputs),
+          ...(options.definitionVersion ? { version: Number(options.definitionVersion) } : {}),
+          ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}),
+        };
+        const { sagaId } = await service.start(request, cliContext());
+        if (options.json) printJson({ sagaId });
+        else process.stdout.write(`Started saga ${sagaId}.\n`);
+      }),
+    );
+
+  sagas
+    .command('list')
+    .description('sagas, newest first')
+    .option('--status <status>', 'running, compensating, completed, rolled_back, cancelled or failed')
+    .option('--kind <kind>')
+    .option('--deployment-id <id>')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--json', 'machine-readable output')
+    .action((options: { status?: string; kind?: string; deploymentId?: string; limit: string; json?: boolean }) =>
+      withSagas(async ({ readModel }) => {
+        const page = await readModel.list({ status: options.status, kind: options.kind, deploymentId: options.deploymentId, limit: Math.max(1, Number(options.limit) || 50) });
+        if (options.json) printJson(page);
+        else printTable(page.items, ['id', 'kind', 'definition', 'status', 'currentStep', 'deploymentId', 'startedAt', 'finishedAt', 'error']);
+      }),
+    );
+
+  sagas
+    .command('show')
+    .description('one saga and its step timeline')
+    .argument('<id>', 'the saga id')
+    .option('--json', 'machine-readable output')
+    .action((id: string, options: { json?: boolean }) =>
+      withSagas(async ({ service }) => {
+        const view = await service.get(id);
+        if (options.json) return printJson(view);
+        process.stdout.write(`saga ${view.id}  ${view.definition}@${view.version}  kind ${view.kind}  ${view.status}${view.error ? `: ${view.error}` : ''}\n\n`);
+        printTable(view.steps, ['index', 'name', 'status', 'attempts', 'startedAt', 'finishedAt', 'compensatedAt', 'error']);
+      }),
+    );
+
+  sagas
+    .command('cancel')
+    .description('request cancellation: completed steps are compensated, then the saga ends cancelled')
+    .argument('<id>', 'the saga id')
+    .action((id: string) =>
+      withSagas(async ({ service }) => {
+        const view = await service.cancel(id, cliContext());
+        process.stdout.write(`Cancellation of saga ${view.id} requested (status ${view.status}).\n`);
+      }),
+    );
+}

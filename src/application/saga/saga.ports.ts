@@ -1,0 +1,76 @@
+/** What a worker claimed: a saga that may need work now. The stream, not this, says what. */
+export interface SagaClaim {
+  readonly sagaId: string;
+  readonly revisionSeen: number;
+}
+
+/** Per-saga mutual exclusion for one worker; a crashed holder's locks go with it. */
+export interface SagaLock {
+  tryLock(sagaId: string): Promise<boolean>;
+  unlock(sagaId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The durable work table seen from the workers (rows are written by the saga-work projection).
+ * Claims skip rows another worker has locked or leased; a lease that ran out is claimable again.
+ */
+export interface SagaWorkQueue {
+  claim(owner: string, leaseMs: number): Promise<SagaClaim | null>;
+  /** Extends the owner's lease; false when the row moved on (new work) or is gone. */
+  extend(sagaId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Gives the row back, due at `dueAt`, if the owner still holds it. */
+  release(sagaId: string, owner: string, dueAt: Date): Promise<void>;
+  openLock(): Promise<SagaLock>;
+}
+
+/** Where the built-in steps record what they did (tests count these; production ignores them). */
+export interface StepEffects {
+  record(sagaId: string, step: string, effect: 'execute' | 'compensate'): Promise<void>;
+}
+
+export const NO_EFFECTS: StepEffects = { record: async () => undefined };
+
+/** Metrics the process manager feeds; the adapter maps them onto Prometheus. */
+export interface SagaMetricsSink {
+  sagaStarted(kind: string): void;
+  sagaFinished(kind: string, outcome: 'completed' | 'rolled_back' | 'cancelled' | 'failed'): void;
+  stepFinished(kind: string, step: string, outcome: string, seconds: number): void;
+  stepRetried(kind: string, step: string): void;
+}
+
+export const NO_METRICS: SagaMetricsSink = {
+  sagaStarted: () => undefined,
+  sagaFinished: () => undefined,
+  stepFinished: () => undefined,
+  stepRetried: () => undefined,
+};
+
+export interface SagaListFilter {
+  readonly status?: string;
+  readonly kind?: string;
+  readonly deploymentId?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface SagaRunSummary {
+  readonly id: string;
+  readonly kind: string;
+  readonly definition: string;
+  readonly version: number;
+  readonly status: string;
+  readonly currentStep: string | null;
+  readonly deploymentId: string | null;
+  readonly triggeredBy: string;
+  readonly cancelRequestedBy: string | null;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt: string | null;
+  readonly error: string | null;
+}
+
+/** The saga_runs read model, for lists (current once the projection catches up). */
+export interface SagaReadModel {
+  list(filter: SagaListFilter): Promise<{ readonly items: SagaRunSummary[]; readonly nextCursor: string | null }>;
+}

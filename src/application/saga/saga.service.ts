@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore } from '../../domain/event-store/event-store.port.js';
+import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
+import { Conflict } from '../../domain/errors.js';
+import type { SagaDefinitions } from '../../domain/saga/saga-definitions.js';
+import { decide, SagaNotFound } from '../../domain/saga/saga.decider.js';
+import type { SagaState, StepState } from '../../domain/saga/saga.state.js';
+import { toSagaStream } from '../../domain/streams.js';
+import { encodeSagaEvent, loadSaga } from './saga-stream.js';
+import { NO_METRICS, type SagaMetricsSink } from './saga.ports.js';
+
+export interface SagaCommandContext {
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+}
+
+export interface SagaStepView {
+  readonly index: number;
+  readonly name: string;
+  readonly status: StepState['status'];
+  readonly attempts: number;
+  readonly output: unknown;
+  readonly error: string | null;
+  readonly dueAt: string | null;
+  readonly note: string | null;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly compensated: boolean;
+  readonly compensatedAt: string | null;
+}
+
+export interface SagaView {
+  readonly id: string;
+  readonly kind: string;
+  readonly definition: string;
+  readonly version: number;
+  readonly status: Exclude<SagaState['status'], 'new'>;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly deploymentId: string | null;
+  readonly triggeredBy: string;
+  readonly cancelRequestedBy: string | null;
+  readonly currentStep: string | null;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt: string | null;
+  readonly error: string | null;
+  readonly revision: string;
+  readonly steps: SagaStepView[];
+}
+
+const MAX_CONFLICT_RETRIES = 10;
+
+/** The saga commands (start, cancel) and the always-current view of one saga, read from its stream. */
+export class SagaService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly definitions: SagaDefinitions,
+    private readonly options: { readonly now?: () => Date; readonly metrics?: SagaMetricsSink; readonly onStarted?: () => void } = {},
+  ) {}
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  /** Validates before anything is written: an unknown definition or bad inputs is InvalidInput. */
+  async start(request: unknown, ctx: SagaCommandContext): Promise<{ sagaId: string }> {
+    const start = this.definitions.resolveStart(request);
+    const sagaId = randomUUID();
+    const events = decide({ type: 'StartSaga', data: { sagaId, start, triggeredBy: ctx.actor, now: this.now() } }, { status: 'new' });
+    await this.store.appendToStream(
+      toSagaStream(sagaId),
+      events.map((event) => encodeSagaEvent(event, randomUUID(), ctx)),
+      { expectedRevision: 'no_stream' },
+    );
+    (this.options.metrics ?? NO_METRICS).sagaStarted(start.kind);
+    this.options.onStarted?.();
+    return { sagaId };
+  }
+
+  /** Asks a running saga to stop: completed steps are compensated and it ends cancelled. */
+  async cancel(sagaId: string, ctx: SagaCommandContext): Promise<SagaView> {
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await loadSaga(this.store, sagaId);
+      const events = decide({ type: 'CancelSaga', data: { sagaId, by: ctx.actor, now: this.now() } }, loaded.state);
+      if (events.length === 0) return this.get(sagaId);
+      try {
+        await this.store.appendToStream(
+          toSagaStream(sagaId),
+          events.map((event) => encodeSagaEvent(event, randomUUID(), { ...ctx, correlationId: loaded.correlationId })),
+          { expectedRevision: loaded.revision },
+        );
+        this.options.onStarted?.();
+        return this.get(sagaId);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+        if (attempt >= MAX_CONFLICT_RETRIES) throw new Conflict(`saga ${sagaId} keeps changing; try again`);
+      }
+    }
+  }
+
+  async get(sagaId: string): Promise<SagaView> {
+    const { state, revision } = await loadSaga(this.store, sagaId);
+    if (state.status === 'new') throw new SagaNotFound(`no saga ${sagaId}`);
+    const finished = 'finishedAt' in state ? state.finishedAt : null;
+    const reason = 'reason' in state ? state.reason : null;
+    const failedStep = state.steps.find((s) => s.status === 'failed');
+    const current = [...state.steps].reverse().find((s) => s.status !== 'pending');
+    return {
+      id: state.sagaId,
+      kind: state.kind,
+      definition: state.definition,
+      version: state.version,
+      status: state.status,
+      inputs: state.inputs,
+      deploymentId: state.deploymentId,
+      triggeredBy: state.triggeredBy,
+      cancelRequestedBy: state.cancelRequestedBy,
+      currentStep: current?.name ?? null,
+      startedAt: state.startedAt,
+      updatedAt: state.updatedAt,
+      finishedAt: finished,
+      error: state.status === 'completed' || state.status === 'cancelled' ? null : (reason ?? failedStep?.error ?? null),
+      revision: String(revision),
+      steps: state.steps.map((s, index) => ({
+        index,
+        name: s.name,
+        status: s.status,
+        attempts: s.attempts,
+        output: s.output,
+        error: s.error,
+        dueAt: s.dueAt,
+        note: s.note,
+        startedAt: s.startedAt,
+        finishedAt: s.finishedAt,
+        compensated: s.status === 'compensated',
+        compensatedAt: s.compensatedAt,
+      })),
+    };
+  }
+}
