@@ -15,6 +15,8 @@ export function ormConfig(
     extensions: [Migrator],
     migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
     pool: { min: 0, max: 10 },
+    // rows per multi-row insert/upsert statement (default 300): projections write batches of hundreds
+    batchSize: 1000,
     allowGlobalContext: false,
     debug: false,
     ...options,
