@@ -54,7 +54,11 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
       eventStore: infrastructure.eventStore,
       databaseUrl: infrastructure.databaseUrl,
       metrics,
-      manager: { onError: (error) => logger.error({ err: error }, 'saga worker error') },
+      manager: {
+        workers: config.sagaWorkers,
+        leaseMs: config.sagaLeaseSeconds * 1000,
+        onError: (error) => logger.error({ err: error }, 'saga worker error'),
+      },
     });
     sagaManager = sagas.manager;
     sagas.manager.start();

@@ -35,6 +35,8 @@ describe('configuration', () => {
         rateLimitPerMinute: 600,
         metricsPort: undefined,
         bootstrapToken: undefined,
+        sagaWorkers: 4,
+        sagaLeaseSeconds: 30,
         iacState: { backend: 'event-sourced' },
       });
     });
@@ -75,6 +77,8 @@ describe('configuration', () => {
         RATE_LIMIT_PER_MINUTE: '120',
         METRICS_PORT: '9464',
         BOOTSTRAP_TOKEN: 'clt_bootstrap-token-for-automation',
+        SAGA_WORKERS: '0',
+        SAGA_LEASE_SECONDS: '90',
         IAC_STATE_BACKEND: 's3',
         IAC_S3_BUCKET: 'tfstate',
         IAC_S3_ENDPOINT: 'http://127.0.0.1:9000',
@@ -103,6 +107,8 @@ describe('configuration', () => {
         rateLimitPerMinute: 120,
         metricsPort: 9464,
         bootstrapToken: 'clt_bootstrap-token-for-automation',
+        sagaWorkers: 0,
+        sagaLeaseSeconds: 90,
         iacState: {
           backend: 's3',
           s3: {

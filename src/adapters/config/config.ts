@@ -42,6 +42,10 @@ export interface AppConfig {
   readonly metricsPort: number | undefined;
   /** The first platform_admin token, when there is no token yet; absent: one is generated and printed once. */
   readonly bootstrapToken: string | undefined;
+  /** Saga workers in this process (0: this instance runs no saga steps). */
+  readonly sagaWorkers: number;
+  /** How long a worker's claim on a saga holds before another worker may take it over. */
+  readonly sagaLeaseSeconds: number;
   /** Where IaC state records and locks live: the event store, or an S3-compatible bucket. */
   readonly iacState:
     | { readonly backend: 'event-sourced' }
@@ -72,6 +76,8 @@ export const CONFIG_DEFAULTS = {
   READY_MAX_LAG_SECONDS: 30,
   BODY_LIMIT_BYTES: 1_048_576,
   RATE_LIMIT_PER_MINUTE: 600,
+  SAGA_WORKERS: 4,
+  SAGA_LEASE_SECONDS: 30,
   IAC_STATE_BACKEND: 'event-sourced',
   IAC_S3_ENDPOINT: 'https://nyc3.digitaloceanspaces.com',
   IAC_S3_REGION: 'us-east-1',
@@ -151,6 +157,16 @@ export const CONFIG_DOCS: readonly ConfigVariableDoc[] = Object.freeze([
     name: 'BOOTSTRAP_TOKEN',
     default: 'unset: generated',
     description: 'At the first start (no API token exists yet) this becomes the `platform_admin` token named `bootstrap`; unset, one is generated and printed once. At least 24 characters. Never logged.',
+  },
+  {
+    name: 'SAGA_WORKERS',
+    default: String(CONFIG_DEFAULTS.SAGA_WORKERS),
+    description: 'Saga workers in this process; scale out with more processes. 0: this instance serves the API but runs no saga steps.',
+  },
+  {
+    name: 'SAGA_LEASE_SECONDS',
+    default: String(CONFIG_DEFAULTS.SAGA_LEASE_SECONDS),
+    description: "How long a worker's claim on a saga holds: a crashed worker's saga is picked up by another after this. Longer than the slowest step's timeout.",
   },
   {
     name: 'IAC_STATE_BACKEND',
@@ -309,6 +325,8 @@ export const configSchema = z
     BODY_LIMIT_BYTES: variable(integer(1024, 1_073_741_824, 'a number of bytes between 1024 and 1073741824'), CONFIG_DEFAULTS.BODY_LIMIT_BYTES),
     RATE_LIMIT_PER_MINUTE: variable(integer(1, 1_000_000, 'an integer between 1 and 1000000'), CONFIG_DEFAULTS.RATE_LIMIT_PER_MINUTE),
     METRICS_PORT: variable(integer(0, 65535, 'an integer between 0 and 65535')),
+    SAGA_WORKERS: variable(integer(0, 64, 'an integer between 0 and 64'), CONFIG_DEFAULTS.SAGA_WORKERS),
+    SAGA_LEASE_SECONDS: variable(integer(1, 86_400, 'a number of seconds between 1 and 86400'), CONFIG_DEFAULTS.SAGA_LEASE_SECONDS),
     IAC_STATE_BACKEND: variable(oneOf(['event-sourced', 's3'] as const), CONFIG_DEFAULTS.IAC_STATE_BACKEND),
     IAC_S3_BUCKET: variable((raw) => ({ ok: true, value: raw })),
     IAC_S3_ENDPOINT: variable(url(['http:', 'https:'], 'an http:// or https:// URL'), CONFIG_DEFAULTS.IAC_S3_ENDPOINT),
@@ -368,6 +386,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     metricsPort: e.METRICS_PORT,
     bootstrapToken: e.BOOTSTRAP_TOKEN,
+    sagaWorkers: e.SAGA_WORKERS,
+    sagaLeaseSeconds: e.SAGA_LEASE_SECONDS,
     iacState:
       e.IAC_STATE_BACKEND === 's3'
         ? {
