@@ -28,7 +28,7 @@ export class ReadinessProbe {
         await this.orm.em.getConnection().execute('select 1');
       }),
       this.probe(async () => {
-        const lagging = (await this.runner.status(this.projections)).filter(
+        const lagging = (await this.runner.status(this.projections, { lagCountLimit: 1 })).filter(
           (p) => p.status !== 'running' || p.lagSeconds > this.maxLagSeconds,
         );
         if (lagging.length) throw new Error(lagging.map((p) => `${p.name}: ${p.status}, ${p.lagSeconds.toFixed(1)} s behind`).join('; '));
