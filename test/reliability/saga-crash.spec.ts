@@ -148,7 +148,12 @@ describe('saga workers killed at random moments', () => {
     await waitFor(async () => (a.output().includes('STARTED') && b.output().includes('STARTED') ? true : undefined), 'both workers to start', 60_000);
     const sagas = await startSagas(60, kind);
 
-    await waitFor(async () => ((await finishedCount(kind)) === 60 ? true : undefined), 'every saga to finish', 120_000, 200);
+    await waitFor(async () => ((await finishedCount(kind)) === 60 ? true : undefined), 'every saga to finish', 90_000, 200).catch(
+      async (error: Error) => {
+        const { rows } = await db.pool.query('select saga_id, action, step, due_at, lease_owner, lease_until from saga_work limit 5');
+        throw new Error(`${error.message}; finished ${await finishedCount(kind)}/60; work ${JSON.stringify(rows)}\nA: ${a.output().slice(-2000)}\nB: ${b.output().slice(-2000)}`);
+      },
+    );
     await waitFor(async () => ((await db.pool.query('select 1 from saga_work')).rows.length === 0 ? true : undefined), 'the work table to drain', 30_000);
     const { pids } = await checkOutcomes(sagas, kind);
     // without crashes, exactly once: two workers on the same saga at once would run a step twice
