@@ -6,6 +6,7 @@ import { createLogger } from '../logging/logger.js';
 import { registerEventCommands } from './events.command.js';
 import { registerProjectionCommands } from './projections.command.js';
 import { registerSagaCommands } from './sagas.command.js';
+import { registerSimulatorCommand } from './simulator.command.js';
 import { registerStateCommands } from './state.command.js';
 import { registerTokenCommands } from './tokens.command.js';
 
@@ -46,6 +47,7 @@ registerProjectionCommands(program);
 registerEventCommands(program);
 registerStateCommands(program);
 registerSagaCommands(program);
+registerSimulatorCommand(program);
 
 try {
   await program.parseAsync(process.argv);
