@@ -4,9 +4,9 @@ import { startSimulator, type RunningSimulator } from '../../src/adapters/cloud/
 
 /**
  * The simulator answers with DigitalOcean's own shapes: every kind of response is validated
- * against the response schemas of the spec (../shared/digitalocean/openapi-v2-subset.json).
+ * against the response schemas of DigitalOcean's spec (test/fixtures/digitalocean, with its provenance).
  */
-const SPEC_PATH = '/work/shared/digitalocean/openapi-v2-subset.json';
+const SPEC_PATH = new URL('../fixtures/digitalocean/openapi-v2-subset.json', import.meta.url);
 type Json = Record<string, unknown>;
 const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>> };
 
