@@ -21,7 +21,11 @@ export interface Infrastructure {
   readonly orm: MikroORM;
   readonly eventStore: EventStore;
   readonly runner: ProjectionRunner;
-  readonly iacState: IacStateStore;
+  /**
+   * The IaC state store, opened on first use: for S3 that probes the bucket, which only the server
+   * and the `state` commands need, not every CLI command.
+   */
+  iacState(): Promise<IacStateStore>;
   close(): Promise<void>;
 }
 
@@ -62,20 +66,27 @@ export async function openInfrastructure(config: AppConfig, logger: Logger, metr
       },
     });
 
-    const iac = await openIacStateStore(config.iacState, { eventStore, orm });
-    closers.push(() => iac.close());
-    if (iac.probe) {
-      logger.info({ conditionalWrites: iac.probe.conditionalWrites, ignored: iac.probe.ignored }, 'IaC state: S3 backend probed');
-    } else {
-      logger.info('IaC state: event-sourced backend');
-    }
+    let iac: ReturnType<typeof openIacStateStore> | undefined;
+    const iacState = async (): Promise<IacStateStore> => {
+      if (!iac) {
+        iac = openIacStateStore(config.iacState, { eventStore, orm });
+        const opened = await iac;
+        closers.push(() => opened.close());
+        if (opened.probe) {
+          logger.info({ conditionalWrites: opened.probe.conditionalWrites, ignored: opened.probe.ignored }, 'IaC state: S3 backend probed');
+        } else {
+          logger.info('IaC state: event-sourced backend');
+        }
+      }
+      return (await iac).store;
+    };
 
     return {
       databaseUrl,
       orm,
       eventStore,
       runner,
-      iacState: iac.store,
+      iacState,
       async close() {
         for (const close of closers.reverse()) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

@@ -83,7 +83,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
         logger,
         version: options.version ?? process.env.npm_package_version ?? '0.0.0',
         rateLimitPerMinute: config.rateLimitPerMinute,
-        iacState: infrastructure.iacState,
+        iacState: await infrastructure.iacState(),
         sagas: sagas.service,
         sagaReadModel: sagas.readModel,
       }),

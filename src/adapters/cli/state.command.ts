@@ -17,7 +17,8 @@ export function registerStateCommands(program: Command): void {
     .option('--status <status>', 'only this status (planned, provisioning, active, destroying, destroyed, error)')
     .option('--json', 'machine-readable output')
     .action((options: { type?: string; provider?: string; status?: string; json?: boolean }) =>
-      withInfrastructure(async ({ iacState }) => {
+      withInfrastructure(async (infrastructure) => {
+        const iacState = await infrastructure.iacState();
         const records = await iacState.list({ resource_type: options.type, provider: options.provider, status: options.status as never });
         if (options.json) printJson(records);
         else printTable(records, ['resource_id', 'resource_type', 'provider', 'status', 'provider_id', 'updated_at']);
@@ -31,7 +32,8 @@ export function registerStateCommands(program: Command): void {
     .option('--history', 'also list every change (event-sourced backend)')
     .option('--json', 'machine-readable output')
     .action((resourceId: string, options: { history?: boolean; json?: boolean }) =>
-      withInfrastructure(async ({ iacState }) => {
+      withInfrastructure(async (infrastructure) => {
+        const iacState = await infrastructure.iacState();
         const [record, lock] = await Promise.all([iacState.get(resourceId), iacState.getLock(resourceId)]);
         const history = options.history && hasHistory(iacState) ? await iacState.history(resourceId) : undefined;
         if (!record && !lock && !history?.length) throw new Error(`no state record for ${resourceId}`);
@@ -51,7 +53,8 @@ export function registerStateCommands(program: Command): void {
     .option('--ttl <seconds>', 'how long before it expires', (v) => Number(v))
     .option('--json', 'machine-readable output')
     .action((resourceId: string, options: { owner: string; operation: string; ttl?: number; json?: boolean }) =>
-      withInfrastructure(async ({ iacState }) => {
+      withInfrastructure(async (infrastructure) => {
+        const iacState = await infrastructure.iacState();
         const lock = await iacState.lock(resourceId, { owner: options.owner, operation: options.operation, ttlSeconds: options.ttl }, context);
         if (options.json) printJson(lock);
         else process.stdout.write(`locked ${resourceId}: lock id ${lock.lockId}, until ${lock.expiresAt}\n`);
@@ -64,7 +67,8 @@ export function registerStateCommands(program: Command): void {
     .argument('<resourceId>')
     .requiredOption('--lock-id <lockId>', 'the id the lock was taken with')
     .action((resourceId: string, options: { lockId: string }) =>
-      withInfrastructure(async ({ iacState }) => {
+      withInfrastructure(async (infrastructure) => {
+        const iacState = await infrastructure.iacState();
         await iacState.unlock(resourceId, options.lockId, context);
         process.stdout.write(`unlocked ${resourceId}\n`);
       }),
@@ -76,7 +80,8 @@ export function registerStateCommands(program: Command): void {
     .argument('<resourceId>')
     .argument('<lockId>', 'the lock id to remove, as `state show` prints it')
     .action((resourceId: string, lockId: string) =>
-      withInfrastructure(async ({ iacState }) => {
+      withInfrastructure(async (infrastructure) => {
+        const iacState = await infrastructure.iacState();
         const removed = await iacState.forceUnlock(resourceId, lockId, context);
         process.stdout.write(`force-unlocked ${resourceId}: removed lock ${removed.lockId} of ${removed.owner}\n`);
       }),

@@ -45,6 +45,6 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
     metrics,
     ...options.manager,
   });
-  const service = new SagaService(options.eventStore, definitions, { metrics, onStarted: () => manager.wake() });
+  const service = new SagaService(options.eventStore, definitions, { metrics, onChanged: () => manager.wake() });
   return { definitions, service, readModel: new PgSagaReadModel(options.orm), manager };
 }

@@ -15,20 +15,11 @@ export interface SagaCommandContext {
   readonly causationId: string | null;
 }
 
-export interface SagaStepView {
+/** One step as the API shows it: its folded state without the engine's bookkeeping. */
+export type SagaStepView = Omit<StepState, 'compensationAttempts' | 'needsCompensation'> & {
   readonly index: number;
-  readonly name: string;
-  readonly status: StepState['status'];
-  readonly attempts: number;
-  readonly output: unknown;
-  readonly error: string | null;
-  readonly dueAt: string | null;
-  readonly note: string | null;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
   readonly compensated: boolean;
-  readonly compensatedAt: string | null;
-}
+};
 
 export interface SagaView {
   readonly id: string;
@@ -56,7 +47,7 @@ export class SagaService {
   constructor(
     private readonly store: EventStore,
     private readonly definitions: SagaDefinitions,
-    private readonly options: { readonly now?: () => Date; readonly metrics?: SagaMetricsSink; readonly onStarted?: () => void } = {},
+    private readonly options: { readonly now?: () => Date; readonly metrics?: SagaMetricsSink; readonly onChanged?: () => void } = {},
   ) {}
 
   private now(): Date {
@@ -74,7 +65,7 @@ export class SagaService {
       { expectedRevision: 'no_stream' },
     );
     (this.options.metrics ?? NO_METRICS).sagaStarted(start.kind);
-    this.options.onStarted?.();
+    this.options.onChanged?.();
     return { sagaId };
   }
 
@@ -90,7 +81,7 @@ export class SagaService {
           events.map((event) => encodeSagaEvent(event, randomUUID(), { ...ctx, correlationId: loaded.correlationId })),
           { expectedRevision: loaded.revision },
         );
-        this.options.onStarted?.();
+        this.options.onChanged?.();
         return this.get(sagaId);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision)) throw error;
@@ -122,19 +113,10 @@ export class SagaService {
       finishedAt: finished,
       error: state.status === 'completed' || state.status === 'cancelled' ? null : (reason ?? failedStep?.error ?? null),
       revision: String(revision),
-      steps: state.steps.map((s, index) => ({
+      steps: state.steps.map(({ compensationAttempts: _attempts, needsCompensation: _needs, ...step }, index) => ({
         index,
-        name: s.name,
-        status: s.status,
-        attempts: s.attempts,
-        output: s.output,
-        error: s.error,
-        dueAt: s.dueAt,
-        note: s.note,
-        startedAt: s.startedAt,
-        finishedAt: s.finishedAt,
-        compensated: s.status === 'compensated',
-        compensatedAt: s.compensatedAt,
+        ...step,
+        compensated: step.status === 'compensated',
       })),
     };
   }

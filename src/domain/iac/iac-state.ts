@@ -116,15 +116,15 @@ export function stampRecord(input: IacStateRecordInput, previous: IacStateRecord
   return { ...input, created_at: input.created_at || previous?.created_at || at, updated_at: input.updated_at || at };
 }
 
-/** List filter: the origin's `resource_type`, `provider` and `status` keys; absent or empty = any. */
-export const iacStateFilterSchema = z
-  .strictObject({
-    resource_type: emptyAsMissing(z.string().optional()),
-    provider: emptyAsMissing(z.string().optional()),
-    status: emptyAsMissing(z.enum(IAC_STATUSES, { error: `must be one of ${IAC_STATUSES.join(', ')}` }).optional()),
-  })
-  .optional()
-  .transform((filter) => filter ?? {});
+/** List filter fields: the origin's `resource_type`, `provider` and `status` keys; absent or empty = any. */
+export const iacStateFilterFieldsSchema = z.strictObject({
+  resource_type: emptyAsMissing(z.string().optional()),
+  provider: emptyAsMissing(z.string().optional()),
+  status: emptyAsMissing(z.enum(IAC_STATUSES, { error: `must be one of ${IAC_STATUSES.join(', ')}` }).optional()),
+});
+
+/** The filter a list call takes: missing means all. */
+export const iacStateFilterSchema = iacStateFilterFieldsSchema.optional().transform((filter) => filter ?? {});
 
 export type IacStateFilter = z.input<typeof iacStateFilterSchema>;
 export type ParsedIacStateFilter = z.output<typeof iacStateFilterSchema>;

@@ -4,7 +4,7 @@ import { roleAtLeast } from '../../../domain/access/roles.js';
 import { InvalidInput, NotAllowed, NotFound } from '../../../domain/errors.js';
 import { iacLockRequestSchema, iacLockSchema, lockIdSchema, lockTtlSchema } from '../../../domain/iac/iac-lock.js';
 import { IAC_STATE_STORE, type IacStateStore, hasHistory } from '../../../domain/iac/iac-state-store.port.js';
-import { iacStateFilterSchema, iacStateRecordInputSchema, iacStateRecordSchema, resourceIdSchema } from '../../../domain/iac/iac-state.js';
+import { iacStateFilterFieldsSchema, iacStateRecordInputSchema, iacStateRecordSchema, resourceIdSchema } from '../../../domain/iac/iac-state.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { commandContext } from '../command-context.js';
 import { currentRequest } from '../request-context.js';
@@ -28,13 +28,11 @@ export class IacStatesController {
     summary: 'List IaC state records, optionally filtered (empty or missing filter: all)',
     role: 'viewer',
     tags: TAGS,
-    query: z.object({ resource_type: z.string().optional(), provider: z.string().optional(), status: z.string().optional() }),
+    query: iacStateFilterFieldsSchema,
     responses: { 200: { description: 'the records', schema: z.array(iacStateRecordSchema) } },
   })
-  list(@Query() query: Record<string, string | undefined>): Promise<unknown[]> {
-    const filter = iacStateFilterSchema.safeParse(query);
-    if (!filter.success) throw new InvalidInput(filter.error.issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message })));
-    return this.store.list(filter.data);
+  list(@Query() filter: z.infer<typeof iacStateFilterFieldsSchema>): Promise<unknown[]> {
+    return this.store.list(filter);
   }
 
   @Get(':resourceId')

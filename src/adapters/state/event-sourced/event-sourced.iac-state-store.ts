@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
 import type { EventStore, ExpectedRevision, RecordedEvent } from '../../../domain/event-store/event-store.port.js';
 import { eventCatalogue } from '../../../domain/events/event-catalogue.js';
-import { type IacLock, isLockLive } from '../../../domain/iac/iac-lock.js';
+import { type IacLock, type IacLockRequest, isLockLive } from '../../../domain/iac/iac-lock.js';
 import {
   parseContext,
   parseFilter,
@@ -24,7 +24,6 @@ import {
   type IacStateStore,
   type IacWriteOptions,
 } from '../../../domain/iac/iac-state-store.port.js';
-import type { IacLockRequest } from '../../../domain/iac/iac-lock.js';
 import { decide, fold, type IacCommand, type IacRecordState, initialState, recordOf } from '../../../domain/iac/iac.decider.js';
 import { type IacEvent, isIacEvent } from '../../../domain/iac/iac.events.js';
 import { toIacStream } from '../../../domain/streams.js';
