@@ -26,10 +26,23 @@ function startWorker(url: string): Worker {
   return { child, output: () => output, exited };
 }
 
+/** Stops a worker; one that does not finish a graceful SIGTERM within 15 s is killed and reported. */
 async function stopWorker(worker: Worker, signal: NodeJS.Signals): Promise<void> {
-  if (worker.child.exitCode === null) worker.child.kill(signal);
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  worker.child.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const hung = await Promise.race([
+    worker.exited.then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 15_000))),
+  ]);
+  clearTimeout(timer);
+  if (!hung) return;
+  worker.child.kill('SIGKILL');
   await worker.exited;
+  throw new Error(`worker ${worker.child.pid} did not exit within 15 s of ${signal}:\n${worker.output().slice(-3000)}`);
 }
+
+const progress = (what: string): void => void process.stderr.write(`[saga-crash ${new Date().toISOString()}] ${what}\n`);
 
 type Plan = { steps: Record<string, unknown>[]; expected: 'completed' | 'rolled_back' };
 const PLANS: Plan[] = [
@@ -145,16 +158,24 @@ describe('saga workers killed at random moments', () => {
     await db.pool.query('delete from saga_test_effects');
     const a = spawnWorker();
     const b = spawnWorker();
-    await waitFor(async () => (a.output().includes('STARTED') && b.output().includes('STARTED') ? true : undefined), 'both workers to start', 60_000);
+    progress('two workers spawned');
+    await waitFor(async () => (a.output().includes('STARTED') && b.output().includes('STARTED') ? true : undefined), 'both workers to start', 30_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\nA: ${a.output().slice(-2000)}\nB: ${b.output().slice(-2000)}`);
+      },
+    );
+    progress('both started');
     const sagas = await startSagas(60, kind);
+    progress('60 sagas started');
 
-    await waitFor(async () => ((await finishedCount(kind)) === 60 ? true : undefined), 'every saga to finish', 90_000, 200).catch(
+    await waitFor(async () => ((await finishedCount(kind)) === 60 ? true : undefined), 'every saga to finish', 60_000, 200).catch(
       async (error: Error) => {
         const { rows } = await db.pool.query('select saga_id, action, step, due_at, lease_owner, lease_until from saga_work limit 5');
         throw new Error(`${error.message}; finished ${await finishedCount(kind)}/60; work ${JSON.stringify(rows)}\nA: ${a.output().slice(-2000)}\nB: ${b.output().slice(-2000)}`);
       },
     );
     await waitFor(async () => ((await db.pool.query('select 1 from saga_work')).rows.length === 0 ? true : undefined), 'the work table to drain', 30_000);
+    progress('all finished, work drained');
     const { pids } = await checkOutcomes(sagas, kind);
     // without crashes, exactly once: two workers on the same saga at once would run a step twice
     const { rows: dupes } = await db.pool.query(`select saga_id, step, effect, count(*) from saga_test_effects group by 1, 2, 3 having count(*) > 1`);
@@ -162,6 +183,8 @@ describe('saga workers killed at random moments', () => {
     expect(dupes.filter((d: { step: string }) => !d.step.endsWith('-flaky'))).toEqual([]);
     expect(flakyRetries.length).toBeGreaterThan(0);
     expect(pids.size).toBe(2);
+    progress('checked; stopping both');
     await Promise.all([stopWorker(a, 'SIGTERM'), stopWorker(b, 'SIGTERM')]);
+    progress('both stopped');
   });
 });
