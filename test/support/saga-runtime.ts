@@ -34,8 +34,8 @@ export interface SagaRuntime {
   readonly runner: ProjectionRunner;
   readonly pool: pg.Pool;
   readonly orm: MikroORM;
-  /** Stops the workers and the projections; closes what it opened. */
-  close(): Promise<void>;
+  /** Stops the workers and the projections; closes what it opened, telling `trace` how far it got. */
+  close(trace?: (step: string) => void): Promise<void>;
 }
 
 /**
@@ -68,13 +68,17 @@ export async function startSagaRuntime(
     runner,
     pool,
     orm,
-    async close() {
+    async close(trace: (step: string) => void = () => undefined) {
       await engine.manager.close();
+      trace('workers stopped');
       stop.abort();
       await Promise.all(running);
+      trace('projections stopped');
       await store.close();
       await pool.end();
+      trace('pool closed');
       await orm.close(true);
+      trace('orm closed');
     },
   };
 }

@@ -11,7 +11,8 @@ const leaseMs = Number(process.env.LEASE_MS ?? 2_000);
 const runtime = await startSagaRuntime(url, { workers, leaseMs, name: `proc-${process.pid}` }, { recordEffects: process.env.EFFECTS !== 'off' });
 process.stdout.write('STARTED\n');
 process.on('SIGTERM', () => {
-  runtime.close().then(
+  process.stdout.write('SIGTERM: closing\n');
+  runtime.close((step) => process.stdout.write(`SIGTERM: ${step}\n`)).then(
     () => process.exit(0),
     () => process.exit(1),
   );
