@@ -84,6 +84,15 @@ describe('projection runner', () => {
     expect(status).toMatchObject({ status: 'running', lagEvents: 0, lastError: null });
   });
 
+  it('stops when aborted while it is still starting (taking its lease, reading its checkpoint)', async () => {
+    // no events: a subscription opened after the abort would wait for one forever
+    const controller = new AbortController();
+    const running = runner.run(balancesProjection, controller.signal);
+    controller.abort(); // run() is past its first check and awaiting the lease
+    const outcome = await Promise.race([running.then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    expect(outcome).toBe('stopped');
+  });
+
   it('stops at an event that fails its schema, applies nothing after it, and goes on only when resumed', async () => {
     await append('b', [deposit('b', 5, randomUUID()), deposit('b', 7, randomUUID())]);
     const bad = { ...deposit('b', 1, randomUUID()), data: { account: 'b', amount: -3 } };

@@ -249,6 +249,9 @@ export class ProjectionRunner {
   }
 
   private async follow<Row extends object>(projection: Projection<Row>, from: Position, signal: AbortSignal): Promise<void> {
+    // an abort that came while the lease and checkpoint were awaited fires no listener added now:
+    // check it here, with nothing awaited between the check and the listener
+    if (signal.aborted) return;
     const subscription = this.store.subscribeToAll({ fromPosition: from, filter: { eventTypes: projection.eventTypes } });
     const stop = (): void => void subscription.close();
     signal.addEventListener('abort', stop);

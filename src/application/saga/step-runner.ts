@@ -20,7 +20,9 @@ function issuesText(error: { issues: readonly { path: readonly PropertyKey[]; me
 async function withTimeout<T>(ms: number, stop: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onStop = (): void => controller.abort(stop.reason);
-  stop.addEventListener('abort', onStop);
+  // a listener added after the abort never fires
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
