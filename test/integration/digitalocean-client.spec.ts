@@ -98,6 +98,70 @@ describe('DigitalOcean client against the simulator', () => {
     expect(sim.state.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
+  it('reports a create that took effect but answered 500 as outcome unknown, and the droplet is there', async () => {
+    await control('PUT', '/_sim/faults', { burst5xxAfterEffect: 1 });
+    const error = await client.createDroplet({ name: 'half', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', tags: ['saga:half'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CloudApiError);
+    expect(error).toMatchObject({ status: 500, id: 'outcome_unknown', outcomeUnknown: true });
+    expect(sim.state.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect((await client.listDroplets({ tag: 'saga:half' })).map((d) => d.name)).toEqual(['half']);
+  });
+
+  it('tags droplets with a tag that does not exist yet, idempotently, and untags them twice', async () => {
+    const droplet = await client.createDroplet({ name: 'web-1', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', tags: ['saga:1'] });
+    await client.tagDroplets('team:blue', [droplet.id]);
+    await client.tagDroplets('team:blue', [droplet.id, droplet.id]);
+    expect((await client.getDroplet(droplet.id))?.tags).toEqual(['saga:1', 'team:blue']);
+    expect((await client.listDroplets({ tag: 'team:blue' })).map((d) => d.id)).toEqual([droplet.id]);
+
+    await client.untagDroplets('team:blue', [droplet.id]);
+    await client.untagDroplets('team:blue', [droplet.id]);
+    await client.untagDroplets('never-made', [droplet.id]);
+    expect((await client.getDroplet(droplet.id))?.tags).toEqual(['saga:1']);
+    expect(await client.listDroplets({ tag: 'team:blue' })).toEqual([]);
+
+    expect(sim.state.requests.filter((r) => r.path.startsWith('/v2/tags')).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'POST /v2/tags 201',
+      'POST /v2/tags/team:blue/resources 204',
+      'POST /v2/tags 201',
+      'POST /v2/tags/team:blue/resources 204',
+      'DELETE /v2/tags/team:blue/resources 204',
+      'DELETE /v2/tags/team:blue/resources 204',
+      'DELETE /v2/tags/never-made/resources 404',
+    ]);
+    const calls = await metrics.registry.getSingleMetricAsString('digitalocean_api_calls_total');
+    expect(calls).toContain('endpoint="POST /v2/tags"');
+    expect(calls).toContain('endpoint="POST /v2/tags/{tag_id}/resources"');
+    expect(calls).toContain('endpoint="DELETE /v2/tags/{tag_id}/resources"');
+    expect(calls).not.toContain('team:blue');
+  });
+
+  it('untags the droplets still there when one of them is gone', async () => {
+    const a = await client.createDroplet({ name: 'a', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' });
+    const b = await client.createDroplet({ name: 'b', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' });
+    await client.tagDroplets('fleet', [a.id, b.id]);
+    await client.destroyDroplet(b.id);
+    await client.untagDroplets('fleet', [b.id, a.id]);
+    expect((await client.getDroplet(a.id))?.tags).toEqual([]);
+    expect(await client.listDroplets({ tag: 'fleet' })).toEqual([]);
+  });
+
+  it('retries the tag calls through 5xx (they are idempotent), and fails plainly on a missing droplet or a bad name', async () => {
+    const droplet = await client.createDroplet({ name: 'web-1', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' });
+    await control('PUT', '/_sim/faults', { burst5xx: 1, burst5xxAfterEffect: 1 });
+    await client.tagDroplets('retried', [droplet.id]); // create: 500 before, then 500 after effect, then 201
+    expect(sleeps).toEqual([375, 750]);
+    expect((await client.getDroplet(droplet.id))?.tags).toEqual(['retried']);
+    await control('PUT', '/_sim/faults', { burst5xxAfterEffect: 1 });
+    await client.untagDroplets('retried', [droplet.id]); // removed, answered 500, retried: still 204
+    expect((await client.getDroplet(droplet.id))?.tags).toEqual([]);
+
+    expect(await client.tagDroplets('retried', [999]).catch((e: unknown) => e)).toMatchObject({ status: 404, id: 'not_found' });
+    const refused = await client.tagDroplets('no spaces', [droplet.id]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CloudApiError);
+    expect(refused).toMatchObject({ status: 422, id: 'unprocessable_entity' });
+  });
+
   it('maps API errors to typed errors (422 on a locked droplet)', async () => {
     const res = await control('POST', '/_sim/droplets', { name: 'a', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' });
     const { droplet } = (await res.json()) as { droplet: { id: number } };

@@ -95,6 +95,36 @@ describe('DigitalOcean simulator: responses match the spec', () => {
     expect((await call(sim, 'DELETE', `/v2/droplets/${id}`)).status).toBe(404);
   });
 
+  it('answers the tag endpoints with the spec shape', async () => {
+    const { body } = await call(sim, 'POST', '/_sim/droplets', { name: 'tagged', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' });
+    const id = (body.droplet as Json).id as number;
+
+    const created = await call(sim, 'POST', '/v2/tags', { name: 'team:blue' });
+    expect(created.status).toBe(201);
+    expectMatchesSpec('/v2/tags', 'post', 201, created.body);
+    expect(created.body.tag).toMatchObject({ name: 'team:blue', resources: { count: 0, droplets: { count: 0 } } });
+
+    const resources = { resources: [{ resource_id: String(id), resource_type: 'droplet' }] };
+    const tagged = await call(sim, 'POST', '/v2/tags/team:blue/resources', resources);
+    expect(tagged.status).toBe(204);
+    expect(tagged.body).toEqual({});
+
+    const tag = await call(sim, 'GET', '/v2/tags/team:blue');
+    expect(tag.status).toBe(200);
+    expectMatchesSpec('/v2/tags/{tag_id}', 'get', 200, tag.body);
+    expect(tag.body.tag).toMatchObject({ name: 'team:blue', resources: { count: 1, droplets: { count: 1, last_tagged_uri: `${sim.url}/v2/droplets/${id}` } } });
+
+    const untagged = await call(sim, 'DELETE', '/v2/tags/team:blue/resources', resources);
+    expect(untagged.status).toBe(204);
+    expect(untagged.body).toEqual({});
+
+    const unknown = await call(sim, 'POST', '/v2/tags/never-made/resources', resources);
+    expect(unknown.status).toBe(404);
+    expectMatchesSpec('/v2/tags/{tag_id}/resources', 'post', 404, unknown.body);
+    expectMatchesSpec('/v2/tags/{tag_id}/resources', 'delete', 404, (await call(sim, 'DELETE', '/v2/tags/never-made/resources', resources)).body);
+    expectMatchesSpec('/v2/tags/{tag_id}', 'get', 404, (await call(sim, 'GET', '/v2/tags/never-made')).body);
+  });
+
   it('rejects a bad spec check (the validator is live)', () => {
     expect(() => expectMatchesSpec('/v2/droplets/{droplet_id}', 'get', 200, { droplet: { id: 'x' } })).toThrow(/does not match/);
   });
@@ -176,6 +206,77 @@ describe('DigitalOcean simulator: behaviour', () => {
     const first = await run();
     expect(first.some((s) => s >= 500)).toBe(true);
     expect(first.some((s) => s === 200)).toBe(true);
+    expect(await run()).toEqual(first);
+  });
+
+  it('creates tags, tags and untags droplets at once in listings, keeping the first capitalization', async () => {
+    const { body } = await call(sim, 'POST', '/_sim/droplets', { name: 'old', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', tags: ['keep'] });
+    const id = (body.droplet as Json).id as number;
+    const resources = { resources: [{ resource_id: String(id), resource_type: 'droplet' }] };
+    expect((await call(sim, 'POST', '/v2/tags/blue/resources', resources)).status).toBe(404); // a tag must exist first
+
+    expect(((await call(sim, 'POST', '/v2/tags', { name: 'Blue' })).body.tag as Json).name).toBe('Blue');
+    expect(((await call(sim, 'POST', '/v2/tags', { name: 'blue' })).body.tag as Json).name).toBe('Blue'); // exists: answered again
+    expect((await call(sim, 'POST', '/v2/tags', { name: 'no spaces' })).status).toBe(422);
+    expect((await call(sim, 'POST', '/v2/tags/blue/resources', resources)).status).toBe(404); // paths use the canonical name
+
+    expect((await call(sim, 'POST', '/v2/tags/Blue/resources', resources)).status).toBe(204);
+    expect((await call(sim, 'POST', '/v2/tags/Blue/resources', resources)).status).toBe(204);
+    expect(((await call(sim, 'GET', `/v2/droplets/${id}`)).body.droplet as Json).tags).toEqual(['keep', 'Blue']);
+    // tagging is immediate: only a new droplet lags in tag listings
+    expect(((await call(sim, 'GET', '/v2/droplets?tag_name=Blue')).body.droplets as Json[]).map((d) => d.id)).toEqual([id]);
+
+    const withGone = { resources: [...resources.resources, { resource_id: '999', resource_type: 'droplet' }] };
+    expect((await call(sim, 'DELETE', '/v2/tags/Blue/resources', withGone)).status).toBe(404); // all or nothing
+    expect(((await call(sim, 'GET', `/v2/droplets/${id}`)).body.droplet as Json).tags).toEqual(['keep', 'Blue']);
+    expect((await call(sim, 'DELETE', '/v2/tags/Blue/resources', resources)).status).toBe(204);
+    expect((await call(sim, 'DELETE', '/v2/tags/Blue/resources', resources)).status).toBe(204);
+    expect(((await call(sim, 'GET', `/v2/droplets/${id}`)).body.droplet as Json).tags).toEqual(['keep']);
+    expect((await call(sim, 'GET', '/v2/droplets?tag_name=Blue')).body.droplets).toEqual([]);
+
+    const state = (await call(sim, 'GET', '/_sim/state')).body;
+    expect(state.tags).toEqual([{ name: 'keep', droplets: 1 }]);
+    expect(state.empty_tags).toEqual(['Blue']);
+  });
+
+  it('fails mutating requests after their effect with burst5xxAfterEffect, leaving GETs alone', async () => {
+    expect(((await call(sim, 'GET', '/_sim/state')).body.faults as Json).burst5xxAfterEffect).toBe(0);
+    expect((await call(sim, 'PUT', '/_sim/faults', { burst5xxAfterEffect: -1 })).status).toBe(422);
+    expect((await call(sim, 'PUT', '/_sim/faults', { burst5xxAfterEffect: 1.5 })).status).toBe(422);
+    expect((await call(sim, 'PUT', '/_sim/faults', { burst5xxAfterEffect: 1 })).body).toMatchObject({ faults: { burst5xxAfterEffect: 1 } });
+
+    expect((await call(sim, 'GET', '/v2/droplets')).status).toBe(200);
+    const failed = await call(sim, 'POST', '/v2/droplets', create);
+    expect(failed.status).toBe(500);
+    expect(failed.body).toEqual({ id: 'server_error', message: expect.any(String) });
+    expectMatchesSpec('/v2/droplets', 'post', 500, failed.body);
+    const state = (await call(sim, 'GET', '/_sim/state')).body;
+    expect(state.droplets).toEqual([expect.objectContaining({ name: 'web-1', tags: ['saga:abc'] })]);
+    expect((state.faults as Json).burst5xxAfterEffect).toBe(0);
+    expect(sim.state.requests.map((r) => [r.method, r.status, r.fault])).toEqual([
+      ['GET', 200, undefined],
+      ['POST', 500, 'after_effect'],
+    ]);
+    expect((await call(sim, 'POST', '/v2/droplets', { ...create, name: 'web-2' })).status).toBe(202);
+  });
+
+  it('fails mutating requests under errorRate both before and after their effect, deterministically', async () => {
+    const run = async (): Promise<{ statuses: number[]; created: string[]; faults: (string | undefined)[] }> => {
+      await call(sim, 'POST', '/_sim/reset');
+      await call(sim, 'PUT', '/_sim/faults', { errorRate: 1 });
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) statuses.push((await call(sim, 'POST', '/v2/droplets', { ...create, name: `web-${i}` })).status);
+      await call(sim, 'PUT', '/_sim/faults', { errorRate: 0 });
+      const created = ((await call(sim, 'GET', '/_sim/state')).body.droplets as Json[]).map((d) => d.name as string);
+      return { statuses, created, faults: sim.state.requests.map((r) => r.fault) };
+    };
+    const first = await run();
+    expect(first.statuses.every((s) => s === 500 || s === 503)).toBe(true);
+    // some creates happened although answered 5xx, some did not happen at all
+    expect(first.created.length).toBeGreaterThan(0);
+    expect(first.created.length).toBeLessThan(20);
+    expect(first.faults.filter((f) => f === 'after_effect')).toHaveLength(first.created.length);
+    expect(first.faults.filter((f) => f === 'before_effect')).toHaveLength(20 - first.created.length);
     expect(await run()).toEqual(first);
   });
 

@@ -70,6 +70,10 @@ export interface CloudProvider {
   listDropletSnapshots(dropletId: number): Promise<Snapshot[]>;
   /** A snapshot already gone (404) is not an error. */
   deleteSnapshot(id: string | number): Promise<void>;
+  /** Puts `tag` on the droplets, creating the tag when it does not exist yet. Idempotent. */
+  tagDroplets(tag: string, dropletIds: readonly number[]): Promise<void>;
+  /** Takes `tag` off the droplets; a tag or droplet already gone is not an error. Idempotent. */
+  untagDroplets(tag: string, dropletIds: readonly number[]): Promise<void>;
 }
 
 /**

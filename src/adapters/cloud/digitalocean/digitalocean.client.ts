@@ -17,6 +17,7 @@ import {
   dropletListEnvelope,
   errorBodySchema,
   snapshotListEnvelope,
+  tagEnvelope,
 } from './digitalocean.schemas.js';
 
 export type TokenPurpose = 'provisioning' | 'sync';
@@ -52,6 +53,11 @@ interface CallOptions {
   /** The metric label: the path template, never a concrete id or query. */
   readonly endpoint: string;
   readonly body?: unknown;
+  /**
+   * A POST that does the same whether it lands once or twice (create a tag, tag resources): retried
+   * on 5xx and network errors like a GET or DELETE instead of failing with `outcome_unknown`.
+   */
+  readonly idempotent?: boolean;
 }
 
 interface Answer {
@@ -63,7 +69,8 @@ interface Answer {
  * DigitalOcean API v2 over global fetch (DESIGN.md, "DigitalOcean"). Retries 429 (honouring
  * `retry-after`, else `ratelimit-reset`, else backoff), 5xx and network errors, capped; a POST is
  * retried only on 429 (the API did not act on it): on a 5xx or a network error its outcome is
- * unknown, and it fails with `outcome_unknown` so the caller can look before trying again.
+ * unknown, and it fails with `outcome_unknown` so the caller can look before trying again — unless
+ * it is idempotent in effect (the tag calls), when it is retried like a GET.
  * The token goes into the Authorization header and nowhere else.
  */
 export class DigitalOceanClient implements CloudProvider {
@@ -147,9 +154,67 @@ export class DigitalOceanClient implements CloudProvider {
     await this.deleteGone(`v2/snapshots/${encodeURIComponent(String(id))}`, '/v2/snapshots/{snapshot_id}');
   }
 
-  private async deleteGone(path: string, endpoint: string): Promise<void> {
+  async tagDroplets(tag: string, dropletIds: readonly number[]): Promise<void> {
+    const ids = [...new Set(dropletIds)];
+    if (ids.length === 0) return;
+    const { name, refusal } = await this.createTag(tag);
     try {
-      await this.call({ method: 'DELETE', path, endpoint });
+      // retried on 5xx: tagging a droplet that already has the tag changes nothing
+      await this.call({ method: 'POST', path: tagResourcesPath(name), endpoint: '/v2/tags/{tag_id}/resources', body: dropletResources(ids), idempotent: true });
+    } catch (error) {
+      // the create was refused and the tag is still not there: the refusal (an invalid name) is the story
+      if (refusal && error instanceof CloudApiError && error.status === 404) throw refusal;
+      throw error;
+    }
+  }
+
+  async untagDroplets(tag: string, dropletIds: readonly number[]): Promise<void> {
+    const ids = [...new Set(dropletIds)];
+    if (ids.length === 0) return;
+    const path = tagResourcesPath(tag);
+    const endpoint = '/v2/tags/{tag_id}/resources';
+    try {
+      await this.call({ method: 'DELETE', path, endpoint, body: dropletResources(ids) });
+      return;
+    } catch (error) {
+      if (!(error instanceof CloudApiError && error.status === 404)) throw error;
+    }
+    // a 404 names neither the tag nor the droplet: when the tag is there, one droplet already gone
+    // may have refused the whole batch, so take the tag off the others one at a time
+    if (ids.length === 1 || !(await this.tagExists(tag))) return;
+    for (const id of ids) await this.deleteGone(path, endpoint, dropletResources([id]));
+  }
+
+  /**
+   * `POST /v2/tags`, retried on 5xx and network errors: creating a tag that exists changes nothing
+   * (DigitalOcean answers it again; a 409 or 422 "already exists" is fine too). Answers the name to
+   * use in paths — the canonical capitalization when the API says — and a refusal to rethrow if
+   * the tag then turns out not to exist.
+   */
+  private async createTag(tag: string): Promise<{ name: string; refusal?: CloudApiError }> {
+    try {
+      const answer = await this.call({ method: 'POST', path: 'v2/tags', endpoint: '/v2/tags', body: { name: tag }, idempotent: true });
+      const parsed = tagEnvelope.safeParse(answer.body);
+      return { name: parsed.success ? parsed.data.tag.name : tag };
+    } catch (error) {
+      if (error instanceof CloudApiError && (error.status === 409 || error.status === 422)) return { name: tag, refusal: error };
+      throw error;
+    }
+  }
+
+  private async tagExists(tag: string): Promise<boolean> {
+    try {
+      await this.call({ method: 'GET', path: `v2/tags/${encodeTag(tag)}`, endpoint: '/v2/tags/{tag_id}' });
+      return true;
+    } catch (error) {
+      if (error instanceof CloudApiError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  private async deleteGone(path: string, endpoint: string, body?: unknown): Promise<void> {
+    try {
+      await this.call({ method: 'DELETE', path, endpoint, body });
     } catch (error) {
       if (error instanceof CloudApiError && error.status === 404) return;
       throw error;
@@ -212,7 +277,7 @@ export class DigitalOceanClient implements CloudProvider {
       } catch (error) {
         this.options.metrics?.digitalOceanCalls.inc({ endpoint: label, status: 'network_error' });
         const reason = describeNetworkError(error);
-        if (options.method === 'POST') {
+        if (options.method === 'POST' && !options.idempotent) {
           throw new CloudApiError({ status: 0, id: 'outcome_unknown', message: `DigitalOcean ${label}: ${reason}; the request may or may not have taken effect` });
         }
         if (!canRetry) throw new CloudApiError({ status: 0, id: 'network_error', message: `DigitalOcean ${label}: ${reason} (after ${attempt + 1} attempts)` });
@@ -244,7 +309,7 @@ export class DigitalOceanClient implements CloudProvider {
         continue;
       }
       if (response.status >= 500) {
-        if (options.method === 'POST') {
+        if (options.method === 'POST' && !options.idempotent) {
           throw new CloudApiError({ status: error.status, id: 'outcome_unknown', message: `${error.message}; the request may or may not have taken effect`, requestId: error.requestId });
         }
         if (canRetry) {
@@ -300,6 +365,19 @@ function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown } }).cause;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
   return `network error${code ? ` (${code})` : ''}`;
+}
+
+/** Tag names are letters, digits, `_`, `-` and `:`; escape anything else, keep `:` as DigitalOcean's own clients send it. */
+function encodeTag(tag: string): string {
+  return encodeURIComponent(tag).replace(/%3A/gi, ':');
+}
+
+function tagResourcesPath(tag: string): string {
+  return `v2/tags/${encodeTag(tag)}/resources`;
+}
+
+function dropletResources(ids: readonly number[]): { resources: { resource_id: string; resource_type: 'droplet' }[] } {
+  return { resources: ids.map((id) => ({ resource_id: String(id), resource_type: 'droplet' })) };
 }
 
 function toDroplet(body: DropletBody): Droplet {

@@ -55,4 +55,7 @@ export const snapshotSchema = z
   .loose();
 export const snapshotListEnvelope = pagesSchema.extend({ snapshots: z.array(snapshotSchema) });
 
+/** `POST /v2/tags` answers the tag with its canonical capitalization (tag names are case stable). */
+export const tagEnvelope = z.object({ tag: z.object({ name: z.string() }).loose() }).loose();
+
 export const errorBodySchema = z.object({ id: z.string(), message: z.string(), request_id: z.string().optional() }).loose();

@@ -21,19 +21,28 @@ export interface SimulatorDelays {
 export const DEFAULT_DELAYS: SimulatorDelays = { dropletActiveMs: 300, actionMs: 200, snapshotAppearMs: 200, snapshotLingerMs: 200, tagListLagMs: 200 };
 
 export interface SimulatorFaults {
-  /** Probability in [0, 1] that a /v2 request answers a random 5xx. */
+  /**
+   * Probability in [0, 1] that a /v2 request answers a random 5xx. A GET fails before it is
+   * handled; a mutating request (POST, PUT, DELETE) fails before or after its effect, about half
+   * each, so a caller meets "created, but answered 500".
+   */
   errorRate: number;
   /** Added before every /v2 answer. */
   latencyMs: number;
-  /** The next N /v2 requests answer 500. */
+  /** The next N /v2 requests answer 500, before they have any effect. */
   burst5xx: number;
+  /** The next N mutating /v2 requests (POST, PUT, DELETE) take effect, then answer 500. GETs pass. */
+  burst5xxAfterEffect: number;
   /** The next N /v2 requests answer 429. */
   burst429: number;
   /** The `retry-after` of those 429s in seconds; null leaves the header out (default 1). */
   retryAfterSeconds: number | null;
 }
 
-export const NO_FAULTS: SimulatorFaults = { errorRate: 0, latencyMs: 0, burst5xx: 0, burst429: 0, retryAfterSeconds: 1 };
+export const NO_FAULTS: SimulatorFaults = { errorRate: 0, latencyMs: 0, burst5xx: 0, burst5xxAfterEffect: 0, burst429: 0, retryAfterSeconds: 1 };
+
+/** DigitalOcean's tag names: letters, digits, `_`, `-` and `:`, at most 255 characters. */
+const TAG_NAME = /^[a-zA-Z0-9_\-:]{1,255}$/;
 
 export class SimError extends Error {
   constructor(
@@ -95,6 +104,8 @@ export interface SimRequestRecord {
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
   readonly status: number;
+  /** Set when an injected 5xx answered: whether the request had taken effect first. */
+  readonly fault?: 'before_effect' | 'after_effect';
 }
 
 interface SizeInfo {
@@ -135,12 +146,18 @@ export class SimulatorState {
   readonly droplets = new Map<number, SimDroplet>();
   readonly actions = new Map<number, SimAction>();
   readonly snapshots = new Map<number, SimSnapshot>();
+  /**
+   * Every tag that exists, by lower-cased name → canonical name (DigitalOcean's tag names are case
+   * stable: the first capitalization wins). Created explicitly or by tagging a droplet, and kept
+   * when no droplet carries it any more.
+   */
+  readonly tags = new Map<string, string>();
   faults: SimulatorFaults = { ...NO_FAULTS };
   delays: SimulatorDelays;
   /** Recent /v2 requests (no headers: a token never lands here), newest last. */
   readonly requests: SimRequestRecord[] = [];
   random: () => number;
-  private nextDropletId = 500_000_001;
+  private nextDropletId: number;
   private nextActionId = 2_000_000_001;
   private nextSnapshotId = 160_000_001;
   private nextIp = 1;
@@ -149,7 +166,9 @@ export class SimulatorState {
     delays: Partial<SimulatorDelays> = {},
     private readonly seed = 1,
     readonly now: () => number = Date.now,
+    private readonly firstDropletId = 500_000_001,
   ) {
+    this.nextDropletId = firstDropletId;
     this.delays = { ...DEFAULT_DELAYS, ...delays };
     this.random = seededRandom(seed);
   }
@@ -158,10 +177,11 @@ export class SimulatorState {
     this.droplets.clear();
     this.actions.clear();
     this.snapshots.clear();
+    this.tags.clear();
     this.requests.length = 0;
     this.faults = { ...NO_FAULTS };
     this.random = seededRandom(this.seed);
-    this.nextDropletId = 500_000_001;
+    this.nextDropletId = this.firstDropletId;
     this.nextActionId = 2_000_000_001;
     this.nextSnapshotId = 160_000_001;
     this.nextIp = 1;
@@ -249,7 +269,7 @@ export class SimulatorState {
       region,
       size: input.size,
       image: input.image,
-      tags: [...new Set(tags as string[])],
+      tags: [...new Set((tags as string[]).map((t) => this.ensureTag(t)))],
       status: unmanaged ? 'active' : 'new',
       locked: false,
       createdAt: now,
@@ -350,19 +370,68 @@ export class SimulatorState {
   setTags(id: number, tags: unknown): SimDroplet {
     const droplet = this.droplet(id);
     if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new SimError(422, 'unprocessable_entity', 'tags must be a list of strings');
-    droplet.tags = [...new Set(tags as string[])];
+    droplet.tags = [...new Set((tags as string[]).map((t) => this.ensureTag(t)))];
     return droplet;
+  }
+
+  /** The canonical name of `name`, creating the tag when it does not exist. */
+  private ensureTag(name: string): string {
+    const key = name.toLowerCase();
+    const canonical = this.tags.get(key);
+    if (canonical !== undefined) return canonical;
+    this.tags.set(key, name);
+    return name;
+  }
+
+  /** `POST /v2/tags`: creating a tag that exists answers it again, in its canonical capitalization. */
+  createTag(name: unknown): string {
+    if (typeof name !== 'string' || !TAG_NAME.test(name)) {
+      throw new SimError(422, 'unprocessable_entity', 'name must be 1 to 255 letters, numbers, colons, dashes and underscores');
+    }
+    return this.ensureTag(name);
+  }
+
+  /** A tag by its canonical name (paths must use it); 404 otherwise. */
+  tag(name: string): { name: string; droplets: SimDroplet[] } {
+    if (this.tags.get(name.toLowerCase()) !== name) throw new SimError(404, 'not_found', 'The resource you were accessing could not be found.');
+    return { name, droplets: [...this.droplets.values()].filter((d) => d.tags.includes(name)).sort((a, b) => a.id - b.id) };
+  }
+
+  /** `POST /v2/tags/{tag}/resources`: all or nothing; a droplet that has the tag already keeps it once. Immediate in tag listings (only a new droplet lags). */
+  tagResources(name: string, resources: unknown): void {
+    this.tag(name);
+    for (const droplet of this.resourceDroplets(resources)) if (!droplet.tags.includes(name)) droplet.tags.push(name);
+  }
+
+  /** `DELETE /v2/tags/{tag}/resources`: all or nothing; a droplet without the tag is left alone. */
+  untagResources(name: string, resources: unknown): void {
+    this.tag(name);
+    for (const droplet of this.resourceDroplets(resources)) droplet.tags = droplet.tags.filter((t) => t !== name);
+  }
+
+  /** The droplets a `resources` body names; 422 on a malformed body, 404 when one of them does not exist. */
+  private resourceDroplets(resources: unknown): SimDroplet[] {
+    if (!Array.isArray(resources) || resources.length === 0) throw new SimError(422, 'unprocessable_entity', 'resources must be a non-empty list');
+    return resources.map((resource: unknown) => {
+      const { resource_id: id, resource_type: type } = (typeof resource === 'object' && resource !== null ? resource : {}) as Record<string, unknown>;
+      if (type !== 'droplet') throw new SimError(422, 'unprocessable_entity', `unsupported resource_type ${JSON.stringify(type)}`);
+      if (typeof id !== 'string' && typeof id !== 'number') throw new SimError(422, 'unprocessable_entity', 'resource_id must be a string');
+      const dropletId = Number(id);
+      if (!Number.isSafeInteger(dropletId)) throw new SimError(404, 'not_found', 'The resource you were accessing could not be found.');
+      return this.droplet(dropletId);
+    });
   }
 
   setFaults(input: Record<string, unknown>): SimulatorFaults {
     const next = { ...this.faults };
-    const count = (key: 'burst5xx' | 'burst429' | 'latencyMs'): void => {
+    const count = (key: 'burst5xx' | 'burst5xxAfterEffect' | 'burst429' | 'latencyMs'): void => {
       const value = input[key];
       if (value === undefined) return;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new SimError(422, 'unprocessable_entity', `${key} must be a non-negative integer`);
       next[key] = value;
     };
     count('burst5xx');
+    count('burst5xxAfterEffect');
     count('burst429');
     count('latencyMs');
     if (input.errorRate !== undefined) {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type SimAction, type SimDroplet, SimError, type SimSnapshot, SimulatorState, type SimulatorDelays, sizeInfo } from './simulator-state.js';
+import { type SimAction, type SimDroplet, SimError, type SimRequestRecord, type SimSnapshot, SimulatorState, type SimulatorDelays, sizeInfo } from './simulator-state.js';
 
-export { SimulatorState, type SimulatorDelays, type SimulatorFaults, DEFAULT_DELAYS, NO_FAULTS } from './simulator-state.js';
+export { SimulatorState, type SimRequestRecord, type SimulatorDelays, type SimulatorFaults, DEFAULT_DELAYS, NO_FAULTS } from './simulator-state.js';
 
 export interface SimulatorOptions {
   /** 0 (default): any free port. */
@@ -17,6 +17,8 @@ export interface SimulatorOptions {
   readonly linksDropQuery?: boolean;
   /** The clock (default Date.now). */
   readonly now?: () => number;
+  /** The first droplet id handed out (default 500000001); a simulator that restarts should not reuse ids. */
+  readonly firstDropletId?: number;
 }
 
 export interface RunningSimulator {
@@ -27,6 +29,8 @@ export interface RunningSimulator {
 
 const ISO = (ms: number): string => new Date(ms).toISOString();
 const NOT_FOUND = (): SimError => new SimError(404, 'not_found', 'The resource you were accessing could not be found.');
+/** Requests that change something: an injected fault may strike them after their effect. */
+const MUTATING = new Set(['POST', 'PUT', 'DELETE']);
 
 function regionJson(slug: string): object {
   return { name: `Region ${slug}`, slug, features: ['backups', 'ipv6', 'metadata', 'install_agent'], available: true, sizes: ['s-1vcpu-1gb', 's-1vcpu-2gb', 's-2vcpu-4gb'] };
@@ -98,6 +102,25 @@ function snapshotJson(s: SimSnapshot): object {
   return { id: String(s.id), name: s.name, created_at: ISO(s.createdAt), regions: [s.region], min_disk_size: s.minDiskSize, size_gigabytes: s.sizeGigabytes, resource_id: String(s.dropletId), resource_type: 'droplet', tags: [] };
 }
 
+/** A tag with its droplet counts; `last_tagged_uri` only when something carries it, as the API does. */
+function tagJson(baseUrl: string, tag: { name: string; droplets: SimDroplet[] }): object {
+  const last = tag.droplets.at(-1);
+  const uri = last === undefined ? {} : { last_tagged_uri: `${baseUrl}/v2/droplets/${last.id}` };
+  const none = { count: 0 };
+  return {
+    name: tag.name,
+    resources: { count: tag.droplets.length, ...uri, droplets: { count: tag.droplets.length, ...uri }, images: none, volumes: none, volume_snapshots: none, databases: none },
+  };
+}
+
+const tagOf = (text: string | undefined): string => {
+  try {
+    return decodeURIComponent(text ?? '');
+  } catch {
+    throw NOT_FOUND();
+  }
+};
+
 interface Reply {
   readonly status: number;
   readonly body?: unknown;
@@ -105,12 +128,12 @@ interface Reply {
 }
 
 /**
- * A stateful DigitalOcean API v2 server (DESIGN.md, "DigitalOcean"): the droplet, action and
- * snapshot paths with the real API's shapes and habits, simulated time, rate-limit headers,
- * injectable faults, and a control API under `/_sim`.
+ * A stateful DigitalOcean API v2 server (DESIGN.md, "DigitalOcean"): the droplet, action, snapshot
+ * and tag paths with the real API's shapes and habits, simulated time, rate-limit headers,
+ * injectable faults (before or after a request's effect), and a control API under `/_sim`.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const state = new SimulatorState(options.delays, options.seed ?? 1, options.now ?? Date.now);
+  const state = new SimulatorState(options.delays, options.seed ?? 1, options.now ?? Date.now, options.firstDropletId);
   const limit = options.rateLimitPerHour ?? 5_000;
   /** Requests per token in the current hour; the tokens themselves are never shown anywhere. */
   const usage = new Map<string, { windowStart: number; count: number }>();
@@ -210,6 +233,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         const page = pageOf(state.dropletSnapshots(id), url, path, []);
         return { status: 200, body: { snapshots: page.items.map(snapshotListJson), links: page.links, meta: page.meta } };
       }
+    } else if (path === '/v2/tags') {
+      if (method === 'POST') return { status: 201, body: { tag: tagJson(baseUrl, state.tag(state.createTag((await readBody(req)).name))) } };
+    } else if ((m = /^\/v2\/tags\/([^/]+)$/.exec(path))) {
+      if (method === 'GET') return { status: 200, body: { tag: tagJson(baseUrl, state.tag(tagOf(m[1]))) } };
+    } else if ((m = /^\/v2\/tags\/([^/]+)\/resources$/.exec(path))) {
+      const tag = tagOf(m[1]);
+      if (method === 'POST') {
+        state.tagResources(tag, (await readBody(req)).resources);
+        return { status: 204 };
+      }
+      if (method === 'DELETE') {
+        state.untagResources(tag, (await readBody(req)).resources);
+        return { status: 204 };
+      }
     } else if ((m = /^\/v2\/actions\/([^/]+)$/.exec(path))) {
       if (method === 'GET') return { status: 200, body: { action: actionJson(state.action(idOf(m[1]))) } };
     } else if ((m = /^\/v2\/snapshots\/([^/]+)$/.exec(path))) {
@@ -241,6 +278,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
           actions: [...state.actions.values()].sort((a, b) => a.id - b.id).map(actionJson),
           snapshots: [...state.snapshots.values()].sort((a, b) => a.id - b.id).map((s) => ({ ...snapshotJson(s), visible: s.visibleAt <= now && s.deletedAt === null, deleted: s.deletedAt !== null })),
           tags: [...tags].sort(([a], [b]) => a.localeCompare(b)).map(([name, droplets]) => ({ name, droplets })),
+          // tags that exist with no droplet carrying them (created, or emptied by untagging)
+          empty_tags: [...state.tags.values()].filter((t) => !tags.has(t)).sort((a, b) => a.localeCompare(b)),
           faults: state.faults,
           delays: state.delays,
         },
@@ -291,10 +330,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const auth = req.headers.authorization ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
     const headers = rateHeaders(token);
-    const record = (status: number): void =>
-      state.record({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), status });
+    const method = req.method ?? 'GET';
+    const record = (status: number, fault?: SimRequestRecord['fault']): void =>
+      state.record({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status, ...(fault === undefined ? {} : { fault }) });
+    const serverError = (status: 500 | 503): Reply => ({
+      status,
+      headers,
+      body: { id: status === 500 ? 'server_error' : 'service_unavailable', message: 'Server was unable to give you a response.' },
+    });
     if (state.faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.faults.latencyMs));
-    let reply: Reply;
+    let reply: Reply | undefined;
+    /** An injected failure to answer once the request has had its effect, as a real API may fail after acting. */
+    let afterEffect: Reply | undefined;
+    let fault: SimRequestRecord['fault'];
     if (token === undefined) {
       reply = { status: 401, headers, body: { id: 'unauthorized', message: 'Unable to authenticate you.' } };
     } else if (state.faults.burst429 > 0) {
@@ -303,19 +351,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       reply = { status: 429, headers: { ...headers, 'ratelimit-remaining': '0', ...(retry === null ? {} : { 'retry-after': String(retry) }) }, body: { id: 'too_many_requests', message: 'API rate limit exceeded.' } };
     } else if (state.faults.burst5xx > 0) {
       state.faults.burst5xx--;
-      reply = { status: 500, headers, body: { id: 'server_error', message: 'Server was unable to give you a response.' } };
+      reply = serverError(500);
+      fault = 'before_effect';
+    } else if (state.faults.burst5xxAfterEffect > 0 && MUTATING.has(method)) {
+      state.faults.burst5xxAfterEffect--;
+      afterEffect = serverError(500);
     } else if (state.faults.errorRate > 0 && state.random() < state.faults.errorRate) {
-      const status = state.random() < 0.5 ? 500 : 503;
-      reply = { status, headers, body: { id: status === 500 ? 'server_error' : 'service_unavailable', message: 'Server was unable to give you a response.' } };
-    } else {
+      const failure = serverError(state.random() < 0.5 ? 500 : 503);
+      // a GET has no effect to fail after; a mutating request fails after its effect about half the time
+      if (MUTATING.has(method) && state.random() < 0.5) afterEffect = failure;
+      else {
+        reply = failure;
+        fault = 'before_effect';
+      }
+    }
+    if (reply === undefined) {
       state.advance();
       try {
         reply = { ...(await api(req, url)), headers };
       } catch (error) {
         reply = fail(error, headers);
       }
+      if (afterEffect !== undefined) {
+        reply = afterEffect;
+        fault = 'after_effect';
+      }
     }
-    record(reply.status);
+    record(reply.status, fault);
     send(reply);
   };
 
