@@ -1,0 +1,205 @@
+import type { z } from 'zod';
+import { Conflict, NotAllowed, NotFound } from '../errors.js';
+import type { EventDataOf } from '../events/event-registry.js';
+import { fieldValue, type ResourceField, type ResourceState } from '../inventory/resource.js';
+import { canonicalJson, compareSpec, type Spec } from './drift-compare.js';
+import type {
+  DriftAccepted,
+  DriftClosedStale,
+  DriftDetected,
+  DriftReverted,
+  DriftRevertFailed,
+  DriftRevertRequested,
+  SpecRecorded,
+  specReason,
+  SpecRemoved,
+} from './spec.events.js';
+
+/**
+ * One spec stream as a decider: the desired state of a resource, its version, and its open drift
+ * (at most one per field). Time and new drift ids come in as arguments.
+ */
+
+export type SpecEvent =
+  | { readonly type: 'SpecRecorded'; readonly data: EventDataOf<typeof SpecRecorded> }
+  | { readonly type: 'SpecRemoved'; readonly data: EventDataOf<typeof SpecRemoved> }
+  | { readonly type: 'DriftDetected'; readonly data: EventDataOf<typeof DriftDetected> }
+  | { readonly type: 'DriftAccepted'; readonly data: EventDataOf<typeof DriftAccepted> }
+  | { readonly type: 'DriftRevertRequested'; readonly data: EventDataOf<typeof DriftRevertRequested> }
+  | { readonly type: 'DriftReverted'; readonly data: EventDataOf<typeof DriftReverted> }
+  | { readonly type: 'DriftRevertFailed'; readonly data: EventDataOf<typeof DriftRevertFailed> }
+  | { readonly type: 'DriftClosedStale'; readonly data: EventDataOf<typeof DriftClosedStale> };
+
+export interface OpenDrift {
+  readonly driftId: string;
+  readonly field: string;
+  readonly expected: unknown;
+  readonly actual: unknown;
+  /** The saga reverting it, while one runs. */
+  readonly revertSagaId: string | null;
+}
+
+export type SpecState =
+  | { readonly status: 'none' }
+  | { readonly status: 'removed'; readonly version: number; readonly closed: readonly string[] }
+  | { readonly status: 'recorded'; readonly spec: Spec; readonly version: number; readonly open: readonly OpenDrift[]; readonly closed: readonly string[] };
+
+export const initialSpecState = (): SpecState => ({ status: 'none' });
+
+/** The fields a saga can change back; the others can only be accepted. */
+export const REVERTIBLE_FIELDS: readonly ResourceField[] = ['size_slug', 'tags'];
+
+export class SpecNotFound extends NotFound {
+  override readonly name = 'SpecNotFound';
+  override readonly code = 'spec_not_found';
+}
+export class DriftNotFound extends NotFound {
+  override readonly name = 'DriftNotFound';
+  override readonly code = 'drift_not_found';
+}
+export class DriftNotOpen extends Conflict {
+  override readonly name = 'DriftNotOpen';
+  override readonly code = 'drift_not_open';
+}
+export class DriftNotRevertible extends NotAllowed {
+  override readonly name = 'DriftNotRevertible';
+  override readonly code = 'drift_not_revertible';
+}
+
+export type SpecCommand =
+  | { readonly type: 'RecordSpec'; readonly data: { resourceId: string; spec: Spec; reason: z.infer<typeof specReason>; sagaId: string | null } }
+  | { readonly type: 'RemoveSpec'; readonly data: { resourceId: string; reason: EventDataOf<typeof SpecRemoved>['reason']; sagaId: string | null } }
+  /** `live` is the inventory's state of the resource; null when it has none (nothing to compare). */
+  | { readonly type: 'DetectDrift'; readonly data: { resourceId: string; live: Pick<ResourceState, ResourceField | 'attrs'> | null; newDriftId: (field: string) => string } }
+  | { readonly type: 'AcceptDrift'; readonly data: { resourceId: string; driftId: string } }
+  | { readonly type: 'RequestRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string } }
+  | { readonly type: 'CompleteRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string } }
+  | { readonly type: 'FailRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string; reason: string } };
+
+function openDrift(state: SpecState, resourceId: string, driftId: string): { spec: Spec; version: number; drift: OpenDrift } {
+  if (state.status !== 'recorded') {
+    if (state.status === 'removed' && state.closed.includes(driftId)) throw new DriftNotOpen(`drift ${driftId} is no longer open`);
+    throw new SpecNotFound(`no spec is recorded for ${resourceId}`);
+  }
+  const drift = state.open.find((d) => d.driftId === driftId);
+  if (drift) return { spec: state.spec, version: state.version, drift };
+  if (state.closed.includes(driftId)) throw new DriftNotOpen(`drift ${driftId} is no longer open`);
+  throw new DriftNotFound(`no drift ${driftId} on ${resourceId}`);
+}
+
+export function decideSpec(command: SpecCommand, state: SpecState, now: Date): SpecEvent[] {
+  const at = now.toISOString();
+  switch (command.type) {
+    case 'RecordSpec': {
+      const { resourceId, spec, reason, sagaId } = command.data;
+      // by canonical JSON: a spec loaded back from jsonb has its keys in another order
+      if (state.status === 'recorded' && canonicalJson(state.spec) === canonicalJson(spec)) return [];
+      const version = state.status === 'none' ? 1 : state.version + 1;
+      return [{ type: 'SpecRecorded', data: { resourceId, spec: { ...spec }, version, reason, sagaId, driftId: null, at } }];
+    }
+    case 'RemoveSpec': {
+      const { resourceId, reason, sagaId } = command.data;
+      if (state.status !== 'recorded') return [];
+      // open drift goes with the resource: nothing is left to compare or resolve
+      const closing = state.open.map(
+        (d): SpecEvent => ({ type: 'DriftClosedStale', data: { resourceId, driftId: d.driftId, field: d.field, actual: null, reason: 'resource_gone', at } }),
+      );
+      return [...closing, { type: 'SpecRemoved', data: { resourceId, reason, sagaId, at } }];
+    }
+    case 'DetectDrift': {
+      const { resourceId, live, newDriftId } = command.data;
+      if (state.status !== 'recorded' || live === null) return [];
+      const mismatches = compareSpec(state.spec, live);
+      const events: SpecEvent[] = [];
+      for (const m of mismatches) {
+        if (state.open.some((d) => d.field === m.field)) continue;
+        events.push({ type: 'DriftDetected', data: { resourceId, driftId: newDriftId(m.field), field: m.field, expected: m.expected, actual: m.actual, specVersion: state.version, at } });
+      }
+      for (const drift of state.open) {
+        // a revert under way closes the drift itself when its saga ends
+        if (drift.revertSagaId !== null || mismatches.some((m) => m.field === drift.field)) continue;
+        events.push({ type: 'DriftClosedStale', data: { resourceId, driftId: drift.driftId, field: drift.field, actual: fieldValue(live, drift.field) ?? null, reason: 'matches_again', at } });
+      }
+      return events;
+    }
+    case 'AcceptDrift': {
+      const { resourceId, driftId } = command.data;
+      const { spec, version, drift } = openDrift(state, resourceId, driftId);
+      if (drift.revertSagaId !== null) throw new DriftNotOpen(`drift ${driftId} is being reverted by saga ${drift.revertSagaId}`);
+      const next = version + 1;
+      return [
+        { type: 'SpecRecorded', data: { resourceId, spec: { ...spec, [drift.field]: drift.actual }, version: next, reason: 'drift_accepted', sagaId: null, driftId, at } },
+        { type: 'DriftAccepted', data: { resourceId, driftId, field: drift.field, value: drift.actual, specVersion: next, at } },
+      ];
+    }
+    case 'RequestRevert': {
+      const { resourceId, driftId, sagaId } = command.data;
+      const { drift } = openDrift(state, resourceId, driftId);
+      if (drift.revertSagaId === sagaId) return [];
+      if (!(REVERTIBLE_FIELDS as readonly string[]).includes(drift.field)) {
+        throw new DriftNotRevertible(
+          `${drift.field} cannot be changed back on a running droplet (only ${REVERTIBLE_FIELDS.join(' and ')} can); accept the drift or replace the droplet`,
+        );
+      }
+      if (drift.revertSagaId !== null) throw new DriftNotOpen(`drift ${driftId} is already being reverted by saga ${drift.revertSagaId}`);
+      return [{ type: 'DriftRevertRequested', data: { resourceId, driftId, field: drift.field, sagaId, at } }];
+    }
+    case 'CompleteRevert':
+    case 'FailRevert': {
+      const { resourceId, driftId, sagaId } = command.data;
+      if (state.status !== 'recorded') return [];
+      const drift = state.open.find((d) => d.driftId === driftId);
+      // already closed, or reverted by another saga: nothing to record (the saga may repeat this)
+      if (!drift || drift.revertSagaId !== sagaId) return [];
+      return command.type === 'CompleteRevert'
+        ? [{ type: 'DriftReverted', data: { resourceId, driftId, field: drift.field, sagaId, at } }]
+        : [{ type: 'DriftRevertFailed', data: { resourceId, driftId, field: drift.field, sagaId, reason: command.data.reason, at } }];
+    }
+    default: {
+      const _: never = command;
+      return _;
+    }
+  }
+}
+
+const close = (state: Extract<SpecState, { status: 'recorded' }>, driftId: string): SpecState => ({
+  ...state,
+  open: state.open.filter((d) => d.driftId !== driftId),
+  closed: [...state.closed, driftId],
+});
+
+export function evolveSpec(state: SpecState, event: SpecEvent): SpecState {
+  if (event.type === 'SpecRecorded') {
+    const open = state.status === 'recorded' ? state.open : [];
+    const closed = state.status === 'none' ? [] : state.closed;
+    return { status: 'recorded', spec: event.data.spec, version: event.data.version, open, closed };
+  }
+  if (state.status !== 'recorded') return state;
+  switch (event.type) {
+    case 'DriftDetected': {
+      const { driftId, field, expected, actual } = event.data;
+      return { ...state, open: [...state.open, { driftId, field, expected, actual, revertSagaId: null }] };
+    }
+    case 'DriftRevertRequested':
+      return { ...state, open: state.open.map((d) => (d.driftId === event.data.driftId ? { ...d, revertSagaId: event.data.sagaId } : d)) };
+    case 'DriftRevertFailed':
+      return { ...state, open: state.open.map((d) => (d.driftId === event.data.driftId ? { ...d, revertSagaId: null } : d)) };
+    case 'DriftAccepted':
+    case 'DriftReverted':
+    case 'DriftClosedStale':
+      return close(state, event.data.driftId);
+    case 'SpecRemoved':
+      return { status: 'removed', version: state.version, closed: [...state.closed, ...state.open.map((d) => d.driftId)] };
+    default: {
+      const _: never = event;
+      return _;
+    }
+  }
+}
+
+export const specDecider = {
+  initial: initialSpecState,
+  evolve: evolveSpec,
+  decide: decideSpec,
+  eventTypes: ['SpecRecorded', 'SpecRemoved', 'DriftDetected', 'DriftAccepted', 'DriftRevertRequested', 'DriftReverted', 'DriftRevertFailed', 'DriftClosedStale'] satisfies SpecEvent['type'][],
+};
