@@ -1,6 +1,10 @@
 import type { AnyProjection } from './projection.js';
+import { cloudDriftProjection } from './drift/cloud-drift.projection.js';
+import { cloudProvisionedProjection } from './drift/cloud-provisioned.projection.js';
 import { iacLocksProjection } from './iac/iac-locks.projection.js';
 import { iacStatesProjection } from './iac/iac-states.projection.js';
+import { cloudResourceEventsProjection } from './inventory/cloud-resource-events.projection.js';
+import { cloudResourcesProjection } from './inventory/cloud-resources.projection.js';
 import { sagaRunsProjection } from './saga/saga-runs.projection.js';
 import { sagaStepResultsProjection } from './saga/saga-step-results.projection.js';
 import { sagaWorkProjection } from './saga/saga-work.projection.js';
@@ -12,4 +16,8 @@ export const projectionCatalogue: readonly AnyProjection[] = [
   sagaWorkProjection,
   sagaRunsProjection,
   sagaStepResultsProjection,
+  cloudResourcesProjection,
+  cloudResourceEventsProjection,
+  cloudProvisionedProjection,
+  cloudDriftProjection,
 ];

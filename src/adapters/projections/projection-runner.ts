@@ -213,6 +213,20 @@ export class ProjectionRunner {
   }
 
   /**
+   * Resolves once these projections have applied every event of their types written so far (or
+   * when `timeoutMs` passes: the caller reads a little behind, which its expected revisions catch).
+   */
+  async waitForCatchUp(projections: readonly AnyProjection[], timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const lagging = (await this.status(projections, { lagCountLimit: 1 })).some((s) => s.lagEvents > 0 && s.status !== 'stopped');
+      if (!lagging) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /**
    * Where each projection stands. Counting the lag reads the unapplied events, up to
    * `lagCountLimit`; a caller that needs only the lag's age (readiness) passes 1.
    */

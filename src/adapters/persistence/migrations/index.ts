@@ -4,6 +4,7 @@ import { Migration20261122000100ProjectionCheckpoints } from './Migration2026112
 import { Migration20261122000200ApiTokens } from './Migration20261122000200ApiTokens.js';
 import { Migration20261122000300IacState } from './Migration20261122000300IacState.js';
 import { Migration20261122000400Sagas } from './Migration20261122000400Sagas.js';
+import { Migration20261122000500Inventory } from './Migration20261122000500Inventory.js';
 
 /** Listed, not globbed: the same list runs from the TypeScript sources in tests and from dist/. */
 export const migrations: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261122000200ApiTokens', class: Migration20261122000200ApiTokens },
   { name: 'Migration20261122000300IacState', class: Migration20261122000300IacState },
   { name: 'Migration20261122000400Sagas', class: Migration20261122000400Sagas },
+  { name: 'Migration20261122000500Inventory', class: Migration20261122000500Inventory },
 ];

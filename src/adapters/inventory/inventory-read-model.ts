@@ -1,0 +1,424 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { DriftReadModel } from '../../application/drift/drift.ports.js';
+import type { InventoryEntry, InventorySnapshot } from '../../application/inventory/inventory.ports.js';
+import type { OpenDrift } from '../../domain/drift/spec.decider.js';
+import { InvalidInput } from '../../domain/errors.js';
+import type { ResourceField, ResourceState } from '../../domain/inventory/resource.js';
+import type { DriftStatus } from '../../projections/drift/cloud-drift.entity.js';
+
+/** A resource as the inventory has it; dates are ISO strings, the revision a decimal string. */
+export interface ResourceView {
+  readonly resourceId: string;
+  readonly provider: string;
+  readonly kind: string;
+  readonly providerId: string;
+  readonly name: string;
+  readonly region: string;
+  readonly sizeSlug: string;
+  readonly status: string;
+  readonly tags: string[];
+  readonly attrs: Record<string, unknown>;
+  readonly managed: boolean;
+  readonly firstSeenAt: string;
+  readonly lastSeenAt: string;
+  readonly deletedAt: string | null;
+  readonly streamRevision: string;
+}
+
+export interface SpecView {
+  readonly resourceId: string;
+  readonly spec: Record<string, unknown>;
+  readonly specVersion: number;
+  readonly recordedAt: string;
+  readonly recordedBy: string;
+  /** Set once the resource is gone and its spec removed. */
+  readonly removedAt: string | null;
+}
+
+export interface DriftView {
+  readonly id: string;
+  readonly resourceId: string;
+  readonly field: string;
+  readonly expected: unknown;
+  readonly actual: unknown;
+  readonly status: DriftStatus;
+  readonly specVersion: number;
+  readonly detectedAt: string;
+  readonly detectedBy: string;
+  readonly resolvedAt: string | null;
+  readonly resolvedBy: string | null;
+  readonly revertSagaId: string | null;
+  readonly revertError: string | null;
+}
+
+/** An open drift with the resource it is on (null when the inventory has no row for it). */
+export interface OpenDriftView extends DriftView {
+  readonly resource: ResourceView | null;
+}
+
+export type LiveState = Pick<ResourceState, ResourceField | 'attrs'>;
+
+/** One spec with what drift detection compares it to and the drift already open on it. */
+export interface DetectionInput {
+  readonly resourceId: string;
+  readonly spec: Record<string, unknown>;
+  readonly specVersion: number;
+  /** The spec stream's revision (decimal string): append with `BigInt(streamRevision)` as expected. */
+  readonly streamRevision: string;
+  /** The inventory's state of the resource; null when it has none yet. */
+  readonly live: LiveState | null;
+  readonly open: OpenDrift[];
+}
+
+export interface ResourceHistoryEntry {
+  readonly resourceId: string;
+  readonly event: string;
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly source: string;
+  readonly actor: string;
+  readonly sagaId: string | null;
+  readonly driftId: string | null;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly stream: string;
+  readonly revision: string;
+  readonly occurredAt: string;
+}
+
+export interface ResourceFilter {
+  readonly managed?: boolean;
+  readonly status?: string;
+  readonly tag?: string;
+  readonly region?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+
+type Timestamp = Date | string;
+
+interface ResourceRow {
+  resource_id: string;
+  provider: string;
+  kind: string;
+  provider_id: string;
+  name: string;
+  region: string;
+  size_slug: string;
+  status: string;
+  tags: string[];
+  attrs: Record<string, unknown>;
+  managed: boolean;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  deleted_at: Timestamp | null;
+  stream_revision: string | number;
+}
+
+interface DriftRow {
+  id: string;
+  resource_id: string;
+  field: string;
+  expected: unknown;
+  actual: unknown;
+  status: DriftStatus;
+  spec_version: number;
+  detected_at: Timestamp;
+  detected_by: string;
+  resolved_at: Timestamp | null;
+  resolved_by: string | null;
+  revert_saga_id: string | null;
+  revert_error: string | null;
+}
+
+const RESOURCE_COLUMNS = [
+  'resource_id',
+  'provider',
+  'kind',
+  'provider_id',
+  'name',
+  'region',
+  'size_slug',
+  'status',
+  'tags',
+  'attrs',
+  'managed',
+  'first_seen_at',
+  'last_seen_at',
+  'deleted_at',
+  'stream_revision',
+] as const satisfies readonly (keyof ResourceRow)[];
+
+const iso = (value: Timestamp): string => new Date(value).toISOString();
+const isoOrNull = (value: Timestamp | null): string | null => (value === null ? null : iso(value));
+
+function toResource(r: ResourceRow): ResourceView {
+  return {
+    resourceId: r.resource_id,
+    provider: r.provider,
+    kind: r.kind,
+    providerId: r.provider_id,
+    name: r.name,
+    region: r.region,
+    sizeSlug: r.size_slug,
+    status: r.status,
+    tags: r.tags,
+    attrs: r.attrs,
+    managed: r.managed,
+    firstSeenAt: iso(r.first_seen_at),
+    lastSeenAt: iso(r.last_seen_at),
+    deletedAt: isoOrNull(r.deleted_at),
+    streamRevision: String(r.stream_revision),
+  };
+}
+
+function toDrift(r: DriftRow): DriftView {
+  return {
+    id: r.id,
+    resourceId: r.resource_id,
+    field: r.field,
+    expected: r.expected,
+    actual: r.actual,
+    status: r.status,
+    specVersion: r.spec_version,
+    detectedAt: iso(r.detected_at),
+    detectedBy: r.detected_by,
+    resolvedAt: isoOrNull(r.resolved_at),
+    resolvedBy: r.resolved_by,
+    revertSagaId: r.revert_saga_id,
+    revertError: r.revert_error,
+  };
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new InvalidInput([{ path: 'query.limit', message: 'must be a whole number of at least 1' }]);
+}
+
+const encodeCursor = (parts: readonly string[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url');
+
+/** The parts of a cursor this API returned, checked; anything else is the caller's mistake. */
+function decodeCursor(cursor: string, length: number, check: (parts: string[]) => boolean = () => true): string[] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === length && value.every((v) => typeof v === 'string') && check(value as string[])) {
+      return value as string[];
+    }
+  } catch {
+    // reported below
+  }
+  throw new InvalidInput([{ path: 'query.cursor', message: 'not a cursor this API returned' }]);
+}
+
+/**
+ * The inventory, spec and drift read models (`cloud_resources`, `cloud_provisioned`, `cloud_drift`,
+ * `cloud_resource_events`) as plain JSON-ready objects. Lists are keyset-paginated.
+ */
+export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
+  constructor(private readonly orm: MikroORM) {}
+
+  /** Resources in `resource_id` order; `tag` matches one element of the tags array. */
+  async listResources(filter: ResourceFilter): Promise<Page<ResourceView>> {
+    checkLimit(filter.limit);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const equals = { managed: filter.managed, status: filter.status, region: filter.region };
+    for (const [column, value] of Object.entries(equals)) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    if (filter.tag !== undefined) {
+      where.push('tags @> ?::jsonb');
+      params.push(JSON.stringify([filter.tag]));
+    }
+    if (filter.cursor !== undefined) {
+      const [after] = decodeCursor(filter.cursor, 1);
+      where.push('resource_id > ?');
+      params.push(after);
+    }
+    const rows = await this.query<ResourceRow>(
+      `select ${RESOURCE_COLUMNS.join(', ')} from cloud_resources ${where.length ? `where ${where.join(' and ')}` : ''}
+       order by resource_id limit ?`,
+      [...params, filter.limit + 1],
+    );
+    const page = rows.slice(0, filter.limit);
+    return {
+      items: page.map(toResource),
+      nextCursor: rows.length > filter.limit ? encodeCursor([page[page.length - 1]!.resource_id]) : null,
+    };
+  }
+
+  async getResource(resourceId: string): Promise<ResourceView | null> {
+    const [row] = await this.query<ResourceRow>(`select ${RESOURCE_COLUMNS.join(', ')} from cloud_resources where resource_id = ?`, [resourceId]);
+    return row ? toResource(row) : null;
+  }
+
+  async getSpec(resourceId: string): Promise<SpecView | null> {
+    const [row] = await this.query<{
+      resource_id: string;
+      spec: Record<string, unknown>;
+      spec_version: number;
+      recorded_at: Timestamp;
+      recorded_by: string;
+      removed_at: Timestamp | null;
+    }>('select resource_id, spec, spec_version, recorded_at, recorded_by, removed_at from cloud_provisioned where resource_id = ?', [resourceId]);
+    if (!row) return null;
+    return {
+      resourceId: row.resource_id,
+      spec: row.spec,
+      specVersion: row.spec_version,
+      recordedAt: iso(row.recorded_at),
+      recordedBy: row.recorded_by,
+      removedAt: isoOrNull(row.removed_at),
+    };
+  }
+
+  /** The open-drift inbox, newest first, each drift with its resource (one query). */
+  async listOpenDrift(filter: { readonly limit: number; readonly cursor?: string }): Promise<Page<OpenDriftView>> {
+    checkLimit(filter.limit);
+    const where = [`d.status = 'open'`];
+    const params: unknown[] = [];
+    if (filter.cursor !== undefined) {
+      const [detectedAt, id] = decodeCursor(filter.cursor, 2, ([at]) => !Number.isNaN(Date.parse(at!)));
+      where.push('(d.detected_at, d.id) < (?::timestamptz, ?)');
+      params.push(detectedAt, id);
+    }
+    // the resource's columns come prefixed `r_`, all null when the inventory has no row for it
+    const rows = await this.query<DriftRow & Record<string, unknown>>(
+      `select d.*, ${RESOURCE_COLUMNS.map((c) => `r.${c} as r_${c}`).join(', ')}
+       from cloud_drift d left join cloud_resources r on r.resource_id = d.resource_id
+       where ${where.join(' and ')}
+       order by d.detected_at desc, d.id desc limit ?`,
+      [...params, filter.limit + 1],
+    );
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((row) => {
+        const resource = Object.fromEntries(RESOURCE_COLUMNS.map((c) => [c, row[`r_${c}`]])) as unknown as ResourceRow;
+        return { ...toDrift(row), resource: row.r_resource_id === null ? null : toResource(resource) };
+      }),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor([iso(last.detected_at), last.id]) : null,
+    };
+  }
+
+  /** Every resource the inventory holds (deleted ones too), for a sync to compare a listing with: one query. */
+  async allResources(): Promise<InventoryEntry[]> {
+    const rows = await this.query<ResourceRow>(`select ${RESOURCE_COLUMNS.join(', ')} from cloud_resources`, []);
+    return rows.map((r) => ({
+      resourceId: r.resource_id,
+      state: {
+        provider: 'digitalocean',
+        kind: 'droplet',
+        providerId: r.provider_id,
+        name: r.name,
+        region: r.region,
+        size_slug: r.size_slug,
+        status: r.status,
+        tags: r.tags,
+        attrs: r.attrs,
+      },
+      deleted: r.deleted_at !== null,
+      streamRevision: BigInt(r.stream_revision),
+      lastSeenAt: new Date(r.last_seen_at),
+    }));
+  }
+
+  async driftResource(driftId: string): Promise<string | null> {
+    const [row] = await this.query<{ resource_id: string }>('select resource_id from cloud_drift where id = ?', [driftId]);
+    return row?.resource_id ?? null;
+  }
+
+  async getDrift(id: string): Promise<DriftView | null> {
+    const [row] = await this.query<DriftRow>('select * from cloud_drift where id = ?', [id]);
+    return row ? toDrift(row) : null;
+  }
+
+  /**
+   * What a drift-detection run needs, in one set-based query: every current spec (not removed, and
+   * not of a deleted resource) with its resource's live state and the drift open on it. Specs without an inventory
+   * row yet come with `live: null`. Ordered by resource id.
+   */
+  async detectionInput(): Promise<DetectionInput[]> {
+    const rows = await this.query<{
+      resource_id: string;
+      spec: Record<string, unknown>;
+      spec_version: number;
+      stream_revision: string;
+      has_live: boolean;
+      name: string | null;
+      region: string | null;
+      size_slug: string | null;
+      status: string | null;
+      tags: string[] | null;
+      attrs: Record<string, unknown> | null;
+      open: OpenDrift[] | null;
+    }>(
+      `with open_drift as (
+         select resource_id,
+                json_agg(json_build_object('driftId', id, 'field', field, 'expected', expected, 'actual', actual,
+                                           'revertSagaId', revert_saga_id) order by detected_at, id) as open
+           from cloud_drift where status = 'open' group by resource_id
+       )
+       select p.resource_id, p.spec, p.spec_version, p.stream_revision::text as stream_revision,
+              r.resource_id is not null as has_live, r.name, r.region, r.size_slug, r.status, r.tags, r.attrs, o.open
+         from cloud_provisioned p
+         left join cloud_resources r on r.resource_id = p.resource_id
+         left join open_drift o on o.resource_id = p.resource_id
+        where p.removed_at is null and r.status is distinct from 'deleted'
+        order by p.resource_id`,
+      [],
+    );
+    return rows.map((r) => ({
+      resourceId: r.resource_id,
+      spec: r.spec,
+      specVersion: r.spec_version,
+      streamRevision: r.stream_revision,
+      live: r.has_live ? { name: r.name!, region: r.region!, size_slug: r.size_slug!, status: r.status!, tags: r.tags!, attrs: r.attrs! } : null,
+      open: r.open ?? [],
+    }));
+  }
+
+  /** The resource's audit log: its inventory, spec and drift events in the order they happened. */
+  async history(resourceId: string): Promise<ResourceHistoryEntry[]> {
+    const rows = await this.query<{
+      resource_id: string;
+      event: string;
+      before: unknown;
+      after: unknown;
+      source: string;
+      actor: string;
+      saga_id: string | null;
+      drift_id: string | null;
+      correlation_id: string;
+      causation_id: string | null;
+      stream: string;
+      revision: string | number;
+      occurred_at: Timestamp;
+    }>('select * from cloud_resource_events where resource_id = ? order by occurred_at, stream, revision', [resourceId]);
+    return rows.map((r) => ({
+      resourceId: r.resource_id,
+      event: r.event,
+      before: r.before,
+      after: r.after,
+      source: r.source,
+      actor: r.actor,
+      sagaId: r.saga_id,
+      driftId: r.drift_id,
+      correlationId: r.correlation_id,
+      causationId: r.causation_id,
+      stream: r.stream,
+      revision: String(r.revision),
+      occurredAt: iso(r.occurred_at),
+    }));
+  }
+
+  private query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    return this.orm.em.getConnection().execute<T[]>(sql, [...params], 'all');
+  }
+}

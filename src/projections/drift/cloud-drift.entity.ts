@@ -1,0 +1,47 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+export type DriftStatus = 'open' | 'accepted' | 'reverted' | 'stale';
+
+/**
+ * `cloud_drift`: every drift ever detected, keyed by its drift id. At most one is open per
+ * (resource, field): a partial unique index holds the projection to the decider's rule.
+ */
+export interface CloudDriftRow {
+  id: string;
+  resourceId: string;
+  field: string;
+  /** The spec's value when the drift was detected (any JSON value). */
+  expected: unknown;
+  /** The live value when the drift was detected (any JSON value). */
+  actual: unknown;
+  status: DriftStatus;
+  specVersion: number;
+  detectedAt: Date;
+  detectedBy: string;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
+  /** The saga reverting it while one runs; cleared when that saga fails. */
+  revertSagaId: string | null;
+  /** Why the last revert failed. */
+  revertError: string | null;
+}
+
+export const CloudDriftEntity = new EntitySchema<CloudDriftRow>({
+  name: 'CloudDrift',
+  tableName: 'cloud_drift',
+  properties: {
+    id: { type: 'string', primary: true },
+    resourceId: { type: 'string', fieldName: 'resource_id' },
+    field: { type: 'string' },
+    expected: { type: 'json', nullable: true },
+    actual: { type: 'json', nullable: true },
+    status: { type: 'string' },
+    specVersion: { type: 'integer', fieldName: 'spec_version' },
+    detectedAt: { type: 'datetime', fieldName: 'detected_at' },
+    detectedBy: { type: 'string', fieldName: 'detected_by' },
+    resolvedAt: { type: 'datetime', nullable: true, fieldName: 'resolved_at' },
+    resolvedBy: { type: 'string', nullable: true, fieldName: 'resolved_by' },
+    revertSagaId: { type: 'string', nullable: true, fieldName: 'revert_saga_id' },
+    revertError: { type: 'text', nullable: true, fieldName: 'revert_error' },
+  },
+});
