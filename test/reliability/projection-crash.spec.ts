@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
@@ -11,6 +10,7 @@ import {
   deposit,
   foldBalances,
 } from '../support/balances.projection.js';
+import { startTestProcess, type TestProcess } from '../support/child-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { collect } from '../support/events.js';
 import { waitFor } from '../support/wait.js';
@@ -18,16 +18,8 @@ import { waitFor } from '../support/wait.js';
 const ACCOUNTS = 40;
 const EVENTS = 6000;
 
-function startWorker(url: string, stallAt?: string): { child: ChildProcess; output: () => string; exited: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'test/support/projection-worker.ts'], {
-    env: { ...process.env, DATABASE_URL: url, ...(stallAt ? { STALL_AT: stallAt } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { child, output: () => output, exited };
+function startWorker(url: string, stallAt?: string): TestProcess {
+  return startTestProcess('test/support/projection-worker.ts', { DATABASE_URL: url, ...(stallAt ? { STALL_AT: stallAt } : {}) });
 }
 
 describe('a projection process killed mid-batch', () => {

@@ -1,29 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { createSagaEngine, type SagaEngine } from '../../src/adapters/saga/saga-engine.js';
 import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
 import type { SagaEvent } from '../../src/domain/saga/saga.events.js';
 import { toSagaStream } from '../../src/domain/streams.js';
+import { startTestProcess, type TestProcess } from '../support/child-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createEffectsTable } from '../support/saga-runtime.js';
 import { waitFor } from '../support/wait.js';
 
-interface Worker {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<void>;
-}
+type Worker = TestProcess;
 
 function startWorker(url: string): Worker {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'test/support/saga-worker.ts'], {
-    env: { ...process.env, DATABASE_URL: url, WORKERS: '3', LEASE_MS: '1500' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { child, output: () => output, exited };
+  return startTestProcess('test/support/saga-worker.ts', { DATABASE_URL: url, WORKERS: '3', LEASE_MS: '1500' });
 }
 
 /** Stops a worker; one that does not finish a graceful SIGTERM within 15 s is killed and reported. */

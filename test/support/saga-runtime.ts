@@ -8,6 +8,7 @@ import { ProjectionRunner } from '../../src/adapters/projections/projection-runn
 import { createSagaEngine, type SagaEngine } from '../../src/adapters/saga/saga-engine.js';
 import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
 import type { AnyProjection } from '../../src/projections/projection.js';
+import type { SagaDefinition } from '../../src/domain/saga/saga-definitions.js';
 import { sagaRunsProjection } from '../../src/projections/saga/saga-runs.projection.js';
 import { sagaStepResultsProjection } from '../../src/projections/saga/saga-step-results.projection.js';
 import { sagaWorkProjection } from '../../src/projections/saga/saga-work.projection.js';
@@ -45,7 +46,7 @@ export interface SagaRuntime {
 export async function startSagaRuntime(
   url: string,
   manager: SagaProcessManagerOptions = {},
-  { projections = true, recordEffects = true } = {},
+  { projections = true, recordEffects = true, definitions = () => [] }: { projections?: boolean; recordEffects?: boolean; definitions?: (store: PostgresEventStore) => SagaDefinition[] } = {},
 ): Promise<SagaRuntime> {
   const orm = await MikroORM.init(ormConfig(url, [], { pool: { min: 0, max: 8 } }));
   const pool = new pg.Pool({ connectionString: url, max: 6 });
@@ -57,6 +58,7 @@ export async function startSagaRuntime(
     eventStore: store,
     databaseUrl: url,
     effects: recordEffects ? new TableEffects(pool) : NO_EFFECTS,
+    definitions: definitions(store),
     manager: { workers: 3, pollMs: 25, leaseMs: 3_000, recheckMs: 2_000, ...manager },
   });
   const stop = new AbortController();

@@ -135,6 +135,7 @@ export class SagaProcessManager {
   /** Works the saga while something is due now; returns when its row should be looked at again. */
   private async process(sagaId: string, owner: string): Promise<Date> {
     const results = new Map<string, StepRunResult>();
+    const startedHere = new Set<string>();
     let loaded = await loadSaga(this.store, sagaId);
     let extendedAt = performance.now();
     for (let i = 0; i < MAX_ACTIONS_PER_CLAIM; i++) {
@@ -145,7 +146,7 @@ export class SagaProcessManager {
       if (action.type === 'nothing') return recheck;
       if (action.type === 'wait') return new Date(action.until);
       if (this.stop.signal.aborted) return now;
-      const events = await this.perform(loaded.state as StartedSaga, action, now, results);
+      const events = await this.perform(loaded.state as StartedSaga, action, now, results, startedHere);
       try {
         // what this worker appended is folded in place: the stream is re-read only when someone else moved it
         loaded = await this.append(sagaId, loaded, events);
@@ -197,6 +198,8 @@ export class SagaProcessManager {
       now,
       inputs: state.inputs,
       resumedFrom: current.status === 'waiting' && current.dueAt ? { dueAt: current.dueAt, note: current.note ?? '' } : null,
+      recovering: false,
+      triggeredBy: state.triggeredBy,
       input: (name) => state.inputs[name],
       output: (name) => outputs.get(name),
     };
@@ -212,21 +215,24 @@ export class SagaProcessManager {
   }
 
   /** Performs an action; returns the events that record its outcome. */
-  private async perform(state: StartedSaga, action: Exclude<SagaAction, { type: 'nothing' | 'wait' }>, now: Date, results: Map<string, StepRunResult>): Promise<SagaEvent[]> {
+  private async perform(state: StartedSaga, action: Exclude<SagaAction, { type: 'nothing' | 'wait' }>, now: Date, results: Map<string, StepRunResult>, startedHere: Set<string>): Promise<SagaEvent[]> {
     const sagaId = state.sagaId;
     const at = now.toISOString();
     switch (action.type) {
       case 'run': {
         const step = this.stepAt(state, action.step);
+        const key = `${action.step}/${action.attempt}`;
         if (action.start) {
           // the attempt is recorded before it runs, so a crash mid-step resumes it as the same attempt
+          startedHere.add(key);
           return [{ type: 'StepStarted', data: { sagaId, step: action.step, name: action.name, attempt: action.attempt, at } }];
         }
-        const key = `${action.step}/${action.attempt}`;
         let result = results.get(key);
         if (!result) {
           const started = performance.now();
-          result = await runStep(step, this.baseContext(state, step, action.step, action.attempt, now), this.stop.signal);
+          // running, but not started by this claim: an earlier worker began it and did not finish
+          const recovering = state.steps[action.step]!.status === 'running' && !startedHere.has(key);
+          result = await runStep(step, { ...this.baseContext(state, step, action.step, action.attempt, now), recovering }, this.stop.signal);
           this.options.metrics.stepFinished(state.kind, step.name, result.kind, (performance.now() - started) / 1000);
           results.set(key, result);
         }

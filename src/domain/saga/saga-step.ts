@@ -27,6 +27,13 @@ export interface StepContext<Input = unknown> {
   readonly now: Date;
   /** When the step is resumed after waiting: the wait that ended. */
   readonly resumedFrom: { readonly dueAt: string; readonly note: string } | null;
+  /**
+   * True when this attempt was started before and may have run partly (a worker died or stopped
+   * mid-step): a step with side effects looks for what the earlier run left before acting again.
+   */
+  readonly recovering: boolean;
+  /** Who started the saga (an API token's name or a system actor); events the step writes carry it. */
+  readonly triggeredBy: string;
   /** A saga input by name. */
   input(name: string): unknown;
   /** The output of an earlier step of this saga, by step name (undefined when it has none). */

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { StreamNotFound, WrongExpectedRevision } from '../domain/event-store/event-store.errors.js';
+import type { EventStore } from '../domain/event-store/event-store.port.js';
+import type { EventMetadata } from '../domain/events/event-envelope.js';
+import { eventCatalogue } from '../domain/events/event-catalogue.js';
+
+/** A stream's decider, as the domain modules write them. */
+export interface StreamDecider<State, Event extends { readonly type: string; readonly data: unknown }, Command> {
+  initial(): State;
+  evolve(state: State, event: Event): State;
+  decide(command: Command, state: State, now: Date): Event[];
+  /** Which stored event types belong to this decider (others in the stream are skipped). */
+  readonly eventTypes: readonly string[];
+}
+
+export interface Loaded<State> {
+  readonly state: State;
+  readonly revision: bigint | 'no_stream';
+}
+
+/** Reads and folds one stream. */
+export async function loadStream<S, E extends { type: string; data: unknown }, C>(store: EventStore, stream: string, decider: StreamDecider<S, E, C>): Promise<Loaded<S>> {
+  let state = decider.initial();
+  let revision: bigint | 'no_stream' = 'no_stream';
+  try {
+    for await (const recorded of store.readStream(stream)) {
+      revision = recorded.revision;
+      if (!decider.eventTypes.includes(recorded.type)) continue;
+      const event = eventCatalogue.decode(recorded);
+      state = decider.evolve(state, { type: event.type, data: event.data } as E);
+    }
+  } catch (error) {
+    if (!(error instanceof StreamNotFound)) throw error;
+  }
+  return { state, revision };
+}
+
+export interface DecideResult<S, E> {
+  readonly events: readonly E[];
+  readonly state: S;
+  /** The stream's revision after the append (or as read, when nothing was appended). */
+  readonly revision: bigint | 'no_stream';
+}
+
+/**
+ * Load, decide, append with the revision read — and on a concurrent writer, read and decide again
+ * (a few times). Typed decider errors pass through to the caller.
+ */
+export async function decideAndAppend<S, E extends { type: string; data: unknown }, C>(
+  store: EventStore,
+  stream: string,
+  decider: StreamDecider<S, E, C>,
+  command: C,
+  metadata: Omit<EventMetadata, 'schemaVersion'>,
+  now: () => Date = () => new Date(),
+  attempts = 5,
+): Promise<DecideResult<S, E>> {
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await loadStream(store, stream, decider);
+    const events = decider.decide(command, loaded.state, now());
+    if (events.length === 0) return { events, state: loaded.state, revision: loaded.revision };
+    const encoded = events.map((event) => eventCatalogue.encode(event.type as never, randomUUID(), event.data as never, metadata));
+    try {
+      const result = await store.appendToStream(stream, encoded, { expectedRevision: loaded.revision });
+      return { events, state: events.reduce(decider.evolve, loaded.state), revision: result.nextExpectedRevision };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevision) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+/** Appends to different streams at once, a few at a time: enough to hide round trips, not to flood the pool. */
+export const APPEND_CONCURRENCY = 8;
+
+export async function forEachConcurrently<T>(items: readonly T[], work: (item: T) => Promise<void>, concurrency = APPEND_CONCURRENCY): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}

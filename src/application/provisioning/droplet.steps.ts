@@ -1,0 +1,383 @@
+import { z } from 'zod';
+import { type Action, CloudApiError, type CloudProvider, type Droplet, type DropletActionRequest } from '../../domain/cloud/cloud.port.js';
+import type { EventStore } from '../../domain/event-store/event-store.port.js';
+import { type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
+import { type Observation, resourceDecider } from '../../domain/inventory/resource.decider.js';
+import { dropletResourceId, MANAGED_TAG, observeDroplet, resourceStateSchema, SAGA_TAG_PREFIX, sagaTag } from '../../domain/inventory/resource.js';
+import { type SagaStep, type StepContext, StepError, type StepOutcome } from '../../domain/saga/saga-step.js';
+import { toResourceStream, toSpecStream } from '../../domain/streams.js';
+import { decideAndAppend, type DecideResult } from '../decide-and-append.js';
+
+/** How the droplet steps pace their polling; the defaults are DigitalOcean's real pace. */
+export interface DropletStepTiming {
+  /** wait_droplet_active: between polls (default 5 s) and how many (default 96: 8 minutes). */
+  readonly activePollMs: number;
+  readonly activeMaxPolls: number;
+  /** create_droplet: how long a droplet a lost create may have made is looked for before creating again (tag listings lag). */
+  readonly adoptGraceMs: number;
+  readonly adoptPollMs: number;
+  /** How many creates whose outcome stayed unknown before the step gives up. */
+  readonly maxCreates: number;
+  /** Action polling (snapshot, resize, power) and how many polls before giving up. */
+  readonly actionPollMs: number;
+  readonly actionMaxPolls: number;
+  /** After a snapshot action completes: looks for the snapshot this often, this many times (listings lag). */
+  readonly snapshotFindPollMs: number;
+  readonly snapshotFindTries: number;
+}
+
+export const DEFAULT_DROPLET_TIMING: DropletStepTiming = {
+  activePollMs: 5_000,
+  activeMaxPolls: 96,
+  adoptGraceMs: 15_000,
+  adoptPollMs: 3_000,
+  maxCreates: 3,
+  actionPollMs: 5_000,
+  actionMaxPolls: 120,
+  snapshotFindPollMs: 5_000,
+  snapshotFindTries: 12,
+};
+
+export interface DropletStepDeps {
+  /** With the provisioning token. */
+  readonly cloud: CloudProvider;
+  readonly store: EventStore;
+  readonly timing: DropletStepTiming;
+}
+
+const dropletId = z.coerce.number().int().positive();
+const metadataOf = (ctx: StepContext): { correlationId: string; causationId: string | null; actor: string } => ({
+  correlationId: ctx.sagaId,
+  causationId: null,
+  actor: ctx.triggeredBy,
+});
+
+/** A provider failure as a step failure: retry what may pass (429, 5xx, network), not what will not. */
+function stepErrorOf(error: unknown, what: string): StepError {
+  if (error instanceof StepError) return error;
+  if (error instanceof CloudApiError) {
+    const retryable = error.status === 0 || error.status === 429 || error.status >= 500 || isBusy(error);
+    return new StepError(error.id, `${what}: ${error.status} ${error.message}`, retryable);
+  }
+  return new StepError('unexpected', `${what}: ${error instanceof Error ? error.message : String(error)}`, true);
+}
+
+/** DigitalOcean refuses a new action on a droplet whose last one is still running (422 "pending event", locked). */
+const isBusy = (error: unknown): boolean => error instanceof CloudApiError && error.status === 422 && /pending event|locked/i.test(error.message);
+
+async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw stepErrorOf(error, what);
+  }
+}
+
+const waiting = (retryAfterMs: number, note: string): StepOutcome<never> => ({ status: 'waiting', retryAfterMs, note });
+
+/** Polls counted through the notes a waiting step leaves (they survive restarts). */
+function pollNumber(ctx: StepContext, pattern: RegExp): number {
+  const match = ctx.resumedFrom ? pattern.exec(ctx.resumedFrom.note) : null;
+  return match ? Number(match[1]) : 0;
+}
+
+/** Records what the provider has for this droplet in the inventory (source: this saga). */
+function observe(deps: DropletStepDeps, ctx: StepContext, resourceId: string, droplet: Observation['observed']): Promise<unknown> {
+  const observation: Observation = { resourceId, observed: droplet, source: 'saga', sagaId: ctx.sagaId };
+  return decideAndAppend(deps.store, toResourceStream(resourceId), resourceDecider, observation, metadataOf(ctx), () => ctx.now);
+}
+
+/** Decides on the droplet's spec stream (as this saga's step). */
+function decideSpec(deps: DropletStepDeps, ctx: StepContext, command: SpecCommand): Promise<DecideResult<SpecState, SpecEvent>> {
+  return decideAndAppend(deps.store, toSpecStream(command.data.resourceId), specDecider, command, metadataOf(ctx), () => ctx.now);
+}
+
+// ---- create_droplet ---------------------------------------------------------------------------
+
+export const createDropletInput = z.object({
+  name: z.string().min(1).max(255),
+  region: z.string().min(1).max(64),
+  size: z.string().min(1).max(64),
+  image: z.union([z.string().min(1).max(255), z.number().int().positive()]),
+  tags: z.array(z.string().min(1).max(255)).max(50).default([]),
+  sshKeys: z.array(z.union([z.string().min(1).max(255), z.number().int().positive()])).max(50).default([]),
+});
+const createDropletOutput = z.object({ dropletId: z.number().int().positive(), name: z.string(), adopted: z.boolean() });
+
+const SEARCH_NOTE = /looking for a droplet tagged \S+ since (\S+) \(creates: (\d+)\)/;
+const searchNote = (tag: string, since: Date, creates: number): string => `looking for a droplet tagged ${tag} since ${since.toISOString()} (creates: ${creates})`;
+
+/**
+ * Creates the droplet, tagged with its saga and as managed. Idempotent through the saga tag: when
+ * an earlier run may have created it (a retry, a worker that died mid-step, a create whose answer
+ * was lost), the step looks for a droplet with the tag — for a grace period, because a new droplet
+ * is missing from tag listings for a moment — and adopts it instead of creating a second.
+ */
+export function createDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof createDropletInput>, z.infer<typeof createDropletOutput>> {
+  const { cloud, timing } = deps;
+  return {
+    name: 'create_droplet',
+    input: createDropletInput,
+    output: createDropletOutput,
+    retry: { maxAttempts: 5, initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2 },
+    async execute(ctx) {
+      const tag = sagaTag(ctx.sagaId);
+      const search = ctx.resumedFrom ? SEARCH_NOTE.exec(ctx.resumedFrom.note) : null;
+      const creates = search ? Number(search[2]) : 0;
+      if (search || ctx.attempt > 1 || ctx.recovering) {
+        const found = await call('list droplets by saga tag', () => cloud.listDroplets({ tag }));
+        if (found.length > 0) return { status: 'done', output: await adopt(found) };
+        const since = search ? new Date(search[1]!) : ctx.now;
+        if (ctx.now.getTime() - since.getTime() < timing.adoptGraceMs) return waiting(timing.adoptPollMs, searchNote(tag, since, creates));
+        if (creates >= timing.maxCreates) throw new StepError('create_unconfirmed', `${creates} creates got no answer and no droplet tagged ${tag} appeared`, false);
+      }
+      const { name, region, size, image, tags, sshKeys } = ctx.params;
+      try {
+        const droplet = await cloud.createDroplet({ name, region, size, image, tags: [...new Set([tag, MANAGED_TAG, ...tags])], ssh_keys: sshKeys });
+        return { status: 'done', output: { dropletId: droplet.id, name: droplet.name, adopted: false } };
+      } catch (error) {
+        // the create may have happened: look for it by its tag before trying again
+        if (error instanceof CloudApiError && error.outcomeUnknown) return waiting(timing.adoptPollMs, searchNote(tag, ctx.now, creates + 1));
+        throw stepErrorOf(error, 'create droplet');
+      }
+    },
+    async compensate(ctx) {
+      const created = createDropletOutput.safeParse(ctx.output(ctx.step));
+      const ids = created.success ? [created.data.dropletId] : (await call('list droplets by saga tag', () => cloud.listDroplets({ tag: sagaTag(ctx.sagaId) }))).map((d) => d.id);
+      for (const id of ids) await call('destroy droplet', () => cloud.destroyDroplet(id));
+    },
+  };
+
+  /** One droplet per saga: should two carry the tag, the oldest is kept and the others destroyed. */
+  async function adopt(found: readonly Droplet[]): Promise<z.infer<typeof createDropletOutput>> {
+    const [keep, ...extra] = [...found].sort((a, b) => a.id - b.id);
+    for (const droplet of extra) await call('destroy duplicate droplet', () => cloud.destroyDroplet(droplet.id));
+    return { dropletId: keep!.id, name: keep!.name, adopted: true };
+  }
+}
+
+// ---- wait_droplet_active ----------------------------------------------------------------------
+
+const createdDroplet = z.object({ dropletId });
+const activeOutput = z.object({ dropletId: z.number().int().positive(), publicIpv4: z.string().nullable(), state: resourceStateSchema });
+const POLL_NOTE = /^poll (\d+):/;
+
+/** Polls the droplet through the timer queue until it is active with a public IPv4; no side effect, no compensation. */
+export function waitDropletActiveStep(deps: DropletStepDeps): SagaStep<z.infer<typeof createdDroplet>, z.infer<typeof activeOutput>> {
+  const { cloud, timing } = deps;
+  return {
+    name: 'wait_droplet_active',
+    input: createdDroplet,
+    output: activeOutput,
+    inputFrom: (ctx) => ctx.output('create_droplet'),
+    timeoutMs: 60_000,
+    async execute(ctx) {
+      const id = ctx.params.dropletId;
+      const droplet = await call('get droplet', () => cloud.getDroplet(id));
+      if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
+      if (droplet.status === 'active' && droplet.public_ipv4 !== null) {
+        return { status: 'done', output: { dropletId: id, publicIpv4: droplet.public_ipv4, state: observeDroplet(droplet) } };
+      }
+      const poll = pollNumber(ctx, POLL_NOTE) + 1;
+      if (poll > timing.activeMaxPolls) throw new StepError('not_active_in_time', `droplet ${id} still ${droplet.status} after ${timing.activeMaxPolls} polls`, false);
+      return waiting(timing.activePollMs, `poll ${poll}: droplet ${id} is ${droplet.status}`);
+    },
+  };
+}
+
+// ---- register_droplet -------------------------------------------------------------------------
+
+const registerOutput = z.object({ resourceId: z.string(), specVersion: z.number().int().min(1) });
+
+/**
+ * Records the droplet in the inventory (its resource stream: consistent now, not at the next sync)
+ * and its desired spec {size_slug, region, image} (its spec stream, versioned). Compensation marks
+ * both removed (the droplet itself goes with create_droplet's compensation).
+ */
+export function registerDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof activeOutput>, z.infer<typeof registerOutput>> {
+  return {
+    name: 'register_droplet',
+    input: activeOutput,
+    output: registerOutput,
+    inputFrom: (ctx) => ctx.output('wait_droplet_active'),
+    async execute(ctx) {
+      const { dropletId: id, state } = ctx.params;
+      const resourceId = dropletResourceId(id);
+      await observe(deps, ctx, resourceId, state);
+      const spec = { size_slug: state.size_slug, region: state.region, image: String(state.attrs.image ?? '') };
+      const recorded = await decideSpec(deps, ctx, { type: 'RecordSpec', data: { resourceId, spec, reason: 'provisioned', sagaId: ctx.sagaId } });
+      return { status: 'done', output: { resourceId, specVersion: recorded.state.status === 'none' ? 1 : recorded.state.version } };
+    },
+    async compensate(ctx) {
+      const resourceId = dropletResourceId(ctx.params.dropletId);
+      await decideSpec(deps, ctx, { type: 'RemoveSpec', data: { resourceId, reason: 'provision_rolled_back', sagaId: ctx.sagaId } });
+      await observe(deps, ctx, resourceId, null);
+    },
+  };
+}
+
+// ---- destroy_droplet --------------------------------------------------------------------------
+
+const targetDroplet = z.object({ dropletId });
+const destroyOutput = z.object({ dropletId: z.number().int().positive(), resourceId: z.string() });
+
+/** Destroys the droplet (already gone is fine) and records it deleted. Terminal: nothing to undo. */
+export function destroyDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof targetDroplet>, z.infer<typeof destroyOutput>> {
+  return {
+    name: 'destroy_droplet',
+    input: targetDroplet,
+    output: destroyOutput,
+    async execute(ctx) {
+      const id = ctx.params.dropletId;
+      const resourceId = dropletResourceId(id);
+      await call('destroy droplet', () => deps.cloud.destroyDroplet(id));
+      await observe(deps, ctx, resourceId, null);
+      await decideSpec(deps, ctx, { type: 'RemoveSpec', data: { resourceId, reason: 'destroyed', sagaId: ctx.sagaId } });
+      return { status: 'done', output: { dropletId: id, resourceId } };
+    },
+  };
+}
+
+// ---- actions ----------------------------------------------------------------------------------
+
+const ACTION_NOTE = /action (\d+) \(poll (\d+)\)/;
+const actionNote = (what: string, actionId: number, poll: number): string => `${what}: action ${actionId} (poll ${poll})`;
+
+/** The action a waiting step is polling, from its note, and whether it is done; throws when it errored or took too long. */
+async function pollAction(deps: DropletStepDeps, ctx: StepContext): Promise<{ actionId: number; poll: number; done: boolean } | null> {
+  const match = ctx.resumedFrom ? ACTION_NOTE.exec(ctx.resumedFrom.note) : null;
+  if (!match) return null;
+  const actionId = Number(match[1]);
+  const poll = Number(match[2]) + 1;
+  const action = await call('get action', () => deps.cloud.getAction(actionId));
+  if (action.status === 'errored') throw new StepError('action_errored', `${action.type} action ${actionId} errored`, false);
+  if (action.status === 'completed') return { actionId, poll, done: true };
+  if (poll > deps.timing.actionMaxPolls) throw new StepError('action_too_slow', `${action.type} action ${actionId} still in progress after ${deps.timing.actionMaxPolls} polls`, false);
+  return { actionId, poll, done: false };
+}
+
+/** Posts a droplet action; 'busy' when the droplet is locked by another one (try again later). */
+async function postAction(deps: DropletStepDeps, dropletId: number, action: DropletActionRequest): Promise<Action | 'busy'> {
+  try {
+    return await deps.cloud.dropletAction(dropletId, action);
+  } catch (error) {
+    if (isBusy(error)) return 'busy';
+    throw stepErrorOf(error, `${action.type} droplet ${dropletId}`);
+  }
+}
+
+// ---- create_droplet_snapshot ------------------------------------------------------------------
+
+const snapshotInput = z.object({ dropletId, label: z.string().min(1).max(255).optional() });
+const snapshotOutput = z.object({ dropletId: z.number().int().positive(), snapshotId: z.string(), snapshotName: z.string(), label: z.string().nullable() });
+const FIND_NOTE = /looking for snapshot \S+ \(try (\d+)\)/;
+
+export const snapshotName = (dropletId: number, sagaId: string): string => `cloudledger-snap-${dropletId}-${sagaId.slice(0, 8)}`;
+
+/**
+ * Snapshots the droplet under a deterministic name. Idempotent: a snapshot with that name is
+ * adopted; else the action is posted and polled to completion, then the snapshot is looked for
+ * (it shows in the droplet's listing a while after the action completes). Compensation deletes it.
+ */
+export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.infer<typeof snapshotInput>, z.infer<typeof snapshotOutput>> {
+  const { cloud, timing } = deps;
+  const find = async (id: number, name: string) => (await call('list snapshots', () => cloud.listDropletSnapshots(id))).find((s) => s.name === name);
+  return {
+    name: 'create_droplet_snapshot',
+    input: snapshotInput,
+    output: snapshotOutput,
+    retry: { maxAttempts: 6, initialDelayMs: 2_000, maxDelayMs: 30_000, multiplier: 2 },
+    async execute(ctx) {
+      const { dropletId: id, label } = ctx.params;
+      const name = snapshotName(id, ctx.sagaId);
+      const done = (snapshot: { id: number }): StepOutcome<z.infer<typeof snapshotOutput>> => ({
+        status: 'done',
+        output: { dropletId: id, snapshotId: String(snapshot.id), snapshotName: name, label: label ?? null },
+      });
+      const tries = ctx.resumedFrom ? FIND_NOTE.exec(ctx.resumedFrom.note) : null;
+      if (tries) {
+        const snapshot = await find(id, name);
+        if (snapshot) return done(snapshot);
+        const attempt = Number(tries[1]) + 1;
+        if (attempt > timing.snapshotFindTries) throw new StepError('snapshot_not_found', `snapshot ${name} did not appear after its action completed`, true);
+        return waiting(timing.snapshotFindPollMs, `looking for snapshot ${name} (try ${attempt})`);
+      }
+      const polled = await pollAction(deps, ctx);
+      if (polled && !polled.done) return waiting(timing.actionPollMs, actionNote(`snapshot ${name}`, polled.actionId, polled.poll));
+      if (polled?.done) {
+        const snapshot = await find(id, name);
+        return snapshot ? done(snapshot) : waiting(timing.snapshotFindPollMs, `looking for snapshot ${name} (try 1)`);
+      }
+      const existing = await find(id, name);
+      if (existing) return done(existing);
+      const action = await postAction(deps, id, { type: 'snapshot', name });
+      if (action === 'busy') return waiting(timing.actionPollMs, `droplet ${id} is busy with another action`);
+      return waiting(timing.actionPollMs, actionNote(`snapshot ${name}`, action.id, 0));
+    },
+    async compensate(ctx) {
+      const made = snapshotOutput.safeParse(ctx.output(ctx.step));
+      const snapshotId = made.success ? made.data.snapshotId : (await find(ctx.params.dropletId, snapshotName(ctx.params.dropletId, ctx.sagaId)))?.id;
+      if (snapshotId !== undefined) await call('delete snapshot', () => cloud.deleteSnapshot(snapshotId));
+    },
+  };
+}
+
+// ---- resize_droplet ---------------------------------------------------------------------------
+
+const resizeInput = z.object({ dropletId, size: z.string().min(1).max(64), disk: z.boolean().default(false) });
+const resizeOutput = z.object({ dropletId: z.number().int().positive(), size: z.string() });
+
+/**
+ * Brings the droplet to `size` and back up: power off if needed, resize (CPU and RAM only unless
+ * `disk`: a disk resize cannot be undone), power on, each action polled. It converges from
+ * whatever state it finds, so a re-run after a crash goes on where the droplet is.
+ */
+export function resizeDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof resizeInput>, z.infer<typeof resizeOutput>> {
+  const { cloud, timing } = deps;
+  return {
+    name: 'resize_droplet',
+    input: resizeInput,
+    output: resizeOutput,
+    retry: { maxAttempts: 6, initialDelayMs: 2_000, maxDelayMs: 30_000, multiplier: 2 },
+    async execute(ctx) {
+      const { dropletId: id, size, disk } = ctx.params;
+      const polled = await pollAction(deps, ctx);
+      if (polled && !polled.done) return waiting(timing.actionPollMs, actionNote(`resize ${id} to ${size}`, polled.actionId, polled.poll));
+      const droplet = await call('get droplet', () => cloud.getDroplet(id));
+      if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
+      if (droplet.locked) return waiting(timing.actionPollMs, `droplet ${id} is locked by another action`);
+      let next: DropletActionRequest;
+      if (droplet.size_slug !== size) next = droplet.status === 'off' ? { type: 'resize', size, disk } : { type: 'power_off' };
+      else if (droplet.status === 'off') next = { type: 'power_on' };
+      else return { status: 'done', output: { dropletId: id, size } };
+      const action = await postAction(deps, id, next);
+      if (action === 'busy') return waiting(timing.actionPollMs, `droplet ${id} is busy with another action`);
+      return waiting(timing.actionPollMs, actionNote(`${next.type} ${id}`, action.id, 0));
+    },
+  };
+}
+
+// ---- retag_droplet ----------------------------------------------------------------------------
+
+const retagInput = z.object({ dropletId, tags: z.array(z.string().min(1).max(255)) });
+const retagOutput = z.object({ dropletId: z.number().int().positive(), added: z.array(z.string()), removed: z.array(z.string()) });
+
+/** Gives the droplet exactly `tags` (and keeps the control plane's own): tags what is missing, untags what is extra. Idempotent. */
+export function retagDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof retagInput>, z.infer<typeof retagOutput>> {
+  return {
+    name: 'retag_droplet',
+    input: retagInput,
+    output: retagOutput,
+    async execute(ctx) {
+      const { dropletId: id, tags } = ctx.params;
+      const droplet = await call('get droplet', () => deps.cloud.getDroplet(id));
+      if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
+      const added = tags.filter((t) => !droplet.tags.includes(t));
+      // the control plane's own tags stay: without them the droplet would look unmanaged, and its saga lost
+      const removed = droplet.tags.filter((t) => !tags.includes(t) && t !== MANAGED_TAG && !t.startsWith(SAGA_TAG_PREFIX));
+      for (const tag of added) await call('tag droplet', () => deps.cloud.tagDroplets(tag, [id]));
+      for (const tag of removed) await call('untag droplet', () => deps.cloud.untagDroplets(tag, [id]));
+      return { status: 'done', output: { dropletId: id, added, removed } };
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { startSimulator, type RunningSimulator } from '../../src/adapters/cloud/digitalocean/simulator/simulator.js';
+import { failStep } from '../../src/application/saga/builtin-steps.js';
+import { NO_EFFECTS } from '../../src/application/saga/saga.ports.js';
+import { createDropletStep, registerDropletStep, snapshotName, waitDropletActiveStep } from '../../src/application/provisioning/droplet.steps.js';
+import { createDropletSnapshotStep } from '../../src/application/provisioning/droplet.steps.js';
+import { dropletResourceId, MANAGED_TAG, sagaTag } from '../../src/domain/inventory/resource.js';
+import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
+import { snapshotInputs } from '../../src/application/provisioning/droplet.definitions.js';
+import { createDropletInput } from '../../src/application/provisioning/droplet.steps.js';
+import { extend, StepError } from '../../src/domain/saga/saga-step.js';
+import { toResourceStream, toSpecStream } from '../../src/domain/streams.js';
+import { decideAndAppend } from '../../src/application/decide-and-append.js';
+import { specDecider } from '../../src/domain/drift/spec.decider.js';
+import { observeDroplet } from '../../src/domain/inventory/resource.js';
+import type { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { dropletDeps, testDropletDefinitions } from '../support/droplet-sagas.js';
+import { type SagaRuntime, startSagaRuntime } from '../support/saga-runtime.js';
+import { waitFor } from '../support/wait.js';
+
+const ctx = { actor: 'alice', correlationId: 'it-droplets', causationId: null };
+const request = { name: 'web-1', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', tags: ['team:web'] };
+
+/** Test-only templates: a provision whose register step fails, and a snapshot followed by a failing step. */
+function faultyDefinitions(url: string, store: PostgresEventStore) {
+  const deps = dropletDeps(url, store);
+  const brokenRegister = extend(registerDropletStep(deps), {
+    preHooks: [
+      () => {
+        throw new StepError('injected', 'register fails on purpose', false);
+      },
+    ],
+  });
+  return [
+    { name: 'provision_failing_register', version: 1, inputs: createDropletInput, steps: [createDropletStep(deps), waitDropletActiveStep(deps), brokenRegister] },
+    { name: 'snapshot_then_fail', version: 1, inputs: snapshotInputs, steps: [createDropletSnapshotStep(deps), failStep(NO_EFFECTS, 'fail')] },
+  ];
+}
+
+describe('droplet sagas against the DigitalOcean simulator', () => {
+  let db: TestDatabase;
+  let sim: RunningSimulator;
+  let runtime: SagaRuntime;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cl_droplets');
+    sim = await startSimulator({ delays: { dropletActiveMs: 300, actionMs: 200, snapshotAppearMs: 600, snapshotLingerMs: 300, tagListLagMs: 400 } });
+    runtime = await startSagaRuntime(db.url, {}, { recordEffects: false, definitions: (store) => [...testDropletDefinitions(sim.url, store), ...faultyDefinitions(sim.url, store)] });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await sim?.close();
+    await db?.drop();
+  });
+  // no reset between tests: droplet ids must not repeat while the event store keeps their streams
+  afterEach(() => void sim.state.setFaults({ burst5xxAfterEffect: 0 }));
+
+  const start = async (definition: string, inputs: Record<string, unknown>, kind = 'provision'): Promise<string> =>
+    (await runtime.engine.service.start({ kind, definition, inputs }, ctx)).sagaId;
+
+  const finished = (sagaId: string) =>
+    waitFor(
+      async () => {
+        const view = await runtime.engine.service.get(sagaId);
+        return ['completed', 'rolled_back', 'failed', 'cancelled'].includes(view.status) ? view : undefined;
+      },
+      `saga ${sagaId} to finish`,
+      60_000,
+    );
+
+  const dropletsTagged = (tag: string) => [...sim.state.droplets.values()].filter((d) => d.tags.includes(tag));
+
+  async function types(stream: string): Promise<{ type: string; data: Record<string, unknown>; actor: string }[]> {
+    const out = [];
+    for await (const recorded of runtime.store.readStream(stream)) {
+      const event = eventCatalogue.decode(recorded);
+      out.push({ type: event.type, data: event.data as Record<string, unknown>, actor: event.metadata.actor });
+    }
+    return out;
+  }
+
+  it('provisions: creates the tagged droplet, waits until active, registers it with its spec', async () => {
+    const sagaId = await start('provision_droplet', request);
+    const view = await finished(sagaId);
+    expect(view.status).toBe('completed');
+
+    const [droplet, ...others] = dropletsTagged(sagaTag(sagaId));
+    expect(others).toEqual([]);
+    expect(droplet!.tags).toEqual(expect.arrayContaining([MANAGED_TAG, 'team:web']));
+    expect(droplet!.status).toBe('active');
+    const wait = view.steps.find((s) => s.name === 'wait_droplet_active')!;
+    expect(wait.output).toMatchObject({ dropletId: droplet!.id, publicIpv4: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/) });
+
+    const resourceId = dropletResourceId(droplet!.id);
+    const inventory = await types(toResourceStream(resourceId));
+    expect(inventory.map((e) => e.type)).toEqual(['ResourceObserved']);
+    expect(inventory[0]).toMatchObject({ actor: 'alice', data: { source: 'saga', sagaId, state: { size_slug: 's-1vcpu-1gb', region: 'nyc3', status: 'active' } } });
+    const spec = await types(toSpecStream(resourceId));
+    expect(spec).toEqual([
+      expect.objectContaining({ type: 'SpecRecorded', data: expect.objectContaining({ version: 1, spec: { size_slug: 's-1vcpu-1gb', region: 'nyc3', image: 'ubuntu-24-04-x64' } }) }),
+    ]);
+  });
+
+  it('adopts the droplet a create made although its answer was a 500: one droplet per saga tag', async () => {
+    const seen = sim.state.requests.length;
+    sim.state.setFaults({ burst5xxAfterEffect: 1 });
+    const sagaId = await start('provision_droplet', request);
+    const view = await finished(sagaId);
+
+    expect(view.status).toBe('completed');
+    expect(dropletsTagged(sagaTag(sagaId))).toHaveLength(1);
+    expect(view.steps[0]!.output).toMatchObject({ adopted: true });
+    const creates = sim.state.requests.slice(seen).filter((r) => r.method === 'POST' && r.path === '/v2/droplets');
+    expect(creates.map((r) => r.status)).toEqual([500]);
+  });
+
+  it('rolls back a provision whose register step fails: the droplet is destroyed', async () => {
+    const sagaId = await start('provision_failing_register', request);
+    const view = await finished(sagaId);
+
+    expect(view.status).toBe('rolled_back');
+    expect(view.steps.map((s) => [s.name, s.status])).toEqual([
+      ['create_droplet', 'compensated'],
+      ['wait_droplet_active', 'compensated'],
+      ['register_droplet', 'failed'],
+    ]);
+    expect(dropletsTagged(sagaTag(sagaId))).toEqual([]);
+  });
+
+  it('destroys a droplet and records its deletion; destroying it again is fine', async () => {
+    const provisioned = await finished(await start('provision_droplet', request));
+    const dropletId = (provisioned.steps[0]!.output as { dropletId: number }).dropletId;
+
+    const first = await finished(await start('destroy_droplet', { dropletId }, 'destroy'));
+    const again = await finished(await start('destroy_droplet', { dropletId }, 'destroy'));
+
+    expect([first.status, again.status]).toEqual(['completed', 'completed']);
+    expect(sim.state.droplets.has(dropletId)).toBe(false);
+    const resourceId = dropletResourceId(dropletId);
+    expect((await types(toResourceStream(resourceId))).map((e) => e.type)).toEqual(['ResourceObserved', 'ResourceDeleted']);
+    expect((await types(toSpecStream(resourceId))).map((e) => e.type)).toEqual(['SpecRecorded', 'SpecRemoved']);
+  });
+
+  it('snapshots a droplet although the snapshot shows in listings only a while after its action completes', async () => {
+    const droplet = sim.state.createDroplet({ name: 'db-1', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' }).droplet;
+    const sagaId = await start('snapshot_droplet', { dropletId: droplet.id, label: 'before upgrade' }, 'snapshot');
+    const view = await finished(sagaId);
+
+    expect([view.status, view.error]).toEqual(['completed', null]);
+    const name = snapshotName(droplet.id, sagaId);
+    expect(view.steps[0]!.output).toMatchObject({ snapshotName: name, label: 'before upgrade', dropletId: droplet.id });
+    const snapshots = [...sim.state.snapshots.values()].filter((s) => s.name === name);
+    expect(snapshots).toHaveLength(1);
+    expect(String(snapshots[0]!.id)).toBe((view.steps[0]!.output as { snapshotId: string }).snapshotId);
+    // the lag was real: the step looked at least once before the snapshot was listed
+    const listings = sim.state.requests.filter((r) => r.method === 'GET' && r.path === `/v2/droplets/${droplet.id}/snapshots`);
+    expect(listings.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('deletes the snapshot when a later step fails', async () => {
+    const droplet = sim.state.createDroplet({ name: 'db-2', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' }).droplet;
+    const sagaId = await start('snapshot_then_fail', { dropletId: droplet.id }, 'snapshot');
+    const view = await finished(sagaId);
+
+    expect(view.status).toBe('rolled_back');
+    const snapshots = [...sim.state.snapshots.values()].filter((s) => s.name === snapshotName(droplet.id, sagaId));
+    expect(snapshots).toHaveLength(1);
+    expect(snapshots[0]!.deletedAt).not.toBeNull();
+  });
+
+  it('reverts a tags drift: the droplet gets the spec tags back (keeping the control plane own), the drift closes reverted', async () => {
+    const provisioned = await finished(await start('provision_droplet', request));
+    const dropletId = (provisioned.steps[0]!.output as { dropletId: number }).dropletId;
+    const resourceId = dropletResourceId(dropletId);
+    const own = [MANAGED_TAG, sagaTag(provisioned.id)];
+    // the spec wants team:web; someone swapped it for rogue behind the control plane's back
+    await decideAndAppend(runtime.store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { tags: [...own, 'team:web'] }, reason: 'recorded', sagaId: null } }, ctx);
+    sim.state.setTags(dropletId, [...own, 'rogue']);
+    const live = observeDroplet((await dropletDeps(sim.url, runtime.store).cloud.getDroplet(dropletId))!);
+    await decideAndAppend(runtime.store, toSpecStream(resourceId), specDecider, { type: 'DetectDrift', data: { resourceId, live, newDriftId: () => 'drift-tags-1' } }, ctx);
+
+    // a value without the control plane's own tags must not strip them
+    const sagaId = await start('revert_drift', { resourceId, driftId: 'drift-tags-1', dropletId, field: 'tags', value: ['team:web'] }, 'drift_revert');
+    const view = await finished(sagaId);
+
+    expect(view.status).toBe('completed');
+    expect(view.steps.map((s) => s.name)).toEqual(['begin_revert', 'retag_droplet', 'complete_revert']);
+    expect([...sim.state.droplet(dropletId).tags].sort()).toEqual([...own, 'team:web'].sort());
+    const specEvents = (await types(toSpecStream(resourceId))).map((e) => e.type);
+    expect(specEvents.slice(-3)).toEqual(['DriftDetected', 'DriftRevertRequested', 'DriftReverted']);
+  });
+});
