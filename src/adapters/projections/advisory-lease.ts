@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-/** Advisory-lock namespace of projection leader leases (the event store's stream locks use 1). */
+/** Advisory-lock namespace of leases: projection leaders and single-run jobs (the event store's stream locks use 1). */
 const PROJECTION_LEASE_NAMESPACE = 2;
 
 /**
@@ -48,5 +48,15 @@ export class AdvisoryLease {
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
+  }
+}
+
+/** Single-run jobs (the inventory sync) across every process on the database, on advisory leases. */
+export class AdvisoryJobLease {
+  constructor(private readonly connectionString: string) {}
+
+  async tryAcquire(name: string): Promise<{ release(): Promise<void> } | null> {
+    const lease = new AdvisoryLease(this.connectionString, `job:${name}`);
+    return (await lease.tryAcquire()) ? { release: () => lease.release() } : null;
   }
 }

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { compareSpec } from '../../domain/drift/drift-compare.js';
+import { decideSpec, DriftNotFound, type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
+import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
+import type { EventStore } from '../../domain/event-store/event-store.port.js';
+import type { EventMetadata } from '../../domain/events/event-envelope.js';
+import { eventCatalogue } from '../../domain/events/event-catalogue.js';
+import { dropletIdOf } from '../../domain/inventory/resource.js';
+import { toSpecStream } from '../../domain/streams.js';
+import { decideAndAppend, forEachConcurrently, loadStream } from '../decide-and-append.js';
+import type { SagaService } from '../saga/saga.service.js';
+import type { DriftReadModel } from './drift.ports.js';
+
+export interface DetectReport {
+  readonly checked: number;
+  readonly drifted_fields: number;
+  readonly new_drift: number;
+  readonly resolved_stale: number;
+  /** Resources whose spec stream moved since the read model saw it: left to the next run. */
+  readonly skipped: number;
+  readonly seconds: number;
+}
+
+type Metadata = Omit<EventMetadata, 'schemaVersion'>;
+
+
+
+/**
+ * Drift detection and resolution. Detection is set-based: one query yields every spec with its live
+ * row and open drift, the comparison runs in memory, and only resources whose drift changed get an
+ * append — expecting the spec stream's revision the row reflects, so two concurrent runs cannot
+ * both open a drift for the same field (the loser's append fails and is skipped).
+ */
+export class DriftService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly readModel: DriftReadModel,
+    private readonly sagas: SagaService,
+    /** Waits until the read models detection reads have caught up with the log. */
+    private readonly settle: () => Promise<unknown> = async () => undefined,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async detect(metadata: Metadata): Promise<DetectReport> {
+    const started = performance.now();
+    await this.settle();
+    const rows = await this.readModel.detectionInput();
+    const now = this.now();
+    let drifted = 0;
+    let opened = 0;
+    let stale = 0;
+    let skipped = 0;
+    const appends: { resourceId: string; revision: string; events: SpecEvent[] }[] = [];
+    for (const row of rows) {
+      if (row.live === null) continue;
+      const mismatches = compareSpec(row.spec, row.live).length;
+      drifted += mismatches;
+      // nothing drifted and nothing open: nothing to decide (most resources, most of the time)
+      if (mismatches === 0 && row.open.length === 0) continue;
+      const state: SpecState = { status: 'recorded', spec: row.spec, version: row.specVersion, open: row.open.map((d) => ({ ...d })), closed: [] };
+      const events = decideSpec({ type: 'DetectDrift', data: { resourceId: row.resourceId, live: row.live, newDriftId: () => randomUUID() } }, state, now);
+      if (events.length > 0) appends.push({ resourceId: row.resourceId, revision: row.streamRevision, events });
+    }
+    // different streams: appended a few at a time
+    await forEachConcurrently(appends, async ({ resourceId, revision, events }) => {
+      try {
+        const encoded = events.map((e) => eventCatalogue.encode(e.type, randomUUID(), e.data as never, metadata));
+        await this.store.appendToStream(toSpecStream(resourceId), encoded, { expectedRevision: BigInt(revision) });
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+        skipped++;
+        return;
+      }
+      for (const event of events) {
+        if (event.type === 'DriftDetected') opened++;
+        if (event.type === 'DriftClosedStale') stale++;
+      }
+    });
+    // the caller reads its own writes: the inbox shows what this run found once it answers
+    if (opened + stale > 0) await this.settle();
+    return { checked: rows.length, drifted_fields: drifted, new_drift: opened, resolved_stale: stale, skipped, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** The live value becomes the spec (version + 1) and the drift closes accepted: one append. */
+  async accept(driftId: string, metadata: Metadata): Promise<{ resourceId: string; specVersion: number }> {
+    const resourceId = await this.resourceOf(driftId);
+    const result = await this.decide({ type: 'AcceptDrift', data: { resourceId, driftId } }, metadata);
+    await this.settle();
+    return { resourceId, specVersion: result.state.status === 'recorded' ? result.state.version : 0 };
+  }
+
+  /**
+   * Starts the saga that changes the droplet back (resize for size_slug, retag for tags); it closes
+   * the drift as reverted when it completes. A drift that is not open answers 409, a field that
+   * cannot be reverted 422 — checked here first, and again by the saga's first step.
+   */
+  async revert(driftId: string, metadata: Metadata): Promise<{ sagaId: string; resourceId: string }> {
+    const resourceId = await this.resourceOf(driftId);
+    const { state } = await loadStream(this.store, toSpecStream(resourceId), specDecider);
+    // a dry run of the request: throws the typed refusal, appends nothing
+    decideSpec({ type: 'RequestRevert', data: { resourceId, driftId, sagaId: 'check' } }, state, this.now());
+    const drift = state.status === 'recorded' ? state.open.find((d) => d.driftId === driftId) : undefined;
+    const dropletId = dropletIdOf(resourceId);
+    if (state.status !== 'recorded' || !drift || dropletId === null) throw new DriftNotFound(`no drift ${driftId} on a droplet`);
+    const { sagaId } = await this.sagas.start(
+      { kind: 'drift_revert', definition: 'revert_drift', inputs: { resourceId, driftId, dropletId, field: drift.field, value: state.spec[drift.field] } },
+      metadata,
+    );
+    return { sagaId, resourceId };
+  }
+
+  private async resourceOf(driftId: string): Promise<string> {
+    await this.settle();
+    const resourceId = await this.readModel.driftResource(driftId);
+    if (resourceId === null) throw new DriftNotFound(`no drift ${driftId}`);
+    return resourceId;
+  }
+
+  private decide(command: SpecCommand, metadata: Metadata) {
+    return decideAndAppend(this.store, toSpecStream(command.data.resourceId), specDecider, command, metadata, this.now);
+  }
+}

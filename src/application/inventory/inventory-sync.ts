@@ -1,0 +1,121 @@
+import { Conflict } from '../../domain/errors.js';
+import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
+import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
+import type { EventStore } from '../../domain/event-store/event-store.port.js';
+import type { EventMetadata } from '../../domain/events/event-envelope.js';
+import { eventCatalogue } from '../../domain/events/event-catalogue.js';
+import { decideObservation, type Observation, resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
+import { dropletResourceId, observeDroplet } from '../../domain/inventory/resource.js';
+import { toResourceStream } from '../../domain/streams.js';
+import { decideAndAppend, forEachConcurrently } from '../decide-and-append.js';
+import { randomUUID } from 'node:crypto';
+import type { InventoryEntry, InventorySnapshot, JobLease } from './inventory.ports.js';
+
+export interface SyncReport {
+  readonly listed: number;
+  readonly observed: number;
+  readonly changed: number;
+  readonly deleted: number;
+  readonly unchanged: number;
+  /** Appends that met a concurrent writer and were decided again from the stream. */
+  readonly redecided: number;
+  readonly eventsAppended: number;
+  readonly seconds: number;
+}
+
+export class SyncAlreadyRunning extends Conflict {
+  override readonly name = 'SyncAlreadyRunning';
+  override readonly code = 'sync_running';
+}
+
+export interface InventorySyncOptions {
+  /** A resource the listing lacks is recorded deleted only when its last event is older than this (listings lag after a create). */
+  readonly deleteGraceMs?: number;
+  /** Waits until the inventory read model has caught up with the log. */
+  readonly settle?: () => Promise<unknown>;
+  readonly now?: () => Date;
+}
+
+/**
+ * Lists every droplet with the read-only token and brings the inventory in line: ResourceObserved
+ * for new ones (unmanaged ones too), ResourceChanged with before/after, ResourceDeleted for the
+ * vanished. Compares against the read model in one pass and appends only where something changed,
+ * with the revision the row reflects: a row that lagged is decided again from its stream. One run
+ * at a time (a lease across processes); a run with nothing changed appends nothing.
+ */
+export class InventorySync {
+  private readonly deleteGraceMs: number;
+  private readonly now: () => Date;
+  private readonly settle: () => Promise<unknown>;
+
+  constructor(
+    private readonly cloud: CloudProvider,
+    private readonly store: EventStore,
+    private readonly inventory: InventorySnapshot,
+    private readonly lease: JobLease,
+    options: InventorySyncOptions = {},
+  ) {
+    this.deleteGraceMs = options.deleteGraceMs ?? 120_000;
+    this.now = options.now ?? (() => new Date());
+    this.settle = options.settle ?? (async () => undefined);
+  }
+
+  async run(metadata: Omit<EventMetadata, 'schemaVersion'>, onProgress: (text: string) => void = () => undefined): Promise<SyncReport> {
+    const held = await this.lease.tryAcquire('inventory-sync');
+    if (!held) throw new SyncAlreadyRunning('an inventory sync is running already; try again when it has finished');
+    try {
+      return await this.sync(metadata, onProgress);
+    } finally {
+      await held.release();
+    }
+  }
+
+  private async sync(metadata: Omit<EventMetadata, 'schemaVersion'>, onProgress: (text: string) => void): Promise<SyncReport> {
+    const started = performance.now();
+    await this.settle();
+    const [droplets, entries] = await Promise.all([this.cloud.listDroplets(), this.inventory.allResources()]);
+    onProgress(`listed ${droplets.length} droplets; the inventory holds ${entries.length} resources`);
+    const known = new Map(entries.map((e) => [e.resourceId, e]));
+    const now = this.now();
+    const counts = { observed: 0, changed: 0, deleted: 0, unchanged: 0, redecided: 0, eventsAppended: 0 };
+    const work: { observation: Observation; entry: InventoryEntry | undefined }[] = [];
+
+    for (const droplet of droplets) {
+      const resourceId = dropletResourceId(droplet.id);
+      work.push({ observation: { resourceId, observed: observeDroplet(droplet), source: 'sync', sagaId: null }, entry: known.get(resourceId) });
+      known.delete(resourceId);
+    }
+    for (const entry of known.values()) {
+      if (entry.deleted || now.getTime() - entry.lastSeenAt.getTime() < this.deleteGraceMs) continue;
+      work.push({ observation: { resourceId: entry.resourceId, observed: null, source: 'sync', sagaId: null }, entry });
+    }
+
+    await forEachConcurrently(work, async ({ observation, entry }) => {
+      const current: ResourceStreamState = !entry ? { status: 'unknown' } : entry.deleted ? { status: 'deleted', state: entry.state } : { status: 'present', state: entry.state };
+      let events = decideObservation(observation, current, now);
+      if (events.length === 0) {
+        counts.unchanged++;
+        return;
+      }
+      const stream = toResourceStream(observation.resourceId);
+      try {
+        const encoded = events.map((e) => eventCatalogue.encode(e.type, randomUUID(), e.data as never, metadata));
+        await this.store.appendToStream(stream, encoded, { expectedRevision: entry ? entry.streamRevision : 'no_stream' });
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+        // the read model was behind this stream: decide from the stream itself
+        counts.redecided++;
+        events = [...(await decideAndAppend(this.store, stream, resourceDecider, observation, metadata, () => now)).events];
+      }
+      counts.eventsAppended += events.length;
+      for (const event of events) {
+        if (event.type === 'ResourceObserved') counts.observed++;
+        else if (event.type === 'ResourceChanged') counts.changed++;
+        else counts.deleted++;
+      }
+    });
+    // the caller reads its own writes: the inventory shows what this run found once it answers
+    if (counts.eventsAppended > 0) await this.settle();
+    return { listed: droplets.length, ...counts, seconds: (performance.now() - started) / 1000 };
+  }
+}

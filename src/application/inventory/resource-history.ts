@@ -1,0 +1,99 @@
+import { specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
+import { StreamNotFound } from '../../domain/event-store/event-store.errors.js';
+import type { EventStore, RecordedEvent } from '../../domain/event-store/event-store.port.js';
+import { comparePositions } from '../../domain/event-store/position.js';
+import { eventCatalogue } from '../../domain/events/event-catalogue.js';
+import { NotFound } from '../../domain/errors.js';
+import { type ResourceEvent, resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
+import { toResourceStream, toSagaStream, toSpecStream } from '../../domain/streams.js';
+
+export interface HistoryEntry {
+  readonly at: string;
+  readonly stream: string;
+  readonly revision: string;
+  readonly type: string;
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly sagaId: string | null;
+  readonly data: unknown;
+}
+
+export interface ResourceAsOf {
+  readonly resourceId: string;
+  readonly asOf: string;
+  /** What the provider had then, as the inventory knew it. */
+  readonly resource: ResourceStreamState;
+  /** The desired state then, with the drift open at that moment. */
+  readonly spec: SpecState;
+  /** How many of the resource's events happened by then. */
+  readonly eventsApplied: number;
+}
+
+export class ResourceHistoryNotFound extends NotFound {
+  override readonly name = 'ResourceHistoryNotFound';
+  override readonly code = 'resource_not_found';
+}
+
+const sagaIdOf = (data: unknown): string | null => {
+  const id = (data as { sagaId?: unknown } | null)?.sagaId;
+  return typeof id === 'string' ? id : null;
+};
+
+/**
+ * A resource's audit trail, computed from the log (not a read model): its resource and spec
+ * streams, and the streams of the sagas that touched it, in the order they happened. `asOf`
+ * replays the resource and spec streams up to a moment.
+ */
+export class ResourceHistory {
+  constructor(private readonly store: EventStore) {}
+
+  async history(resourceId: string): Promise<HistoryEntry[]> {
+    const own = [...(await this.read(toResourceStream(resourceId))), ...(await this.read(toSpecStream(resourceId)))];
+    if (own.length === 0) throw new ResourceHistoryNotFound(`no events about ${resourceId}`);
+    const sagaIds = [...new Set(own.map((e) => sagaIdOf(e.data)).filter((id): id is string => id !== null))];
+    const sagas = (await Promise.all(sagaIds.map((id) => this.read(toSagaStream(id))))).flat();
+    return [...own, ...sagas].sort((a, b) => comparePositions(a.position, b.position)).map((recorded) => {
+      const event = eventCatalogue.decode(recorded);
+      return {
+        at: recorded.recordedAt.toISOString(),
+        stream: recorded.stream,
+        revision: String(recorded.revision),
+        type: event.type,
+        actor: event.metadata.actor,
+        correlationId: event.metadata.correlationId,
+        causationId: event.metadata.causationId,
+        sagaId: sagaIdOf(event.data),
+        data: event.data,
+      };
+    });
+  }
+
+  async asOf(resourceId: string, moment: Date): Promise<ResourceAsOf> {
+    const resourceEvents = await this.read(toResourceStream(resourceId));
+    const specEvents = await this.read(toSpecStream(resourceId));
+    if (resourceEvents.length === 0 && specEvents.length === 0) throw new ResourceHistoryNotFound(`no events about ${resourceId}`);
+    const upTo = (events: RecordedEvent[]) => events.filter((e) => e.recordedAt.getTime() <= moment.getTime());
+    const resourceThen = upTo(resourceEvents);
+    const specThen = upTo(specEvents).filter((e) => (specDecider.eventTypes as readonly string[]).includes(e.type));
+    const resource = resourceThen.reduce((state, recorded) => {
+      const event = eventCatalogue.decode(recorded);
+      return resourceDecider.evolve(state, { type: event.type, data: event.data } as ResourceEvent);
+    }, resourceDecider.initial());
+    const spec = specThen.reduce((state, recorded) => {
+      const event = eventCatalogue.decode(recorded);
+      return specDecider.evolve(state, { type: event.type, data: event.data } as SpecEvent);
+    }, specDecider.initial());
+    return { resourceId, asOf: moment.toISOString(), resource, spec, eventsApplied: resourceThen.length + specThen.length };
+  }
+
+  private async read(stream: string): Promise<RecordedEvent[]> {
+    const out: RecordedEvent[] = [];
+    try {
+      for await (const recorded of this.store.readStream(stream)) out.push(recorded);
+    } catch (error) {
+      if (!(error instanceof StreamNotFound)) throw error;
+    }
+    return out;
+  }
+}
