@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { IacStateStore } from '../../domain/iac/iac-state-store.port.js';
 import { openIacStateStore } from '../state/iac-state-store.factory.js';
+import { connectDigitalOcean, type DigitalOceanConnection } from '../cloud/digitalocean/digitalocean.connection.js';
 import { eventCatalogue } from '../../domain/events/event-catalogue.js';
 import { EventSchemaViolation } from '../../domain/events/event-registry.js';
 import { InstrumentedEventStore } from '../metrics/instrumented.event-store.js';
@@ -26,6 +27,8 @@ export interface Infrastructure {
    * and the `state` commands need, not every CLI command.
    */
   iacState(): Promise<IacStateStore>;
+  /** DigitalOcean (or the in-process simulator without a token), connected on first use. */
+  digitalOcean(): Promise<DigitalOceanConnection>;
   close(): Promise<void>;
 }
 
@@ -81,12 +84,22 @@ export async function openInfrastructure(config: AppConfig, logger: Logger, metr
       return (await iac).store;
     };
 
+    let cloud: Promise<DigitalOceanConnection> | undefined;
+    const digitalOcean = (): Promise<DigitalOceanConnection> => {
+      if (!cloud) {
+        cloud = connectDigitalOcean(config, logger, metrics);
+        void cloud.then((connection) => closers.push(() => connection.close()), () => undefined);
+      }
+      return cloud;
+    };
+
     return {
       databaseUrl,
       orm,
       eventStore,
       runner,
       iacState,
+      digitalOcean,
       async close() {
         for (const close of closers.reverse()) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { DiscoveryService, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -17,6 +18,18 @@ import { NestPinoLogger } from '../logging/logger.js';
 import { type DiscoveredRoute, discoverRoutes } from '../http/openapi.js';
 import { Metrics } from '../metrics/metrics.js';
 import { createSagaEngine } from '../saga/saga-engine.js';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { DriftService } from '../../application/drift/drift.service.js';
+import { InventorySync } from '../../application/inventory/inventory-sync.js';
+import { ResourceHistory } from '../../application/inventory/resource-history.js';
+import { PgInventoryReadModel } from '../inventory/inventory-read-model.js';
+import { AdvisoryJobLease } from '../projections/advisory-lease.js';
+import { scheduleJobs } from './schedules.js';
+import { cloudResourcesProjection } from '../../projections/inventory/cloud-resources.projection.js';
+import { cloudProvisionedProjection } from '../../projections/drift/cloud-provisioned.projection.js';
+import { cloudDriftProjection } from '../../projections/drift/cloud-drift.projection.js';
+import { dropletSagaDefinitions } from '../../application/provisioning/droplet.definitions.js';
+import { DEFAULT_DROPLET_TIMING, type DropletStepTiming } from '../../application/provisioning/droplet.steps.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 
 export interface RunningServer {
@@ -35,6 +48,8 @@ export interface ServerOptions {
   /** Where the bootstrap token is shown, once; default stdout (never the log). */
   readonly announce?: (text: string) => void;
   readonly version?: string;
+  /** The droplet steps' pacing beyond what the configuration sets (tests shorten the waits). */
+  readonly dropletTiming?: Partial<DropletStepTiming>;
 }
 
 export async function startServer(config: AppConfig, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -49,11 +64,21 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
     await ensureBootstrapToken(tokens, config, options.announce ?? ((text) => process.stdout.write(text)));
 
     const running = projectionCatalogue.map((projection) => infrastructure.runner.run(projection, projections.signal));
+    const cloud = await infrastructure.digitalOcean();
+    const dropletTiming: DropletStepTiming = {
+      ...DEFAULT_DROPLET_TIMING,
+      activePollMs: config.dropletActivePollSeconds * 1000,
+      activeMaxPolls: config.dropletActiveMaxPolls,
+      actionPollMs: config.dropletActionPollSeconds * 1000,
+      snapshotFindPollMs: config.dropletActionPollSeconds * 1000,
+      ...options.dropletTiming,
+    };
     const sagas = createSagaEngine({
       orm: infrastructure.orm,
       eventStore: infrastructure.eventStore,
       databaseUrl: infrastructure.databaseUrl,
       metrics,
+      definitions: dropletSagaDefinitions({ cloud: cloud.provisioning, store: infrastructure.eventStore, timing: dropletTiming }),
       manager: {
         workers: config.sagaWorkers,
         leaseMs: config.sagaLeaseSeconds * 1000,
@@ -72,6 +97,12 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
       }
     });
     const eventStore = infrastructure.eventStore;
+    const inventory = new PgInventoryReadModel(infrastructure.orm);
+    const runner = infrastructure.runner;
+    const sync = new InventorySync(cloud.sync, eventStore, inventory, new AdvisoryJobLease(infrastructure.databaseUrl), {
+      settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
+    });
+    const drift = new DriftService(eventStore, inventory, sagas.service, () => runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection]));
     const readiness = new ReadinessProbe(eventStore, infrastructure.orm, infrastructure.runner, projectionCatalogue, config.readyMaxLagSeconds);
 
     app = await NestFactory.create<NestExpressApplication>(
@@ -86,6 +117,10 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
         iacState: await infrastructure.iacState(),
         sagas: sagas.service,
         sagaReadModel: sagas.readModel,
+        inventory,
+        sync,
+        drift,
+        history: new ResourceHistory(eventStore),
       }),
       { logger: new NestPinoLogger(logger), bodyParser: false },
     );
@@ -97,6 +132,14 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
     app.use('/docs/assets', express.static(swaggerUiDist.getAbsoluteFSPath(), { index: false }));
     app.enableShutdownHooks([]);
     await app.init();
+    scheduleJobs(
+      app.get(SchedulerRegistry),
+      [
+        { name: 'inventory-sync', cron: config.inventorySyncCron, run: () => sync.run({ actor: 'system:sync', correlationId: randomUUID(), causationId: null }) },
+        { name: 'drift-detection', cron: config.driftDetectCron, run: () => drift.detect({ actor: 'system:drift-detection', correlationId: randomUUID(), causationId: null }) },
+      ],
+      logger,
+    );
     await app.listen(config.port, config.host);
 
     let metricsUrl: string | undefined;

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { startServer } from '../app/server.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
+import { registerAuditCommand } from './audit.command.js';
 import { registerEventCommands } from './events.command.js';
 import { registerProjectionCommands } from './projections.command.js';
 import { registerSagaCommands } from './sagas.command.js';
@@ -48,6 +49,7 @@ registerEventCommands(program);
 registerStateCommands(program);
 registerSagaCommands(program);
 registerSimulatorCommand(program);
+registerAuditCommand(program);
 
 try {
   await program.parseAsync(process.argv);

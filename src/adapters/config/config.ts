@@ -1,3 +1,4 @@
+import { validateCronExpression } from 'cron';
 import { z } from 'zod';
 
 /**
@@ -31,6 +32,16 @@ export interface AppConfig {
   /** Absent: the in-process DigitalOcean simulator. */
   readonly digitalOceanToken: string | undefined;
   readonly digitalOceanApiUrl: string;
+  /** The read-only token the inventory sync lists with; absent: the provisioning token. */
+  readonly digitalOceanSyncToken: string | undefined;
+  /** wait_droplet_active: seconds between polls, and how many polls before it gives up. */
+  readonly dropletActivePollSeconds: number;
+  readonly dropletActiveMaxPolls: number;
+  /** Seconds between polls of a droplet action (snapshot, power, resize). */
+  readonly dropletActionPollSeconds: number;
+  /** Cron expressions (with seconds) of the inventory sync and the drift detection. */
+  readonly inventorySyncCron: string;
+  readonly driftDetectCron: string;
   readonly projectionBatchSize: number;
   /** /health/ready reports unready when a projection lags further behind than this. */
   readonly readyMaxLagSeconds: number;
@@ -72,6 +83,11 @@ export const CONFIG_DEFAULTS = {
   LOG_LEVEL: 'info',
   NODE_ENV: 'development',
   DIGITALOCEAN_API_URL: 'https://api.digitalocean.com',
+  DROPLET_ACTIVE_POLL_SECONDS: 5,
+  DROPLET_ACTIVE_MAX_POLLS: 96,
+  DROPLET_ACTION_POLL_SECONDS: 5,
+  INVENTORY_SYNC_CRON: '0 0,15,30,45 * * * *',
+  DRIFT_DETECT_CRON: '0 20 * * * *',
   PROJECTION_BATCH_SIZE: 500,
   READY_MAX_LAG_SECONDS: 30,
   BODY_LIMIT_BYTES: 1_048_576,
@@ -121,7 +137,37 @@ export const CONFIG_DOCS: readonly ConfigVariableDoc[] = Object.freeze([
   {
     name: 'DIGITALOCEAN_TOKEN',
     default: 'unset: the simulator',
-    description: 'DigitalOcean API token, for the DigitalOcean client (arriving with its issue); unset, that client will use the built-in simulator. Never logged.',
+    description: 'DigitalOcean API token for provisioning (read and write). Unset: `npm start` runs the DigitalOcean simulator in-process and uses it (the log says so). Never logged.',
+  },
+  {
+    name: 'DIGITALOCEAN_SYNC_TOKEN',
+    default: 'unset: DIGITALOCEAN_TOKEN',
+    description: 'A read-only DigitalOcean token for the inventory sync (rate limits are per token). Never logged.',
+  },
+  {
+    name: 'DROPLET_ACTIVE_POLL_SECONDS',
+    default: String(CONFIG_DEFAULTS.DROPLET_ACTIVE_POLL_SECONDS),
+    description: 'How often a provisioning saga looks whether its new droplet is active (through the timer queue: no worker waits).',
+  },
+  {
+    name: 'DROPLET_ACTIVE_MAX_POLLS',
+    default: String(CONFIG_DEFAULTS.DROPLET_ACTIVE_MAX_POLLS),
+    description: 'How many of those looks before the provisioning fails and rolls back (96 × 5 s: 8 minutes).',
+  },
+  {
+    name: 'DROPLET_ACTION_POLL_SECONDS',
+    default: String(CONFIG_DEFAULTS.DROPLET_ACTION_POLL_SECONDS),
+    description: 'How often a saga looks whether a droplet action (snapshot, power off/on, resize) has finished.',
+  },
+  {
+    name: 'INVENTORY_SYNC_CRON',
+    default: CONFIG_DEFAULTS.INVENTORY_SYNC_CRON,
+    description: 'When the inventory sync lists every droplet (cron with seconds; default every 15 minutes at :00/:15/:30/:45). `off` disables it; `POST /api/v1/inventory/sync` runs it now.',
+  },
+  {
+    name: 'DRIFT_DETECT_CRON',
+    default: CONFIG_DEFAULTS.DRIFT_DETECT_CRON,
+    description: 'When drift detection runs (cron with seconds; default :20 past the hour, after the syncs). `off` disables it; `POST /api/v1/drift/detect` runs it now.',
   },
   {
     name: 'DIGITALOCEAN_API_URL',
@@ -298,6 +344,19 @@ function hostName(raw: string): Parsed<string> {
     : { ok: false, message: `must be a host name or an IP address, got ${shown(raw)}` };
 }
 
+/** Six cron fields (seconds first), as @nestjs/schedule takes them, or `off`. */
+function cronOrOff(raw: string): Parsed<string> {
+  const value = raw.trim();
+  if (value === 'off') return { ok: true, value };
+  const checked = /^(\S+\s+){5}\S+$/.test(value) ? validateCronExpression(value) : { valid: false, error: undefined };
+  return checked.valid
+    ? { ok: true, value }
+    : {
+        ok: false,
+        message: `must be a cron expression with six fields (seconds first, e.g. "0 20 * * * *") or off, got ${shown(raw)}${checked.error ? ` (${checked.error.message})` : ''}`,
+      };
+}
+
 function positiveNumber(raw: string): Parsed<number> {
   const value = Number(raw);
   return /^\d+(\.\d+)?$/.test(raw) && value > 0
@@ -317,6 +376,12 @@ export const configSchema = z
     NODE_ENV: variable(oneOf(NODE_ENVS), CONFIG_DEFAULTS.NODE_ENV),
     DIGITALOCEAN_TOKEN: variable(secretToken),
     DIGITALOCEAN_API_URL: variable(url(['http:', 'https:'], 'an http:// or https:// URL'), CONFIG_DEFAULTS.DIGITALOCEAN_API_URL),
+    DIGITALOCEAN_SYNC_TOKEN: variable(secretToken),
+    DROPLET_ACTIVE_POLL_SECONDS: variable(positiveNumber, CONFIG_DEFAULTS.DROPLET_ACTIVE_POLL_SECONDS),
+    DROPLET_ACTIVE_MAX_POLLS: variable(integer(1, 100_000, 'an integer between 1 and 100000'), CONFIG_DEFAULTS.DROPLET_ACTIVE_MAX_POLLS),
+    DROPLET_ACTION_POLL_SECONDS: variable(positiveNumber, CONFIG_DEFAULTS.DROPLET_ACTION_POLL_SECONDS),
+    INVENTORY_SYNC_CRON: variable(cronOrOff, CONFIG_DEFAULTS.INVENTORY_SYNC_CRON),
+    DRIFT_DETECT_CRON: variable(cronOrOff, CONFIG_DEFAULTS.DRIFT_DETECT_CRON),
     PROJECTION_BATCH_SIZE: variable(
       integer(1, Number.MAX_SAFE_INTEGER, 'an integer of at least 1'),
       CONFIG_DEFAULTS.PROJECTION_BATCH_SIZE,
@@ -380,6 +445,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     nodeEnv: e.NODE_ENV,
     digitalOceanToken: e.DIGITALOCEAN_TOKEN,
     digitalOceanApiUrl: e.DIGITALOCEAN_API_URL,
+    digitalOceanSyncToken: e.DIGITALOCEAN_SYNC_TOKEN,
+    dropletActivePollSeconds: e.DROPLET_ACTIVE_POLL_SECONDS,
+    dropletActiveMaxPolls: e.DROPLET_ACTIVE_MAX_POLLS,
+    dropletActionPollSeconds: e.DROPLET_ACTION_POLL_SECONDS,
+    inventorySyncCron: e.INVENTORY_SYNC_CRON,
+    driftDetectCron: e.DRIFT_DETECT_CRON,
     projectionBatchSize: e.PROJECTION_BATCH_SIZE,
     readyMaxLagSeconds: e.READY_MAX_LAG_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -8,6 +8,13 @@ import { IAC_STATE_STORE, type IacStateStore } from '../../domain/iac/iac-state-
 import { ApiTokenService } from '../auth/api-token.service.js';
 import { IacStatesController } from './iac/iac-states.controller.js';
 import { SAGA_READ_MODEL, SAGA_SERVICE, SagasController } from './saga/sagas.controller.js';
+import { DropletsController } from './droplets/droplets.controller.js';
+import { DRIFT_SERVICE, DriftController } from './drift/drift.controller.js';
+import { INVENTORY_READ_MODEL, INVENTORY_SYNC, InventoryController, RESOURCE_HISTORY } from './inventory/inventory.controller.js';
+import type { DriftService } from '../../application/drift/drift.service.js';
+import type { InventorySync } from '../../application/inventory/inventory-sync.js';
+import type { ResourceHistory } from '../../application/inventory/resource-history.js';
+import type { PgInventoryReadModel } from '../inventory/inventory-read-model.js';
 import type { SagaReadModel } from '../../application/saga/saga.ports.js';
 import type { SagaService } from '../../application/saga/saga.service.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -31,6 +38,10 @@ export interface AppDependencies {
   readonly iacState: IacStateStore;
   readonly sagas: SagaService;
   readonly sagaReadModel: SagaReadModel;
+  readonly inventory: PgInventoryReadModel;
+  readonly sync: InventorySync;
+  readonly drift: DriftService;
+  readonly history: ResourceHistory;
 }
 
 /** Nest is an adapter: the composition root builds the parts and hands them in by token. */
@@ -44,7 +55,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         DiscoveryModule,
       ],
-      controllers: [HealthController, DocsController, MetricsController, IacStatesController, SagasController],
+      controllers: [HealthController, DocsController, MetricsController, IacStatesController, SagasController, DropletsController, InventoryController, DriftController],
       providers: [
         { provide: EVENT_STORE, useValue: deps.eventStore },
         { provide: ReadinessProbe, useValue: deps.readiness },
@@ -53,6 +64,10 @@ export class AppModule {
         { provide: IAC_STATE_STORE, useValue: deps.iacState },
         { provide: SAGA_SERVICE, useValue: deps.sagas },
         { provide: SAGA_READ_MODEL, useValue: deps.sagaReadModel },
+        { provide: INVENTORY_READ_MODEL, useValue: deps.inventory },
+        { provide: INVENTORY_SYNC, useValue: deps.sync },
+        { provide: DRIFT_SERVICE, useValue: deps.drift },
+        { provide: RESOURCE_HISTORY, useValue: deps.history },
         { provide: APP_VERSION, useValue: deps.version },
         { provide: RATE_LIMIT_PER_MINUTE, useValue: deps.rateLimitPerMinute },
         // guards run in this order: who is calling, then how often

@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import { startSimulator } from '../src/adapters/cloud/digitalocean/simulator/simulator.js';
+import { DigitalOceanClient } from '../src/adapters/cloud/digitalocean/digitalocean.client.js';
+import { PostgresEventStore } from '../src/adapters/event-store/postgres/postgres.event-store.js';
+import { PgInventoryReadModel } from '../src/adapters/inventory/inventory-read-model.js';
+import { AdvisoryJobLease } from '../src/adapters/projections/advisory-lease.js';
+import { ProjectionRunner } from '../src/adapters/projections/projection-runner.js';
+import type { DetectionRow, DriftReadModel } from '../src/application/drift/drift.ports.js';
+import { type DetectReport, DriftService } from '../src/application/drift/drift.service.js';
+import { InventorySync } from '../src/application/inventory/inventory-sync.js';
+import type { SagaService } from '../src/application/saga/saga.service.js';
+import { compareSpec } from '../src/domain/drift/drift-compare.js';
+import { decideSpec, type OpenDrift, type SpecState } from '../src/domain/drift/spec.decider.js';
+import { WrongExpectedRevision } from '../src/domain/event-store/event-store.errors.js';
+import type { EventStore } from '../src/domain/event-store/event-store.port.js';
+import { eventCatalogue } from '../src/domain/events/event-catalogue.js';
+import { MANAGED_TAG, type ResourceState } from '../src/domain/inventory/resource.js';
+import { toSpecStream } from '../src/domain/streams.js';
+import { cloudResourcesProjection } from '../src/projections/inventory/cloud-resources.projection.js';
+import type { TestDatabase } from '../test/support/database.js';
+import { benchDatabase, progress, report, timed } from './bench-support.js';
+
+const BENCH = 'drift';
+const RESOURCES = 100_000;
+/** Every DRIFT_EVERY-th resource has a live size_slug other than its spec's: 1%. */
+const DRIFT_EVERY = 100;
+const DRIFTED = RESOURCES / DRIFT_EVERY;
+const DROPLETS = 10_000;
+const FIRST_DROPLET_ID = 500_000_000;
+
+const SPEC_SIZE = 's-1vcpu-1gb';
+const DRIFTED_SIZE = 's-2vcpu-4gb';
+const TAGS = ['bench', MANAGED_TAG].sort();
+const SPEC = { size_slug: SPEC_SIZE, region: 'nyc3', image: 'ubuntu-24-04-x64', tags: TAGS };
+const metadata = { actor: 'system:drift-detection', correlationId: 'bench-drift', causationId: null };
+
+type Metadata = typeof metadata;
+
+const resourceIdOf = (i: number): string => `do:droplet:${FIRST_DROPLET_ID + i}`;
+
+/**
+ * 100,000 live resources and specs straight into the read models (one statement each), 1% of them
+ * with a live size_slug that differs from the spec; a real spec stream (one SpecRecorded, revision
+ * 0) for exactly the drifted ones, the only streams detection appends to.
+ */
+async function seedDetection(db: TestDatabase, store: EventStore): Promise<void> {
+  await db.pool.query(
+    `insert into cloud_resources (resource_id, provider, kind, provider_id, name, region, size_slug, status, tags, attrs,
+                                  managed, first_seen_at, last_seen_at, deleted_at, stream_revision)
+     select 'do:droplet:' || ($1::bigint + i), 'digitalocean', 'droplet', ($1::bigint + i)::text, 'bench-' || i, 'nyc3',
+            case when i % $3 = 0 then $4 else $5 end, 'active', $6::jsonb,
+            jsonb_build_object('image', 'ubuntu-24-04-x64', 'public_ipv4', '10.' || (i / 62500) || '.' || (i / 250 % 250) || '.' || (i % 250 + 1),
+                               'created_at', '2026-01-01T00:00:00Z'),
+            true, now(), now(), null, 0
+       from generate_series(1, $2::int) as i`,
+    [FIRST_DROPLET_ID, RESOURCES, DRIFT_EVERY, DRIFTED_SIZE, SPEC_SIZE, JSON.stringify(TAGS)],
+  );
+  await db.pool.query(
+    `insert into cloud_provisioned (resource_id, spec, spec_version, stream_revision, recorded_at, recorded_by, updated_at, removed_at)
+     select 'do:droplet:' || ($1::bigint + i), $3::jsonb, 1, 0, now(), 'bench', now(), null
+       from generate_series(1, $2::int) as i`,
+    [FIRST_DROPLET_ID, RESOURCES, JSON.stringify(SPEC)],
+  );
+  const drifted = Array.from({ length: DRIFTED }, (_, k) => resourceIdOf((k + 1) * DRIFT_EVERY));
+  const at = new Date().toISOString();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < drifted.length) {
+        const resourceId = drifted[next++]!;
+        const event = eventCatalogue.encode(
+          'SpecRecorded',
+          randomUUID(),
+          { resourceId, spec: { ...SPEC }, version: 1, reason: 'recorded', sagaId: null, driftId: null, at },
+          { actor: 'bench', correlationId: 'bench-seed', causationId: null },
+        );
+        const { nextExpectedRevision } = await store.appendToStream(toSpecStream(resourceId), [event], { expectedRevision: 'no_stream' });
+        await db.pool.query('update cloud_provisioned set stream_revision = $2 where resource_id = $1', [resourceId, nextExpectedRevision.toString()]);
+      }
+    }),
+  );
+  await db.pool.query('vacuum analyze cloud_resources, cloud_provisioned, cloud_drift');
+}
+
+/** Delegates to the event store, timing the span from the first append's start to the last one's end (detection runs them a few at a time). */
+class TimedStore implements EventStore {
+  private first: number | undefined;
+  private last = 0;
+  appends = 0;
+  constructor(private readonly inner: EventStore) {}
+  get appendSeconds(): number {
+    return this.first === undefined ? 0 : (this.last - this.first) / 1000;
+  }
+  async appendToStream(...args: Parameters<EventStore['appendToStream']>): ReturnType<EventStore['appendToStream']> {
+    this.first ??= performance.now();
+    try {
+      return await this.inner.appendToStream(...args);
+    } finally {
+      this.last = performance.now();
+      this.appends++;
+    }
+  }
+  readStream(...args: Parameters<EventStore['readStream']>): ReturnType<EventStore['readStream']> {
+    return this.inner.readStream(...args);
+  }
+  readAll(...args: Parameters<EventStore['readAll']>): ReturnType<EventStore['readAll']> {
+    return this.inner.readAll(...args);
+  }
+  subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>): ReturnType<EventStore['subscribeToAll']> {
+    return this.inner.subscribeToAll(...args);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** Delegates to the read model, timing its one set-based read. */
+class TimedReadModel implements DriftReadModel {
+  querySeconds = 0;
+  constructor(private readonly inner: DriftReadModel) {}
+  async detectionInput(): Promise<DetectionRow[]> {
+    const started = performance.now();
+    try {
+      return await this.inner.detectionInput();
+    } finally {
+      this.querySeconds += (performance.now() - started) / 1000;
+    }
+  }
+  driftResource(driftId: string): Promise<string | null> {
+    return this.inner.driftResource(driftId);
+  }
+}
+
+/**
+ * The origin document's way (seed 002, detect_all/detect_one): the provisioned resources, then per
+ * resource its spec row, its live row and its open drift, one query each; the comparison; and the
+ * same append as the set-based run for new mismatches. Reads go over one connection with prepared
+ * statements (Ecto's habit too), which is the per-resource way at its fastest.
+ */
+async function detectPerResource(db: TestDatabase, store: EventStore, meta: Metadata): Promise<Omit<DetectReport, 'seconds' | 'skipped'>> {
+  const client = await db.pool.connect();
+  try {
+    const now = new Date();
+    let checked = 0;
+    let drifted = 0;
+    let opened = 0;
+    let stale = 0;
+    const { rows: ids } = await client.query<{ resource_id: string }>({
+      name: 'bench_provisioned_ids',
+      text: 'select resource_id from cloud_provisioned where removed_at is null order by resource_id',
+    });
+    for (const { resource_id: resourceId } of ids) {
+      const {
+        rows: [spec],
+      } = await client.query<{ spec: Record<string, unknown>; spec_version: number; stream_revision: string }>({
+        name: 'bench_provisioned_one',
+        text: 'select spec, spec_version, stream_revision::text as stream_revision from cloud_provisioned where resource_id = $1 and removed_at is null',
+        values: [resourceId],
+      });
+      const {
+        rows: [resource],
+      } = await client.query<Pick<ResourceState, 'name' | 'region' | 'size_slug' | 'status' | 'tags' | 'attrs'>>({
+        name: 'bench_resource_one',
+        text: `select name, region, size_slug, status, tags, attrs from cloud_resources where resource_id = $1 and status <> 'deleted'`,
+        values: [resourceId],
+      });
+      const { rows: open } = await client.query<OpenDrift>({
+        name: 'bench_open_drift_one',
+        text: `select id as "driftId", field, expected, actual, revert_saga_id as "revertSagaId"
+                 from cloud_drift where resource_id = $1 and status = 'open' order by detected_at, id`,
+        values: [resourceId],
+      });
+      if (!spec || !resource) continue;
+      checked++;
+      drifted += compareSpec(spec.spec, resource).length;
+      const state: SpecState = { status: 'recorded', spec: spec.spec, version: spec.spec_version, open, closed: [] };
+      const events = decideSpec({ type: 'DetectDrift', data: { resourceId, live: resource, newDriftId: () => randomUUID() } }, state, now);
+      if (events.length === 0) continue;
+      try {
+        const encoded = events.map((e) => eventCatalogue.encode(e.type, randomUUID(), e.data as never, meta));
+        await store.appendToStream(toSpecStream(resourceId), encoded, { expectedRevision: BigInt(spec.stream_revision) });
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+        continue;
+      }
+      for (const event of events) {
+        if (event.type === 'DriftDetected') opened++;
+        if (event.type === 'DriftClosedStale') stale++;
+      }
+    }
+    return { checked, drifted_fields: drifted, new_drift: opened, resolved_stale: stale };
+  } finally {
+    client.release();
+  }
+}
+
+async function countEvents(db: TestDatabase, type?: string): Promise<number> {
+  const { rows } = await db.pool.query<{ n: string }>(`select count(*) as n from events${type ? ' where type = $1' : ''}`, type ? [type] : []);
+  return Number(rows[0]!.n);
+}
+
+function expectReport(what: string, got: { checked: number; new_drift: number }): void {
+  if (got.checked !== RESOURCES || got.new_drift !== DRIFTED) {
+    throw new Error(`${what}: expected checked=${RESOURCES} new_drift=${DRIFTED}, got ${JSON.stringify(got)}`);
+  }
+}
+
+async function detectionBenches(): Promise<void> {
+  const setDb = await benchDatabase('drift_set');
+  const perDb = await benchDatabase('drift_per');
+  const setStore = new PostgresEventStore(setDb.pool, setDb.url);
+  const perStore = new PostgresEventStore(perDb.pool, perDb.url);
+  try {
+    progress(`seeding two identical databases: ${RESOURCES} resources and specs, ${DRIFTED} drifted (size_slug), ${DRIFTED} spec streams...`);
+    for (const [db, store] of [[setDb, setStore], [perDb, perStore]] as const) {
+      const { seconds } = await timed(() => seedDetection(db, store));
+      progress(`  ${db.name} seeded in ${seconds.toFixed(1)} s`);
+    }
+
+    progress('set-based detection (DriftService.detect)...');
+    const timedStore = new TimedStore(setStore);
+    const timedReadModel = new TimedReadModel(new PgInventoryReadModel(setDb.orm));
+    const service = new DriftService(timedStore, timedReadModel, {} as SagaService);
+    const set = await timed(() => service.detect(metadata));
+    expectReport('set-based detection', set.result);
+    const setEvents = await countEvents(setDb, 'DriftDetected');
+    if (setEvents !== DRIFTED) throw new Error(`set-based detection: ${setEvents} DriftDetected events in the store, expected ${DRIFTED}`);
+    const breakdown = {
+      query_seconds: round3(timedReadModel.querySeconds),
+      append_seconds: round3(timedStore.appendSeconds),
+      compare_seconds: round3(set.seconds - timedReadModel.querySeconds - timedStore.appendSeconds),
+      appends: timedStore.appends,
+    };
+    progress(`  ${set.seconds.toFixed(2)} s: ${JSON.stringify(set.result)}; ${JSON.stringify(breakdown)}`);
+    report(BENCH, 'detect_100k_s', set.seconds, 's', {
+      resources: RESOURCES,
+      drifted: DRIFTED,
+      seconds: round3(set.seconds),
+      checked: set.result.checked,
+      drifted_fields: set.result.drifted_fields,
+      new_drift: set.result.new_drift,
+      skipped: set.result.skipped,
+      ...breakdown,
+      target_max: 5,
+    });
+
+    progress(`per-resource detection, the origin's way (${3 * RESOURCES + 1} queries)...`);
+    const per = await timed(() => detectPerResource(perDb, perStore, metadata));
+    expectReport('per-resource detection', per.result);
+    const perEvents = await countEvents(perDb, 'DriftDetected');
+    if (perEvents !== DRIFTED) throw new Error(`per-resource detection: ${perEvents} DriftDetected events in the store, expected ${DRIFTED}`);
+    progress(`  ${per.seconds.toFixed(2)} s: ${JSON.stringify(per.result)}`);
+    report(BENCH, 'detect_speedup_vs_per_resource', per.seconds / set.seconds, 'x', {
+      per_resource_seconds: round3(per.seconds),
+      set_based_seconds: round3(set.seconds),
+      resources: RESOURCES,
+      queries_per_resource: 3,
+      target_min: 20,
+    });
+  } finally {
+    await setStore.close();
+    await perStore.close();
+    await setDb.drop();
+    await perDb.drop();
+  }
+}
+
+async function syncBench(): Promise<void> {
+  const db = await benchDatabase('drift_sync');
+  const store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
+  const sim = await startSimulator({ delays: { dropletActiveMs: 0, actionMs: 0, snapshotAppearMs: 0, snapshotLingerMs: 0, tagListLagMs: 0 } });
+  const runner = new ProjectionRunner(db.orm, store, eventCatalogue, db.url, { idleRetryMs: 50 });
+  const stop = new AbortController();
+  let running: Promise<void> | undefined;
+  try {
+    for (let i = 1; i <= DROPLETS; i++) {
+      sim.state.createDroplet({ name: `bench-${i}`, region: 'nyc3', size: SPEC_SIZE, image: 'ubuntu-24-04-x64', tags: [MANAGED_TAG, 'bench'] });
+    }
+    sim.state.advance();
+    const cloud = new DigitalOceanClient({ baseUrl: sim.url, token: 'bench-sync-token', purpose: 'sync' });
+    // wired as the server wires it: each run first waits for the inventory read model to catch up
+    const sync = new InventorySync(cloud, store, new PgInventoryReadModel(db.orm), new AdvisoryJobLease(db.url), {
+      settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
+    });
+    running = runner.run(cloudResourcesProjection, stop.signal);
+
+    progress(`first sync of ${DROPLETS} droplets from the in-process simulator (fills the inventory)...`);
+    const first = await timed(() => sync.run({ actor: 'system:sync', correlationId: 'bench-sync-1', causationId: null }));
+    progress(`  ${first.seconds.toFixed(1)} s: ${JSON.stringify(first.result)}`);
+    if (first.result.observed !== DROPLETS) throw new Error(`first sync observed ${first.result.observed} droplets, expected ${DROPLETS}`);
+    if (!(await runner.waitForCatchUp([cloudResourcesProjection], 300_000))) throw new Error('cloud-resources did not catch up');
+    const { rows } = await db.pool.query<{ n: string }>('select count(*) as n from cloud_resources');
+    if (Number(rows[0]!.n) !== DROPLETS) throw new Error(`cloud_resources holds ${rows[0]!.n} rows, expected ${DROPLETS}`);
+    stop.abort();
+    await running;
+    running = undefined;
+
+    progress('second sync, nothing changed...');
+    const before = await countEvents(db);
+    const requestsBefore = sim.state.requests.length;
+    const second = await timed(() => sync.run({ actor: 'system:sync', correlationId: 'bench-sync-2', causationId: null }));
+    const appended = (await countEvents(db)) - before;
+    progress(`  ${second.seconds.toFixed(2)} s: ${JSON.stringify(second.result)}; ${appended} events in the store`);
+    if (second.result.listed !== DROPLETS) throw new Error(`second sync listed ${second.result.listed} droplets, expected ${DROPLETS}`);
+    const extra = { droplets: DROPLETS, listed: second.result.listed, unchanged: second.result.unchanged, api_requests: sim.state.requests.length - requestsBefore };
+    report(BENCH, 'sync_10k_noop_s', second.seconds, 's', { ...extra, seconds: round3(second.seconds), first_sync_seconds: round3(first.seconds) });
+    report(BENCH, 'sync_10k_noop_events', second.result.eventsAppended, 'events', { ...extra, events_in_store: appended, target_max: 0 });
+  } finally {
+    stop.abort();
+    await running;
+    await sim.close();
+    await store.close();
+    await db.drop();
+  }
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+await detectionBenches();
+await syncBench();

@@ -1,0 +1,74 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
+import type { DriftService } from '../../../application/drift/drift.service.js';
+import type { PgInventoryReadModel } from '../../inventory/inventory-read-model.js';
+import { ApiRoute } from '../api-route.decorator.js';
+import { commandContext } from '../command-context.js';
+import { INVENTORY_READ_MODEL } from '../inventory/inventory.controller.js';
+
+export const DRIFT_SERVICE = Symbol('DriftService');
+
+const TAGS = ['drift'];
+const params = z.object({ id: z.string().min(1).max(128) });
+const inboxQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().min(1).max(512).optional() });
+
+@Controller('api/v1/drift')
+export class DriftController {
+  constructor(
+    @Inject(DRIFT_SERVICE) private readonly drift: DriftService,
+    @Inject(INVENTORY_READ_MODEL) private readonly readModel: PgInventoryReadModel,
+  ) {}
+
+  @Get()
+  @ApiRoute({
+    summary: 'The open-drift inbox, newest first, each with its resource',
+    role: 'viewer',
+    tags: TAGS,
+    query: inboxQuery,
+    responses: { 200: { description: 'a page of open drift' } },
+  })
+  inbox(@Query() query: z.infer<typeof inboxQuery>): Promise<unknown> {
+    return this.readModel.listOpenDrift(query);
+  }
+
+  @Post('detect')
+  @ApiRoute({
+    summary: 'Run drift detection now: {checked, drifted_fields, new_drift, resolved_stale}',
+    role: 'operator',
+    tags: TAGS,
+    responses: { 201: { description: 'what the run found' } },
+  })
+  detect(): Promise<unknown> {
+    return this.drift.detect(commandContext());
+  }
+
+  @Post(':id/accept')
+  @ApiRoute({
+    summary: 'Accept a drift: the live value becomes the spec (version + 1) and the drift closes as accepted',
+    role: 'platform_admin',
+    tags: TAGS,
+    params,
+    responses: { 201: { description: 'the new spec version' }, 404: { description: 'no such drift' }, 409: { description: 'the drift is not open (or is being reverted)' } },
+  })
+  accept(@Param() path: z.infer<typeof params>): Promise<unknown> {
+    return this.drift.accept(path.id, commandContext());
+  }
+
+  @Post(':id/revert')
+  @HttpCode(202)
+  @ApiRoute({
+    summary: 'Revert a drift: a saga changes the droplet back to its spec (resize for size_slug, retag for tags) and closes the drift as reverted',
+    role: 'platform_admin',
+    tags: TAGS,
+    params,
+    responses: {
+      202: { description: 'accepted: the revert saga', schema: z.object({ sagaId: z.string(), resourceId: z.string() }) },
+      404: { description: 'no such drift' },
+      409: { description: 'the drift is not open, or a revert is running' },
+      422: { description: 'the field cannot be reverted (region, image): accept it or replace the droplet' },
+    },
+  })
+  revert(@Param() path: z.infer<typeof params>): Promise<unknown> {
+    return this.drift.revert(path.id, commandContext());
+  }
+}
