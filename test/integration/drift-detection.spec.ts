@@ -134,3 +134,44 @@ describe('drift detection against PostgreSQL', () => {
     expect(await snapshot()).toEqual(rebuilt);
   });
 });
+
+describe('drift detection while the cloud_drift inbox lags the spec streams', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let runner: ProjectionRunner;
+  const stop = new AbortController();
+  let running: Promise<void>[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cl_drift_lag');
+    store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
+    runner = new ProjectionRunner(db.orm, store, eventCatalogue, db.url, { idleRetryMs: 50 });
+  });
+  afterAll(async () => {
+    stop.abort();
+    await Promise.all(running);
+    await store.close();
+    await db.drop();
+  });
+
+  it('does not open a drift again that the inbox has not shown yet', async () => {
+    // given the inventory and spec projections running, but not the inbox (as if it lagged)
+    const detectionReads = projectionCatalogue.filter((p) => p.name === 'cloud-resources' || p.name === 'cloud-provisioned');
+    expect(detectionReads).toHaveLength(2);
+    running = detectionReads.map((p) => runner.run(p, stop.signal));
+    const drift = new DriftService(store, new PgInventoryReadModel(db.orm), {} as SagaService, () => runner.waitForCatchUp(detectionReads));
+    const resourceId = 'do:droplet:77';
+    await decideAndAppend(store, toResourceStream(resourceId), resourceDecider, { resourceId, observed: live(77), source: 'sync', sagaId: null }, meta('system:sync'));
+    await decideAndAppend(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: 's-2vcpu-4gb' }, reason: 'recorded', sagaId: null } }, meta('alice'));
+
+    // when detection runs twice
+    const first = await drift.detect(meta('run-1'));
+    const second = await drift.detect(meta('run-2'));
+
+    // then the second sees the drift the first opened and opens no other
+    expect([first.new_drift, second.new_drift, second.drifted_fields]).toEqual([1, 0, 1]);
+    const types: string[] = [];
+    for await (const recorded of store.readStream(toSpecStream(resourceId))) types.push(recorded.type);
+    expect(types).toEqual(['SpecRecorded', 'DriftDetected']);
+  });
+});

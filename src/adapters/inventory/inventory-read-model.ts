@@ -357,19 +357,12 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
       status: string | null;
       tags: string[] | null;
       attrs: Record<string, unknown> | null;
-      open: OpenDrift[] | null;
+      open: OpenDrift[];
     }>(
-      `with open_drift as (
-         select resource_id,
-                json_agg(json_build_object('driftId', id, 'field', field, 'expected', expected, 'actual', actual,
-                                           'revertSagaId', revert_saga_id) order by detected_at, id) as open
-           from cloud_drift where status = 'open' group by resource_id
-       )
-       select p.resource_id, p.spec, p.spec_version, p.stream_revision::text as stream_revision,
-              r.resource_id is not null as has_live, r.name, r.region, r.size_slug, r.status, r.tags, r.attrs, o.open
+      `select p.resource_id, p.spec, p.spec_version, p.stream_revision::text as stream_revision, p.open_drift as open,
+              r.resource_id is not null as has_live, r.name, r.region, r.size_slug, r.status, r.tags, r.attrs
          from cloud_provisioned p
          left join cloud_resources r on r.resource_id = p.resource_id
-         left join open_drift o on o.resource_id = p.resource_id
         where p.removed_at is null and r.status is distinct from 'deleted'
         order by p.resource_id`,
       [],
@@ -380,7 +373,7 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
       specVersion: r.spec_version,
       streamRevision: r.stream_revision,
       live: r.has_live ? { name: r.name!, region: r.region!, size_slug: r.size_slug!, status: r.status!, tags: r.tags!, attrs: r.attrs! } : null,
-      open: r.open ?? [],
+      open: r.open,
     }));
   }
 

@@ -1,4 +1,5 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
+import type { OpenDrift } from '../../domain/drift/spec.decider.js';
 
 /**
  * `cloud_provisioned`: the current desired state (spec) of each resource and its version. A removed
@@ -20,6 +21,12 @@ export interface CloudProvisionedRow {
   updatedAt: Date;
   /** When the spec was removed (SpecRemoved); null while it is the resource's desired state. */
   removedAt: Date | null;
+  /**
+   * The drift open at `streamRevision`. Detection reads it with the revision from this one row:
+   * taken from `cloud_drift` (another projection, another checkpoint) it could lag the revision,
+   * and a second run would open a drift the first had just opened.
+   */
+  openDrift: OpenDrift[];
 }
 
 export const CloudProvisionedEntity = new EntitySchema<CloudProvisionedRow>({
@@ -34,5 +41,6 @@ export const CloudProvisionedEntity = new EntitySchema<CloudProvisionedRow>({
     recordedBy: { type: 'string', fieldName: 'recorded_by' },
     updatedAt: { type: 'datetime', fieldName: 'updated_at' },
     removedAt: { type: 'datetime', nullable: true, fieldName: 'removed_at' },
+    openDrift: { type: 'json', fieldName: 'open_drift' },
   },
 });

@@ -1,12 +1,20 @@
-import { type SpecEvent, specDecider } from '../../domain/drift/spec.decider.js';
+import { evolveSpec, type SpecEvent, specDecider, type SpecState } from '../../domain/drift/spec.decider.js';
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import type { Projection } from '../projection.js';
 import { CloudProvisionedEntity, type CloudProvisionedRow } from './cloud-provisioned.entity.js';
 
+/** The spec stream's state as far as this row holds it (closed drift ids are not kept: nothing here needs them). */
+function specStateOf(row: CloudProvisionedRow | null): SpecState {
+  if (row === null) return { status: 'none' };
+  if (row.removedAt !== null) return { status: 'removed', version: row.specVersion, closed: [] };
+  return { status: 'recorded', spec: row.spec, version: row.specVersion, open: row.openDrift, closed: [] };
+}
+
 /**
- * Each resource's spec and version. Every spec-stream event moves `stream_revision`, not only a
- * SpecRecorded: writers deciding from this row append with it as the expected revision. So a
- * removed spec keeps its row, marked removed, until a SpecRecorded brings it back.
+ * Each resource's spec, version and open drift. Every spec-stream event moves `stream_revision`,
+ * not only a SpecRecorded: writers deciding from this row append with it as the expected revision.
+ * So a removed spec keeps its row, marked removed, until a SpecRecorded brings it back. The open
+ * drift is folded by the domain's own `evolveSpec`, so it is what the decider would see.
  */
 export const cloudProvisionedProjection: Projection<CloudProvisionedRow> = {
   name: 'cloud-provisioned',
@@ -18,7 +26,8 @@ export const cloudProvisionedProjection: Projection<CloudProvisionedRow> = {
     const event = domainEvent as DomainEvent & SpecEvent;
     if (row && BigInt(row.streamRevision) >= event.revision) return row;
     const at = new Date(event.data.at);
-    const moved = { streamRevision: event.revision.toString(), updatedAt: at };
+    const after = evolveSpec(specStateOf(row), event);
+    const moved = { streamRevision: event.revision.toString(), updatedAt: at, openDrift: after.status === 'recorded' ? [...after.open] : [] };
     switch (event.type) {
       case 'SpecRecorded':
         return {

@@ -56,6 +56,7 @@ describe('the cloud-provisioned projection', () => {
       recordedBy: 'token:ci',
       updatedAt: new Date(at(0)),
       removedAt: null,
+      openDrift: [],
     });
   });
 
@@ -72,6 +73,27 @@ describe('the cloud-provisioned projection', () => {
       recordedAt: new Date(at(0)),
       updatedAt: new Date(at(21)),
     });
+  });
+
+  it('holds the drift open at its revision, as the spec decider folds it, so detection reads both from one row', () => {
+    // given a spec, a drift on size_slug under revert, and a second drift on region
+    const open = log([recorded(0), detected(20), revertRequested(21), detected(22, 'd2', 'region', 'nyc3', 'ams3')]);
+    // when folded / then both are open, the first with its revert saga
+    expect(fold(cloudProvisionedProjection, open).get(ID)).toMatchObject({
+      streamRevision: '3',
+      openDrift: [
+        { driftId: 'd1', field: 'size_slug', expected: 's-1vcpu-1gb', actual: 's-2vcpu-2gb', revertSagaId: 'rs-1' },
+        { driftId: 'd2', field: 'region', expected: 'nyc3', actual: 'ams3', revertSagaId: null },
+      ],
+    });
+
+    // and when the first is reverted and the second closes stale, none is left open
+    const closed = log([
+      ...open.map((e) => [{ type: e.type, data: e.data } as SpecEvent, e.metadata.actor] as const),
+      [{ type: 'DriftReverted', data: { resourceId: ID, driftId: 'd1', field: 'size_slug', sagaId: 'rs-1', at: at(30) } }, 'token:ops'],
+      [{ type: 'DriftClosedStale', data: { resourceId: ID, driftId: 'd2', field: 'region', actual: 'nyc3', reason: 'matches_again', at: at(31) } }, 'system:drift'],
+    ]);
+    expect(fold(cloudProvisionedProjection, closed).get(ID)).toMatchObject({ streamRevision: '5', openDrift: [] });
   });
 
   it('takes the accepted value as the new version, recorded by the operator', () => {

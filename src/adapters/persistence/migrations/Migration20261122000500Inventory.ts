@@ -56,7 +56,8 @@ export class Migration20261122000500Inventory extends Migration {
         recorded_at timestamptz not null,
         recorded_by text not null,
         updated_at timestamptz not null,
-        removed_at timestamptz
+        removed_at timestamptz,
+        open_drift jsonb not null default '[]'
       );
     `);
     this.addSql(`
