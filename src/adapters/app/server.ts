@@ -83,6 +83,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
         workers: config.sagaWorkers,
         leaseMs: config.sagaLeaseSeconds * 1000,
         onError: (error) => logger.error({ err: error }, 'saga worker error'),
+        onNotice: (message, fields) => logger.info(fields, message),
       },
     });
     sagaManager = sagas.manager;

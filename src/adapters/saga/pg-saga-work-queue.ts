@@ -17,18 +17,21 @@ export class PgSagaWorkQueue implements SagaWorkQueue {
   ) {}
 
   async claim(owner: string, leaseMs: number): Promise<SagaClaim | null> {
-    const rows = await this.orm.em.getConnection().execute<{ saga_id: string; revision_seen: number }[]>(
+    // a lease owner still set on an expired row: its claimer never released it (a release, or a new
+    // event through the projection, clears the owner), so it was interrupted mid-action
+    const rows = await this.orm.em.getConnection().execute<{ saga_id: string; revision_seen: number; interrupted: boolean }[]>(
       `update saga_work w set lease_owner = ?, lease_until = now() + (? * interval '1 millisecond')
-       where w.saga_id = (
-         select saga_id from saga_work
+       from (
+         select saga_id, lease_owner is not null as interrupted from saga_work
          where due_at <= now() and (lease_until is null or lease_until < now())
-         order by due_at limit 1 for update skip locked)
-       returning w.saga_id, w.revision_seen`,
+         order by due_at limit 1 for update skip locked) due
+       where w.saga_id = due.saga_id
+       returning w.saga_id, w.revision_seen, due.interrupted`,
       [owner, leaseMs],
       'all',
     );
     const row = rows[0];
-    return row ? { sagaId: row.saga_id, revisionSeen: Number(row.revision_seen) } : null;
+    return row ? { sagaId: row.saga_id, revisionSeen: Number(row.revision_seen), interrupted: row.interrupted } : null;
   }
 
   async extend(sagaId: string, owner: string, leaseMs: number): Promise<boolean> {

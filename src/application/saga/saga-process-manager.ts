@@ -26,11 +26,21 @@ export interface SagaProcessManagerOptions {
   readonly random?: () => number;
   readonly metrics?: SagaMetricsSink;
   readonly onError?: (error: unknown, sagaId?: string) => void;
+  /** What an operator should see in the log that no event says as plainly (a no-op compensation). */
+  readonly onNotice?: (message: string, fields: Readonly<Record<string, unknown>>) => void;
   /** A name for this process's workers (lease owners are `<name>/<n>`). */
   readonly name?: string;
 }
 
 const ACTOR = 'system:saga';
+/** What one claim of a saga knows about its own work. */
+interface ClaimMemory {
+  /** Attempts this claim recorded as started (step/attempt). */
+  readonly startedHere: Set<string>;
+  /** The claim before it was cut short; true until this claim has run a step. */
+  interrupted: boolean;
+}
+
 /** Actions in one claim before the worker gives the saga back (fairness between sagas). */
 const MAX_ACTIONS_PER_CLAIM = 100;
 
@@ -42,7 +52,7 @@ const MAX_ACTIONS_PER_CLAIM = 100;
  * claimed again once its lease runs out, and a stream that says what happened.
  */
 export class SagaProcessManager {
-  private readonly options: Required<Omit<SagaProcessManagerOptions, 'onError'>> & Pick<SagaProcessManagerOptions, 'onError'>;
+  private readonly options: Required<Omit<SagaProcessManagerOptions, 'onError' | 'onNotice'>> & Pick<SagaProcessManagerOptions, 'onError' | 'onNotice'>;
   private readonly stop = new AbortController();
   private loops: Promise<void>[] = [];
   private wakers = new Set<() => void>();
@@ -65,6 +75,7 @@ export class SagaProcessManager {
       metrics: options.metrics ?? NO_METRICS,
       name: options.name ?? `pm-${randomUUID().slice(0, 8)}`,
       onError: options.onError,
+      onNotice: options.onNotice,
     };
   }
 
@@ -103,7 +114,7 @@ export class SagaProcessManager {
         }
         this.busy.add(claim.sagaId);
         try {
-          const dueAt = await this.process(claim.sagaId, owner);
+          const dueAt = await this.process(claim.sagaId, owner, claim.interrupted);
           await this.queue.release(claim.sagaId, owner, dueAt);
         } finally {
           this.busy.delete(claim.sagaId);
@@ -133,9 +144,9 @@ export class SagaProcessManager {
   }
 
   /** Works the saga while something is due now; returns when its row should be looked at again. */
-  private async process(sagaId: string, owner: string): Promise<Date> {
+  private async process(sagaId: string, owner: string, interrupted: boolean): Promise<Date> {
     const results = new Map<string, StepRunResult>();
-    const startedHere = new Set<string>();
+    const claim: ClaimMemory = { startedHere: new Set(), interrupted };
     let loaded = await loadSaga(this.store, sagaId);
     let extendedAt = performance.now();
     for (let i = 0; i < MAX_ACTIONS_PER_CLAIM; i++) {
@@ -146,7 +157,7 @@ export class SagaProcessManager {
       if (action.type === 'nothing') return recheck;
       if (action.type === 'wait') return new Date(action.until);
       if (this.stop.signal.aborted) return now;
-      const events = await this.perform(loaded.state as StartedSaga, action, now, results, startedHere);
+      const events = await this.perform(loaded.state as StartedSaga, action, now, results, claim);
       try {
         // what this worker appended is folded in place: the stream is re-read only when someone else moved it
         loaded = await this.append(sagaId, loaded, events);
@@ -215,7 +226,7 @@ export class SagaProcessManager {
   }
 
   /** Performs an action; returns the events that record its outcome. */
-  private async perform(state: StartedSaga, action: Exclude<SagaAction, { type: 'nothing' | 'wait' }>, now: Date, results: Map<string, StepRunResult>, startedHere: Set<string>): Promise<SagaEvent[]> {
+  private async perform(state: StartedSaga, action: Exclude<SagaAction, { type: 'nothing' | 'wait' }>, now: Date, results: Map<string, StepRunResult>, claim: ClaimMemory): Promise<SagaEvent[]> {
     const sagaId = state.sagaId;
     const at = now.toISOString();
     switch (action.type) {
@@ -224,14 +235,16 @@ export class SagaProcessManager {
         const key = `${action.step}/${action.attempt}`;
         if (action.start) {
           // the attempt is recorded before it runs, so a crash mid-step resumes it as the same attempt
-          startedHere.add(key);
+          claim.startedHere.add(key);
           return [{ type: 'StepStarted', data: { sagaId, step: action.step, name: action.name, attempt: action.attempt, at } }];
         }
         let result = results.get(key);
         if (!result) {
           const started = performance.now();
-          // running, but not started by this claim: an earlier worker began it and did not finish
-          const recovering = state.steps[action.step]!.status === 'running' && !startedHere.has(key);
+          // running, but not started by this claim, or resumed from a wait by a claim that was cut
+          // short: an earlier worker may have run it partly
+          const recovering = (state.steps[action.step]!.status === 'running' && !claim.startedHere.has(key)) || claim.interrupted;
+          claim.interrupted = false;
           result = await runStep(step, { ...this.baseContext(state, step, action.step, action.attempt, now), recovering }, this.stop.signal);
           this.options.metrics.stepFinished(state.kind, step.name, result.kind, (performance.now() - started) / 1000);
           results.set(key, result);
@@ -256,7 +269,10 @@ export class SagaProcessManager {
         const step = this.stepAt(state, action.step);
         const events: SagaEvent[] = action.begin !== null ? [{ type: 'CompensationStarted', data: { sagaId, reason: action.begin, at } }] : [];
         const base = { sagaId, step: action.step, name: action.name, attempt: action.attempt, at };
-        if (!step.compensate) return [...events, { type: 'StepCompensated', data: { ...base, noop: true } }];
+        if (!step.compensate) {
+          this.options.onNotice?.('step has nothing to undo: its compensation is a no-op', { sagaId, step: step.name, reason: action.begin ?? 'rolling back' });
+          return [...events, { type: 'StepCompensated', data: { ...base, noop: true } }];
+        }
         const error = await runCompensation(step, this.baseContext(state, step, action.step, action.attempt, now), this.stop.signal);
         if (!error) return [...events, { type: 'StepCompensated', data: { ...base, noop: false } }];
         const policy = step.compensationRetry ?? DEFAULT_COMPENSATION_POLICY;

@@ -2,6 +2,11 @@
 export interface SagaClaim {
   readonly sagaId: string;
   readonly revisionSeen: number;
+  /**
+   * The claim before this one on the same work ended without giving it back (its worker died or
+   * lost its lease mid-action): whatever it was running may have run partly.
+   */
+  readonly interrupted: boolean;
 }
 
 /** Per-saga mutual exclusion for one worker; a crashed holder's locks go with it. */

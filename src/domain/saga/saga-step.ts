@@ -28,8 +28,10 @@ export interface StepContext<Input = unknown> {
   /** When the step is resumed after waiting: the wait that ended. */
   readonly resumedFrom: { readonly dueAt: string; readonly note: string } | null;
   /**
-   * True when this attempt was started before and may have run partly (a worker died or stopped
-   * mid-step): a step with side effects looks for what the earlier run left before acting again.
+   * True when this attempt may have run partly before: it was started by an earlier claim that did
+   * not finish it, or it is resumed from a wait by a claim whose predecessor was cut short (a worker
+   * died or lost its lease mid-step). A step with side effects looks for what the earlier run left
+   * before acting again.
    */
   readonly recovering: boolean;
   /** Who started the saga (an API token's name or a system actor); events the step writes carry it. */
