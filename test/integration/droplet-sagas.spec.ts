@@ -101,6 +101,44 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
     ]);
   });
 
+  it('create_droplet resumed by a claim that was cut short waits out the tag-listing lag again instead of creating', async () => {
+    // given a saga whose create step waited long past its grace, and a droplet with its tag that a
+    // cut-short run had just created (tag listings do not show it yet)
+    const sagaId = 'c0ffee00-0000-4000-8000-000000000001';
+    sim.state.createDroplet({ ...request, tags: [sagaTag(sagaId), MANAGED_TAG] });
+    const step = createDropletStep(dropletDeps(sim.url, runtime.store));
+    const now = new Date();
+    const longAgo = new Date(now.getTime() - 60_000).toISOString();
+    const ctx = (recovering: boolean) => ({
+      sagaId,
+      kind: 'provision',
+      deploymentId: null,
+      step: step.name,
+      attempt: 1,
+      params: createDropletInput.parse(request),
+      now,
+      resumedFrom: { dueAt: longAgo, note: `looking for a droplet tagged ${sagaTag(sagaId)} since ${longAgo} (creates: 1)` },
+      recovering,
+      triggeredBy: 'alice',
+      input: () => undefined,
+      output: () => undefined,
+      signal: new AbortController().signal,
+    });
+    const posts = () => sim.state.requests.filter((r) => r.method === 'POST' && r.path === '/v2/droplets').length;
+    const before = posts();
+
+    // when it runs recovering / then it waits for the listing instead of creating a second droplet
+    const outcome = await step.execute(ctx(true));
+    expect(outcome).toMatchObject({ status: 'waiting', note: expect.stringContaining(`since ${now.toISOString()}`) });
+    expect(posts()).toBe(before);
+    expect(dropletsTagged(sagaTag(sagaId))).toHaveLength(1);
+
+    // and once the listing shows it, it adopts it
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await step.execute({ ...ctx(false), resumedFrom: { dueAt: now.toISOString(), note: (outcome as { note: string }).note } })).toMatchObject({ status: 'done', output: { adopted: true } });
+    expect(posts()).toBe(before);
+  });
+
   it('adopts the droplet a create made although its answer was a 500: one droplet per saga tag', async () => {
     const seen = sim.state.requests.length;
     sim.state.setFaults({ burst5xxAfterEffect: 1 });
@@ -155,6 +193,23 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
     // the lag was real: the step looked at least once before the snapshot was listed
     const listings = sim.state.requests.filter((r) => r.method === 'GET' && r.path === `/v2/droplets/${droplet.id}/snapshots`);
     expect(listings.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('does not post a snapshot again when the first post took effect but was answered 500', async () => {
+    // active at once (not busy with its create), so the first snapshot post is accepted
+    const droplet = sim.state.createDroplet({ name: 'db-3', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' }, { unmanaged: true }).droplet;
+    // the snapshot action starts, and its answer is lost; it runs longer than the step's retry backoff
+    sim.state.setFaults({ burst5xxAfterEffect: 1 });
+    const delays = sim.state.delays;
+    sim.state.delays = { ...delays, actionMs: 3_000 };
+    const sagaId = await start('snapshot_droplet', { dropletId: droplet.id }, 'snapshot');
+    const view = await finished(sagaId).finally(() => (sim.state.delays = delays));
+
+    expect([view.status, view.error]).toEqual(['completed', null]);
+    const posts = sim.state.requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${droplet.id}/actions`);
+    expect(posts.map((r) => [r.status, r.fault])).toEqual([[500, 'after_effect']]);
+    const snapshots = [...sim.state.snapshots.values()].filter((s) => s.name === snapshotName(droplet.id, sagaId));
+    expect(snapshots.map((s) => String(s.id))).toEqual([(view.steps[0]!.output as { snapshotId: string }).snapshotId]);
   });
 
   it('deletes the snapshot when a later step fails', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Action, CloudApiError, type CloudProvider, type Droplet, type DropletActionRequest } from '../../domain/cloud/cloud.port.js';
+import { type Action, CloudApiError, type CloudProvider, type Droplet, type DropletActionRequest, type Snapshot } from '../../domain/cloud/cloud.port.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import { type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
 import { type Observation, resourceDecider } from '../../domain/inventory/resource.decider.js';
@@ -52,18 +52,15 @@ const metadataOf = (ctx: StepContext): { correlationId: string; causationId: str
   actor: ctx.triggeredBy,
 });
 
-/** A provider failure as a step failure: retry what may pass (429, 5xx, network), not what will not. */
+/** A provider failure as a step failure: retry what may pass (429, 5xx, network, a busy droplet), not what will not. */
 function stepErrorOf(error: unknown, what: string): StepError {
   if (error instanceof StepError) return error;
-  if (error instanceof CloudApiError) {
-    const retryable = error.status === 0 || error.status === 429 || error.status >= 500 || isBusy(error);
-    return new StepError(error.id, `${what}: ${error.status} ${error.message}`, retryable);
-  }
+  if (error instanceof CloudApiError) return new StepError(error.id, `${what}: ${error.status} ${error.message}`, error.transient || error.busy);
   return new StepError('unexpected', `${what}: ${error instanceof Error ? error.message : String(error)}`, true);
 }
 
-/** DigitalOcean refuses a new action on a droplet whose last one is still running (422 "pending event", locked). */
-const isBusy = (error: unknown): boolean => error instanceof CloudApiError && error.status === 422 && /pending event|locked/i.test(error.message);
+/** For the steps that create something in the cloud: undo retried for a quarter of an hour (a rate-limited spell must not leak it). */
+const CLOUD_UNDO_RETRY = { maxAttempts: 12, maxDelayMs: 120_000, multiplier: 2 } as const;
 
 async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
@@ -115,19 +112,29 @@ const searchNote = (tag: string, since: Date, creates: number): string => `looki
  */
 export function createDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof createDropletInput>, z.infer<typeof createDropletOutput>> {
   const { cloud, timing } = deps;
+  /**
+   * The droplets this saga made: its tag and the name asked for. The tag holds only 8 characters
+   * of the saga id, so the name guards against another saga's droplet with the same tag.
+   */
+  const sagaDroplets = async (ctx: StepContext<z.infer<typeof createDropletInput>>): Promise<Droplet[]> =>
+    (await call('list droplets by saga tag', () => cloud.listDroplets({ tag: sagaTag(ctx.sagaId) }))).filter((d) => d.name === ctx.params.name);
   return {
     name: 'create_droplet',
     input: createDropletInput,
     output: createDropletOutput,
     retry: { maxAttempts: 5, initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2 },
+    // longer than the client's worst case (retries on 429 wait up to a minute each): a create given up
+    // on by the timeout would go on and land after this step had created another
+    timeoutMs: 5 * 60_000,
     async execute(ctx) {
       const tag = sagaTag(ctx.sagaId);
       const search = ctx.resumedFrom ? SEARCH_NOTE.exec(ctx.resumedFrom.note) : null;
       const creates = search ? Number(search[2]) : 0;
       if (search || ctx.attempt > 1 || ctx.recovering) {
-        const found = await call('list droplets by saga tag', () => cloud.listDroplets({ tag }));
+        const found = await sagaDroplets(ctx);
         if (found.length > 0) return { status: 'done', output: await adopt(found) };
-        const since = search ? new Date(search[1]!) : ctx.now;
+        // recovering: a create may have just been posted by the run that was cut short, so the grace starts again
+        const since = search && !ctx.recovering ? new Date(search[1]!) : ctx.now;
         if (ctx.now.getTime() - since.getTime() < timing.adoptGraceMs) return waiting(timing.adoptPollMs, searchNote(tag, since, creates));
         if (creates >= timing.maxCreates) throw new StepError('create_unconfirmed', `${creates} creates got no answer and no droplet tagged ${tag} appeared`, false);
       }
@@ -141,9 +148,15 @@ export function createDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeo
         throw stepErrorOf(error, 'create droplet');
       }
     },
+    compensationRetry: { ...CLOUD_UNDO_RETRY, initialDelayMs: 2 * timing.adoptGraceMs },
     async compensate(ctx) {
       const created = createDropletOutput.safeParse(ctx.output(ctx.step));
-      const ids = created.success ? [created.data.dropletId] : (await call('list droplets by saga tag', () => cloud.listDroplets({ tag: sagaTag(ctx.sagaId) }))).map((d) => d.id);
+      const ids = new Set((await sagaDroplets(ctx)).map((d) => d.id));
+      if (created.success) ids.add(created.data.dropletId);
+      else if (ids.size === 0 && ctx.attempt === 1) {
+        // undone while a create's outcome was unknown: it may still show, once tag listings catch up
+        throw new StepError('create_unconfirmed', `no droplet tagged ${sagaTag(ctx.sagaId)} yet; looking again after the listing lag`, true);
+      }
       for (const id of ids) await call('destroy droplet', () => cloud.destroyDroplet(id));
     },
   };
@@ -256,12 +269,16 @@ async function pollAction(deps: DropletStepDeps, ctx: StepContext): Promise<{ ac
   return { actionId, poll, done: false };
 }
 
-/** Posts a droplet action; 'busy' when the droplet is locked by another one (try again later). */
-async function postAction(deps: DropletStepDeps, dropletId: number, action: DropletActionRequest): Promise<Action | 'busy'> {
+/**
+ * Posts a droplet action; 'busy' when the droplet is locked by another one (try again later),
+ * 'unknown' when the post may have taken effect although it failed.
+ */
+async function postAction(deps: DropletStepDeps, dropletId: number, action: DropletActionRequest): Promise<Action | 'busy' | 'unknown'> {
   try {
     return await deps.cloud.dropletAction(dropletId, action);
   } catch (error) {
-    if (isBusy(error)) return 'busy';
+    if (error instanceof CloudApiError && error.busy) return 'busy';
+    if (error instanceof CloudApiError && error.outcomeUnknown) return 'unknown';
     throw stepErrorOf(error, `${action.type} droplet ${dropletId}`);
   }
 }
@@ -271,17 +288,31 @@ async function postAction(deps: DropletStepDeps, dropletId: number, action: Drop
 const snapshotInput = z.object({ dropletId, label: z.string().min(1).max(255).optional() });
 const snapshotOutput = z.object({ dropletId: z.number().int().positive(), snapshotId: z.string(), snapshotName: z.string(), label: z.string().nullable() });
 const FIND_NOTE = /looking for snapshot \S+ \(try (\d+)\)/;
+const SNAPSHOT_SEARCH_NOTE = /looking for snapshot \S+ made earlier, since (\S+)/;
+const snapshotSearchNote = (name: string, since: Date): string => `looking for snapshot ${name} made earlier, since ${since.toISOString()}`;
 
 export const snapshotName = (dropletId: number, sagaId: string): string => `cloudledger-snap-${dropletId}-${sagaId.slice(0, 8)}`;
 
 /**
  * Snapshots the droplet under a deterministic name. Idempotent: a snapshot with that name is
  * adopted; else the action is posted and polled to completion, then the snapshot is looked for
- * (it shows in the droplet's listing a while after the action completes). Compensation deletes it.
+ * (it shows in the droplet's listing a while after the action completes). When an earlier run may
+ * have posted the action (a later attempt, a worker that died mid-step, a post answered 5xx or
+ * lost), the step waits until the droplet is unlocked and looks for
+ * the snapshot as long as the listing may lag before it posts again. Compensation deletes every
+ * snapshot with the name.
  */
 export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.infer<typeof snapshotInput>, z.infer<typeof snapshotOutput>> {
   const { cloud, timing } = deps;
-  const find = async (id: number, name: string) => (await call('list snapshots', () => cloud.listDropletSnapshots(id))).find((s) => s.name === name);
+  const named = async (id: number, name: string) => (await call('list snapshots', () => cloud.listDropletSnapshots(id))).filter((s) => s.name === name);
+  /** One snapshot per saga: should two carry the name, the oldest is kept and the others deleted. */
+  const adopt = async (found: readonly Snapshot[]): Promise<Snapshot> => {
+    const [keep, ...extra] = [...found].sort((a, b) => a.id - b.id);
+    for (const snapshot of extra) await call('delete duplicate snapshot', () => cloud.deleteSnapshot(snapshot.id));
+    return keep!;
+  };
+  /** How long a snapshot may take to show in the listing once its action completed. */
+  const listingLagMs = timing.snapshotFindTries * timing.snapshotFindPollMs;
   return {
     name: 'create_droplet_snapshot',
     input: snapshotInput,
@@ -294,30 +325,51 @@ export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.inf
         status: 'done',
         output: { dropletId: id, snapshotId: String(snapshot.id), snapshotName: name, label: label ?? null },
       });
-      const tries = ctx.resumedFrom ? FIND_NOTE.exec(ctx.resumedFrom.note) : null;
+      const note = ctx.resumedFrom?.note ?? '';
+
+      const tries = FIND_NOTE.exec(note);
       if (tries) {
-        const snapshot = await find(id, name);
-        if (snapshot) return done(snapshot);
+        const found = await named(id, name);
+        if (found.length > 0) return done(await adopt(found));
         const attempt = Number(tries[1]) + 1;
-        if (attempt > timing.snapshotFindTries) throw new StepError('snapshot_not_found', `snapshot ${name} did not appear after its action completed`, true);
+        if (attempt > timing.snapshotFindTries) throw new StepError('snapshot_not_found', `snapshot ${name} did not appear after its action completed`, false);
         return waiting(timing.snapshotFindPollMs, `looking for snapshot ${name} (try ${attempt})`);
       }
       const polled = await pollAction(deps, ctx);
       if (polled && !polled.done) return waiting(timing.actionPollMs, actionNote(`snapshot ${name}`, polled.actionId, polled.poll));
       if (polled?.done) {
-        const snapshot = await find(id, name);
-        return snapshot ? done(snapshot) : waiting(timing.snapshotFindPollMs, `looking for snapshot ${name} (try 1)`);
+        const found = await named(id, name);
+        return found.length > 0 ? done(await adopt(found)) : waiting(timing.snapshotFindPollMs, `looking for snapshot ${name} (try 1)`);
       }
-      const existing = await find(id, name);
-      if (existing) return done(existing);
+
+      const found = await named(id, name);
+      if (found.length > 0) return done(await adopt(found));
+      const search = SNAPSHOT_SEARCH_NOTE.exec(note);
+      if (search || ctx.attempt > 1 || ctx.recovering) {
+        // an earlier run may have posted the action: let it finish, then give its snapshot time to show
+        const droplet = await call('get droplet', () => cloud.getDroplet(id));
+        if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
+        if (droplet.locked) return waiting(timing.actionPollMs, snapshotSearchNote(name, ctx.now));
+        const since = search && !ctx.recovering ? new Date(search[1]!) : ctx.now;
+        if (ctx.now.getTime() - since.getTime() < listingLagMs) return waiting(timing.snapshotFindPollMs, snapshotSearchNote(name, since));
+      }
       const action = await postAction(deps, id, { type: 'snapshot', name });
+      // busy: refused, nothing posted; try again once the droplet's other action is done
       if (action === 'busy') return waiting(timing.actionPollMs, `droplet ${id} is busy with another action`);
+      if (action === 'unknown') return waiting(timing.actionPollMs, snapshotSearchNote(name, ctx.now));
       return waiting(timing.actionPollMs, actionNote(`snapshot ${name}`, action.id, 0));
     },
+    compensationRetry: { ...CLOUD_UNDO_RETRY, initialDelayMs: timing.actionPollMs },
     async compensate(ctx) {
+      const { dropletId: id } = ctx.params;
       const made = snapshotOutput.safeParse(ctx.output(ctx.step));
-      const snapshotId = made.success ? made.data.snapshotId : (await find(ctx.params.dropletId, snapshotName(ctx.params.dropletId, ctx.sagaId)))?.id;
-      if (snapshotId !== undefined) await call('delete snapshot', () => cloud.deleteSnapshot(snapshotId));
+      const ids = new Set((await named(id, snapshotName(id, ctx.sagaId))).map((s) => String(s.id)));
+      if (made.success) ids.add(made.data.snapshotId);
+      else if (ids.size === 0 && (await call('get droplet', () => cloud.getDroplet(id)))?.locked) {
+        // an action of this step may still be making the snapshot: undo once it shows
+        throw new StepError('snapshot_in_progress', `droplet ${id} is busy; a snapshot ${snapshotName(id, ctx.sagaId)} may still appear`, true);
+      }
+      for (const snapshotId of ids) await call('delete snapshot', () => cloud.deleteSnapshot(snapshotId));
     },
   };
 }
@@ -352,6 +404,8 @@ export function resizeDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeo
       else return { status: 'done', output: { dropletId: id, size } };
       const action = await postAction(deps, id, next);
       if (action === 'busy') return waiting(timing.actionPollMs, `droplet ${id} is busy with another action`);
+      // the droplet's state tells on the next look whether it took effect
+      if (action === 'unknown') return waiting(timing.actionPollMs, `${next.type} ${id}: the request may or may not have taken effect`);
       return waiting(timing.actionPollMs, actionNote(`${next.type} ${id}`, action.id, 0));
     },
   };

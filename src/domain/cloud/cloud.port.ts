@@ -95,8 +95,21 @@ export class CloudApiError extends Error {
     this.requestId = fields.requestId ?? null;
   }
 
-  /** True when the call may have had its effect although it failed (5xx/network on a POST). */
+  /**
+   * True when the call may have had its effect although it failed: a POST answered 5xx or lost
+   * (`outcome_unknown`), or accepted (2xx) with a body that could not be read.
+   */
   get outcomeUnknown(): boolean {
-    return this.id === 'outcome_unknown';
+    return this.id === 'outcome_unknown' || (this.id === 'invalid_response' && this.status >= 200 && this.status < 300);
+  }
+
+  /** Worth trying again as it is: no answer, rate-limited, or the provider's own failure. */
+  get transient(): boolean {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
+
+  /** The droplet is busy with another action (locked): DigitalOcean's 422 "pending event". Try later. */
+  get busy(): boolean {
+    return this.status === 422 && /pending event|locked/i.test(this.message);
   }
 }
