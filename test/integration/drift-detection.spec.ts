@@ -84,6 +84,17 @@ describe('drift detection against PostgreSQL', () => {
     expect(again).toMatchObject({ drifted_fields: 0, new_drift: 0 });
   });
 
+  it('refuses to revert drift on a resource that is not a droplet (422), and leaves it open', async () => {
+    const resourceId = 'do:volume:5';
+    await decideAndAppend(store, toResourceStream(resourceId), resourceDecider, { resourceId, observed: live(5, { size_slug: '100gb' }), source: 'sync', sagaId: null }, meta('system:sync'));
+    await decideAndAppend(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: '50gb' }, reason: 'recorded', sagaId: null } }, meta('alice'));
+    expect(await drift.detect(meta('system:drift-detection'))).toMatchObject({ new_drift: 1 });
+    const [open] = await openDrift(resourceId);
+
+    await expect(drift.revert(open!.id, meta('admin'))).rejects.toMatchObject({ name: 'DriftNotRevertible', message: expect.stringContaining('not a droplet') });
+    expect(await openDrift(resourceId)).toEqual([open]);
+  });
+
   it('two detection runs at once open one drift per field, never two', async () => {
     for (let id = 1; id <= 20; id++) {
       await observe(id, live(id, { size_slug: 's-4vcpu-8gb', tags: [MANAGED_TAG, 'extra'] }));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { compareSpec } from '../../domain/drift/drift-compare.js';
-import { decideSpec, DriftNotFound, type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
+import { decideSpec, DriftNotFound, DriftNotRevertible, type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
 import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
@@ -22,8 +22,6 @@ export interface DetectReport {
 }
 
 type Metadata = Omit<EventMetadata, 'schemaVersion'>;
-
-
 
 /**
  * Drift detection and resolution. Detection is set-based: one query yields every spec with its live
@@ -97,11 +95,12 @@ export class DriftService {
   async revert(driftId: string, metadata: Metadata): Promise<{ sagaId: string; resourceId: string }> {
     const resourceId = await this.resourceOf(driftId);
     const { state } = await loadStream(this.store, toSpecStream(resourceId), specDecider);
-    // a dry run of the request: throws the typed refusal, appends nothing
-    decideSpec({ type: 'RequestRevert', data: { resourceId, driftId, sagaId: 'check' } }, state, this.now());
+    // a dry run of the request: throws the typed refusal (not open, not revertible), appends nothing
+    decideSpec({ type: 'RequestRevert', data: { resourceId, driftId, sagaId: 'dry-run' } }, state, this.now());
     const drift = state.status === 'recorded' ? state.open.find((d) => d.driftId === driftId) : undefined;
+    if (state.status !== 'recorded' || !drift) throw new Error(`drift ${driftId}: the dry run passed but the drift is not open`);
     const dropletId = dropletIdOf(resourceId);
-    if (state.status !== 'recorded' || !drift || dropletId === null) throw new DriftNotFound(`no drift ${driftId} on a droplet`);
+    if (dropletId === null) throw new DriftNotRevertible(`${resourceId} is not a droplet: only droplets can be changed back; accept the drift instead`);
     const { sagaId } = await this.sagas.start(
       { kind: 'drift_revert', definition: 'revert_drift', inputs: { resourceId, driftId, dropletId, field: drift.field, value: state.spec[drift.field] } },
       metadata,
