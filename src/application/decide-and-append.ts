@@ -3,6 +3,8 @@ import { StreamNotFound, WrongExpectedRevision } from '../domain/event-store/eve
 import type { EventStore } from '../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../domain/events/event-envelope.js';
 import { eventCatalogue } from '../domain/events/event-catalogue.js';
+import { ExpectedError } from '../domain/errors.js';
+import { type StepContext, StepError } from '../domain/saga/saga-step.js';
 
 /** A stream's decider, as the domain modules write them. */
 export interface StreamDecider<State, Event extends { readonly type: string; readonly data: unknown }, Command> {
@@ -67,6 +69,26 @@ export async function decideAndAppend<S, E extends { type: string; data: unknown
       if (!(error instanceof WrongExpectedRevision) || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
+  }
+}
+
+/**
+ * decideAndAppend from inside a saga step: the events carry the saga as their correlation and the
+ * saga's starter as their actor, at the step's time. A typed refusal of the decider fails the step
+ * without retry (trying again would be refused again).
+ */
+export async function decideInStep<S, E extends { type: string; data: unknown }, C>(
+  store: EventStore,
+  ctx: StepContext,
+  stream: string,
+  decider: StreamDecider<S, E, C>,
+  command: C,
+): Promise<DecideResult<S, E>> {
+  try {
+    return await decideAndAppend(store, stream, decider, command, { correlationId: ctx.sagaId, causationId: null, actor: ctx.triggeredBy }, () => ctx.now);
+  } catch (error) {
+    if (error instanceof ExpectedError) throw new StepError(error.code, error.message, false);
+    throw error;
   }
 }
 

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
-import { ExpectedError } from '../../domain/errors.js';
-import { type SpecCommand, specDecider } from '../../domain/drift/spec.decider.js';
-import { type SagaStep, type StepContext, StepError } from '../../domain/saga/saga-step.js';
-import { toSpecStream } from '../../domain/streams.js';
-import { decideAndAppend } from '../decide-and-append.js';
+import type { SagaStep } from '../../domain/saga/saga-step.js';
+import { decideSpecInStep } from '../provisioning/droplet.steps.js';
 
 export const revertInputs = z.object({
   resourceId: z.string().min(1),
@@ -17,16 +14,6 @@ export const revertInputs = z.object({
 const driftRef = revertInputs.pick({ resourceId: true, driftId: true });
 const marked = z.object({ driftId: z.string() });
 
-async function onSpec(store: EventStore, ctx: StepContext, command: SpecCommand): Promise<void> {
-  try {
-    await decideAndAppend(store, toSpecStream(command.data.resourceId), specDecider, command, { correlationId: ctx.sagaId, causationId: null, actor: ctx.triggeredBy }, () => ctx.now);
-  } catch (error) {
-    // the drift is not there to revert any more (accepted, closed, another revert): nothing to do
-    if (error instanceof ExpectedError) throw new StepError(error.code, error.message, false);
-    throw error;
-  }
-}
-
 /**
  * Marks the drift as being reverted by this saga (one revert at a time). Its compensation records
  * that the revert failed, so the drift is open for another decision.
@@ -38,12 +25,12 @@ export function beginRevertStep(store: EventStore): SagaStep<z.infer<typeof drif
     output: marked,
     async execute(ctx) {
       const { resourceId, driftId } = ctx.params;
-      await onSpec(store, ctx, { type: 'RequestRevert', data: { resourceId, driftId, sagaId: ctx.sagaId } });
+      await decideSpecInStep(store, ctx, { type: 'RequestRevert', data: { resourceId, driftId, sagaId: ctx.sagaId } });
       return { status: 'done', output: { driftId } };
     },
     async compensate(ctx) {
       const { resourceId, driftId } = ctx.params;
-      await onSpec(store, ctx, { type: 'FailRevert', data: { resourceId, driftId, sagaId: ctx.sagaId, reason: 'the revert saga rolled back' } });
+      await decideSpecInStep(store, ctx, { type: 'FailRevert', data: { resourceId, driftId, sagaId: ctx.sagaId, reason: 'the revert saga rolled back' } });
     },
   };
 }
@@ -56,7 +43,7 @@ export function completeRevertStep(store: EventStore): SagaStep<z.infer<typeof d
     output: marked,
     async execute(ctx) {
       const { resourceId, driftId } = ctx.params;
-      await onSpec(store, ctx, { type: 'CompleteRevert', data: { resourceId, driftId, sagaId: ctx.sagaId } });
+      await decideSpecInStep(store, ctx, { type: 'CompleteRevert', data: { resourceId, driftId, sagaId: ctx.sagaId } });
       return { status: 'done', output: { driftId } };
     },
   };

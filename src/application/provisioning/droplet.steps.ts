@@ -6,7 +6,7 @@ import { type Observation, resourceDecider } from '../../domain/inventory/resour
 import { dropletResourceId, MANAGED_TAG, observeDroplet, resourceStateSchema, SAGA_TAG_PREFIX, sagaTag } from '../../domain/inventory/resource.js';
 import { type SagaStep, type StepContext, StepError, type StepOutcome } from '../../domain/saga/saga-step.js';
 import { toResourceStream, toSpecStream } from '../../domain/streams.js';
-import { decideAndAppend, type DecideResult } from '../decide-and-append.js';
+import { type DecideResult, decideInStep } from '../decide-and-append.js';
 
 /** How the droplet steps pace their polling; the defaults are DigitalOcean's real pace. */
 export interface DropletStepTiming {
@@ -46,12 +46,8 @@ export interface DropletStepDeps {
 }
 
 const dropletId = z.coerce.number().int().positive();
-const metadataOf = (ctx: StepContext): { correlationId: string; causationId: string | null; actor: string } => ({
-  correlationId: ctx.sagaId,
-  causationId: null,
-  actor: ctx.triggeredBy,
-});
-
+/** The input of the steps that need only the droplet. */
+const dropletRef = z.object({ dropletId });
 /** A provider failure as a step failure: retry what may pass (429, 5xx, network, a busy droplet), not what will not. */
 function stepErrorOf(error: unknown, what: string): StepError {
   if (error instanceof StepError) return error;
@@ -81,12 +77,12 @@ function pollNumber(ctx: StepContext, pattern: RegExp): number {
 /** Records what the provider has for this droplet in the inventory (source: this saga). */
 function observe(deps: DropletStepDeps, ctx: StepContext, resourceId: string, droplet: Observation['observed']): Promise<unknown> {
   const observation: Observation = { resourceId, observed: droplet, source: 'saga', sagaId: ctx.sagaId };
-  return decideAndAppend(deps.store, toResourceStream(resourceId), resourceDecider, observation, metadataOf(ctx), () => ctx.now);
+  return decideInStep(deps.store, ctx, toResourceStream(resourceId), resourceDecider, observation);
 }
 
 /** Decides on the droplet's spec stream (as this saga's step). */
-function decideSpec(deps: DropletStepDeps, ctx: StepContext, command: SpecCommand): Promise<DecideResult<SpecState, SpecEvent>> {
-  return decideAndAppend(deps.store, toSpecStream(command.data.resourceId), specDecider, command, metadataOf(ctx), () => ctx.now);
+export function decideSpecInStep(store: EventStore, ctx: StepContext, command: SpecCommand): Promise<DecideResult<SpecState, SpecEvent>> {
+  return decideInStep(store, ctx, toSpecStream(command.data.resourceId), specDecider, command);
 }
 
 // ---- create_droplet ---------------------------------------------------------------------------
@@ -171,16 +167,15 @@ export function createDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeo
 
 // ---- wait_droplet_active ----------------------------------------------------------------------
 
-const createdDroplet = z.object({ dropletId });
 const activeOutput = z.object({ dropletId: z.number().int().positive(), publicIpv4: z.string().nullable(), state: resourceStateSchema });
 const POLL_NOTE = /^poll (\d+):/;
 
 /** Polls the droplet through the timer queue until it is active with a public IPv4; no side effect, no compensation. */
-export function waitDropletActiveStep(deps: DropletStepDeps): SagaStep<z.infer<typeof createdDroplet>, z.infer<typeof activeOutput>> {
+export function waitDropletActiveStep(deps: DropletStepDeps): SagaStep<z.infer<typeof dropletRef>, z.infer<typeof activeOutput>> {
   const { cloud, timing } = deps;
   return {
     name: 'wait_droplet_active',
-    input: createdDroplet,
+    input: dropletRef,
     output: activeOutput,
     inputFrom: (ctx) => ctx.output('create_droplet'),
     timeoutMs: 60_000,
@@ -218,12 +213,12 @@ export function registerDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typ
       const resourceId = dropletResourceId(id);
       await observe(deps, ctx, resourceId, state);
       const spec = { size_slug: state.size_slug, region: state.region, image: String(state.attrs.image ?? '') };
-      const recorded = await decideSpec(deps, ctx, { type: 'RecordSpec', data: { resourceId, spec, reason: 'provisioned', sagaId: ctx.sagaId } });
+      const recorded = await decideSpecInStep(deps.store, ctx, { type: 'RecordSpec', data: { resourceId, spec, reason: 'provisioned', sagaId: ctx.sagaId } });
       return { status: 'done', output: { resourceId, specVersion: recorded.state.status === 'none' ? 1 : recorded.state.version } };
     },
     async compensate(ctx) {
       const resourceId = dropletResourceId(ctx.params.dropletId);
-      await decideSpec(deps, ctx, { type: 'RemoveSpec', data: { resourceId, reason: 'provision_rolled_back', sagaId: ctx.sagaId } });
+      await decideSpecInStep(deps.store, ctx, { type: 'RemoveSpec', data: { resourceId, reason: 'provision_rolled_back', sagaId: ctx.sagaId } });
       await observe(deps, ctx, resourceId, null);
     },
   };
@@ -231,21 +226,20 @@ export function registerDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typ
 
 // ---- destroy_droplet --------------------------------------------------------------------------
 
-const targetDroplet = z.object({ dropletId });
 const destroyOutput = z.object({ dropletId: z.number().int().positive(), resourceId: z.string() });
 
 /** Destroys the droplet (already gone is fine) and records it deleted. Terminal: nothing to undo. */
-export function destroyDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof targetDroplet>, z.infer<typeof destroyOutput>> {
+export function destroyDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof dropletRef>, z.infer<typeof destroyOutput>> {
   return {
     name: 'destroy_droplet',
-    input: targetDroplet,
+    input: dropletRef,
     output: destroyOutput,
     async execute(ctx) {
       const id = ctx.params.dropletId;
       const resourceId = dropletResourceId(id);
       await call('destroy droplet', () => deps.cloud.destroyDroplet(id));
       await observe(deps, ctx, resourceId, null);
-      await decideSpec(deps, ctx, { type: 'RemoveSpec', data: { resourceId, reason: 'destroyed', sagaId: ctx.sagaId } });
+      await decideSpecInStep(deps.store, ctx, { type: 'RemoveSpec', data: { resourceId, reason: 'destroyed', sagaId: ctx.sagaId } });
       return { status: 'done', output: { dropletId: id, resourceId } };
     },
   };
