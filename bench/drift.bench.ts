@@ -6,12 +6,12 @@ import { PgInventoryReadModel } from '../src/adapters/inventory/inventory-read-m
 import { AdvisoryJobLease } from '../src/adapters/projections/advisory-lease.js';
 import { ProjectionRunner } from '../src/adapters/projections/projection-runner.js';
 import type { DetectionRow, DriftReadModel } from '../src/application/drift/drift.ports.js';
+import { appendDecided } from '../src/application/decide-and-append.js';
 import { type DetectReport, DriftService } from '../src/application/drift/drift.service.js';
 import { InventorySync } from '../src/application/inventory/inventory-sync.js';
 import type { SagaService } from '../src/application/saga/saga.service.js';
 import { compareSpec } from '../src/domain/drift/drift-compare.js';
 import { decideSpec, type OpenDrift, type SpecState } from '../src/domain/drift/spec.decider.js';
-import { WrongExpectedRevision } from '../src/domain/event-store/event-store.errors.js';
 import type { EventStore } from '../src/domain/event-store/event-store.port.js';
 import { eventCatalogue } from '../src/domain/events/event-catalogue.js';
 import { MANAGED_TAG, type ResourceState } from '../src/domain/inventory/resource.js';
@@ -176,13 +176,7 @@ async function detectPerResource(db: TestDatabase, store: EventStore, meta: Meta
       const state: SpecState = { status: 'recorded', spec: spec.spec, version: spec.spec_version, open, closed: [] };
       const events = decideSpec({ type: 'DetectDrift', data: { resourceId, live: resource, newDriftId: () => randomUUID() } }, state, now);
       if (events.length === 0) continue;
-      try {
-        const encoded = events.map((e) => eventCatalogue.encode(e.type, randomUUID(), e.data as never, meta));
-        await store.appendToStream(toSpecStream(resourceId), encoded, { expectedRevision: BigInt(spec.stream_revision) });
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevision)) throw error;
-        continue;
-      }
+      if ((await appendDecided(store, toSpecStream(resourceId), events, meta, BigInt(spec.stream_revision))) === null) continue;
       for (const event of events) {
         if (event.type === 'DriftDetected') opened++;
         if (event.type === 'DriftClosedStale') stale++;

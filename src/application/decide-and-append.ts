@@ -61,14 +61,37 @@ export async function decideAndAppend<S, E extends { type: string; data: unknown
     const loaded = await loadStream(store, stream, decider);
     const events = decider.decide(command, loaded.state, now());
     if (events.length === 0) return { events, state: loaded.state, revision: loaded.revision };
-    const encoded = events.map((event) => eventCatalogue.encode(event.type as never, randomUUID(), event.data as never, metadata));
     try {
-      const result = await store.appendToStream(stream, encoded, { expectedRevision: loaded.revision });
+      const result = await store.appendToStream(stream, encodeDecided(events, metadata), { expectedRevision: loaded.revision });
       return { events, state: events.reduce(decider.evolve, loaded.state), revision: result.nextExpectedRevision };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevision) || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
+  }
+}
+
+/** Decided events as the store takes them: each with a new id, checked against its schema. */
+function encodeDecided(events: readonly { readonly type: string; readonly data: unknown }[], metadata: Omit<EventMetadata, 'schemaVersion'>) {
+  return events.map((event) => eventCatalogue.encode(event.type as never, randomUUID(), event.data as never, metadata));
+}
+
+/**
+ * Appends decided events expecting `expectedRevision`; the stream's next revision, or null when
+ * another writer moved the stream first (decide again, or leave it).
+ */
+export async function appendDecided(
+  store: EventStore,
+  stream: string,
+  events: readonly { readonly type: string; readonly data: unknown }[],
+  metadata: Omit<EventMetadata, 'schemaVersion'>,
+  expectedRevision: bigint | 'no_stream',
+): Promise<bigint | null> {
+  try {
+    return (await store.appendToStream(stream, encodeDecided(events, metadata), { expectedRevision })).nextExpectedRevision;
+  } catch (error) {
+    if (error instanceof WrongExpectedRevision) return null;
+    throw error;
   }
 }
 

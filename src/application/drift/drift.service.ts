@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { compareSpec } from '../../domain/drift/drift-compare.js';
 import { decideSpec, DriftNotFound, DriftNotRevertible, type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
-import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
-import { eventCatalogue } from '../../domain/events/event-catalogue.js';
 import { dropletIdOf } from '../../domain/inventory/resource.js';
 import { toSpecStream } from '../../domain/streams.js';
-import { decideAndAppend, forEachConcurrently, loadStream } from '../decide-and-append.js';
+import { appendDecided, decideAndAppend, forEachConcurrently, loadStream } from '../decide-and-append.js';
 import type { SagaService } from '../saga/saga.service.js';
 import type { DriftReadModel } from './drift.ports.js';
 
@@ -61,11 +59,7 @@ export class DriftService {
     }
     // different streams: appended a few at a time
     await forEachConcurrently(appends, async ({ resourceId, revision, events }) => {
-      try {
-        const encoded = events.map((e) => eventCatalogue.encode(e.type, randomUUID(), e.data as never, metadata));
-        await this.store.appendToStream(toSpecStream(resourceId), encoded, { expectedRevision: BigInt(revision) });
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevision)) throw error;
+      if ((await appendDecided(this.store, toSpecStream(resourceId), events, metadata, BigInt(revision))) === null) {
         skipped++;
         return;
       }

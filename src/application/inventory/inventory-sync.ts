@@ -1,14 +1,11 @@
 import { Conflict } from '../../domain/errors.js';
 import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
-import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
-import { eventCatalogue } from '../../domain/events/event-catalogue.js';
 import { decideObservation, type Observation, resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
 import { dropletResourceId, observeDroplet } from '../../domain/inventory/resource.js';
 import { toResourceStream } from '../../domain/streams.js';
-import { decideAndAppend, forEachConcurrently } from '../decide-and-append.js';
-import { randomUUID } from 'node:crypto';
+import { appendDecided, decideAndAppend, forEachConcurrently } from '../decide-and-append.js';
 import type { InventoryEntry, InventorySnapshot, JobLease } from './inventory.ports.js';
 
 export interface SyncReport {
@@ -98,11 +95,7 @@ export class InventorySync {
         return;
       }
       const stream = toResourceStream(observation.resourceId);
-      try {
-        const encoded = events.map((e) => eventCatalogue.encode(e.type, randomUUID(), e.data as never, metadata));
-        await this.store.appendToStream(stream, encoded, { expectedRevision: entry ? entry.streamRevision : 'no_stream' });
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevision)) throw error;
+      if ((await appendDecided(this.store, stream, events, metadata, entry ? entry.streamRevision : 'no_stream')) === null) {
         // the read model was behind this stream: decide from the stream itself
         counts.redecided++;
         events = [...(await decideAndAppend(this.store, stream, resourceDecider, observation, metadata, () => now)).events];
