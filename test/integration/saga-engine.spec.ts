@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { InvalidInput } from '../../src/domain/errors.js';
+import type { SagaDefinition } from '../../src/domain/saga/saga-definitions.js';
 import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
 import type { SagaEvent } from '../../src/domain/saga/saga.events.js';
 import { toSagaStream } from '../../src/domain/streams.js';
@@ -8,6 +10,26 @@ import { waitFor } from '../support/wait.js';
 
 const ctx = { actor: 'tester', correlationId: 'it-1', causationId: null };
 
+/** A step that is not ready on its first three looks, each asking to be looked at again at once. */
+let pollThriceRuns = 0;
+const pollThrice: SagaDefinition = {
+  name: 'poll_thrice',
+  version: 1,
+  inputs: z.object({}),
+  steps: [
+    {
+      name: 'poll',
+      input: z.unknown(),
+      output: z.object({ looks: z.number() }),
+      async execute(c) {
+        pollThriceRuns++;
+        const looks = c.resumedFrom ? Number(/look (\d+)/.exec(c.resumedFrom.note)![1]) + 1 : 1;
+        return looks > 3 ? { status: 'done', output: { looks } } : { status: 'waiting', retryAfterMs: 0, note: `look ${looks}` };
+      },
+    },
+  ],
+};
+
 describe('the saga engine against PostgreSQL', () => {
   let db: TestDatabase;
   let runtime: SagaRuntime;
@@ -15,7 +37,7 @@ describe('the saga engine against PostgreSQL', () => {
   beforeAll(async () => {
     db = await createTestDatabase('cl_saga');
     await createEffectsTable(db.pool);
-    runtime = await startSagaRuntime(db.url);
+    runtime = await startSagaRuntime(db.url, {}, { definitions: () => [pollThrice] });
   });
   afterAll(async () => {
     await runtime?.close();
@@ -130,6 +152,16 @@ describe('the saga engine against PostgreSQL', () => {
     expect((bad as InvalidInput).issues[0]!.path).toMatch(/^inputs\.steps\.0/);
     const after = await db.pool.query('select count(*)::int as n from events');
     expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('looks again at a waiting step each time it is due, never recording one look twice', async () => {
+    // given a step that is due again at once after each of its first three looks
+    const { sagaId } = await runtime.engine.service.start({ kind: 'test', definition: 'poll_thrice', inputs: {} }, ctx);
+    // when it runs / then each wait recorded is a look the step really took
+    expect(await finished(sagaId)).toBe('completed');
+    const waits = (await events(sagaId)).filter((e) => e.type === 'StepWaiting').map((e) => (e.data as { note: string }).note);
+    expect(waits).toEqual(['look 1', 'look 2', 'look 3']);
+    expect(pollThriceRuns).toBe(4);
   });
 
   it('keeps a sleeping saga across a restart and fires it once', async () => {

@@ -161,6 +161,8 @@ export class SagaProcessManager {
       try {
         // what this worker appended is folded in place: the stream is re-read only when someone else moved it
         loaded = await this.append(sagaId, loaded, events);
+        // recorded: an outcome is kept only for the append that failed, never to be recorded twice
+        results.clear();
       } catch (error) {
         // someone moved the saga (a cancel request): drop this decision and read again; an outcome
         // already computed for the same attempt is appended then instead of running the step twice
