@@ -263,6 +263,15 @@ async function pollAction(deps: DropletStepDeps, ctx: StepContext): Promise<{ ac
   return { actionId, poll, done: false };
 }
 
+const BUSY_NOTE = /is busy with another action \(poll (\d+)\)/;
+
+/** Waits for the droplet's other action to end, as long as an action of ours may take; then gives up. */
+function whileBusy(deps: DropletStepDeps, ctx: StepContext, dropletId: number): StepOutcome<never> {
+  const poll = pollNumber(ctx, BUSY_NOTE) + 1;
+  if (poll > deps.timing.actionMaxPolls) throw new StepError('droplet_busy', `droplet ${dropletId} was still busy with another action after ${deps.timing.actionMaxPolls} polls`, false);
+  return waiting(deps.timing.actionPollMs, `droplet ${dropletId} is busy with another action (poll ${poll})`);
+}
+
 /**
  * Posts a droplet action; 'busy' when the droplet is locked by another one (try again later),
  * 'unknown' when the post may have taken effect although it failed.
@@ -349,7 +358,7 @@ export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.inf
       }
       const action = await postAction(deps, id, { type: 'snapshot', name });
       // busy: refused, nothing posted; try again once the droplet's other action is done
-      if (action === 'busy') return waiting(timing.actionPollMs, `droplet ${id} is busy with another action`);
+      if (action === 'busy') return whileBusy(deps, ctx, id);
       if (action === 'unknown') return waiting(timing.actionPollMs, snapshotSearchNote(name, ctx.now));
       return waiting(timing.actionPollMs, actionNote(`snapshot ${name}`, action.id, 0));
     },
@@ -391,13 +400,13 @@ export function resizeDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeo
       if (polled && !polled.done) return waiting(timing.actionPollMs, actionNote(`resize ${id} to ${size}`, polled.actionId, polled.poll));
       const droplet = await call('get droplet', () => cloud.getDroplet(id));
       if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
-      if (droplet.locked) return waiting(timing.actionPollMs, `droplet ${id} is locked by another action`);
+      if (droplet.locked) return whileBusy(deps, ctx, id);
       let next: DropletActionRequest;
       if (droplet.size_slug !== size) next = droplet.status === 'off' ? { type: 'resize', size, disk } : { type: 'power_off' };
       else if (droplet.status === 'off') next = { type: 'power_on' };
       else return { status: 'done', output: { dropletId: id, size } };
       const action = await postAction(deps, id, next);
-      if (action === 'busy') return waiting(timing.actionPollMs, `droplet ${id} is busy with another action`);
+      if (action === 'busy') return whileBusy(deps, ctx, id);
       // the droplet's state tells on the next look whether it took effect
       if (action === 'unknown') return waiting(timing.actionPollMs, `${next.type} ${id}: the request may or may not have taken effect`);
       return waiting(timing.actionPollMs, actionNote(`${next.type} ${id}`, action.id, 0));
