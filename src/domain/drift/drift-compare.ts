@@ -35,8 +35,18 @@ function asSet(values: readonly unknown[]): Set<string> {
   return new Set(values.map(scalarText));
 }
 
+/** The same strings in the same order: equal under the loose rules too, found without building sets. */
+function sameStrings(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'string' || a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Loose equality: scalars by their text, lists as sets (of their elements' text), null equal to "". */
 export function valuesEqual(expected: unknown, actual: unknown): boolean {
+  // the common cases, equal as they stand (detection compares every field of every spec)
+  if (typeof expected === 'string' && typeof actual === 'string') return expected === actual;
+  if (Array.isArray(expected) && Array.isArray(actual) && sameStrings(expected, actual)) return true;
   if (Array.isArray(expected) || Array.isArray(actual)) {
     const a = asSet(Array.isArray(expected) ? expected : expected === null || expected === undefined || expected === '' ? [] : [expected]);
     const b = asSet(Array.isArray(actual) ? actual : actual === null || actual === undefined || actual === '' ? [] : [actual]);
