@@ -212,6 +212,29 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
     expect(snapshots.map((s) => String(s.id))).toEqual([(view.steps[0]!.output as { snapshotId: string }).snapshotId]);
   });
 
+  it('cancelled while its snapshot is being made, deletes the snapshot once it shows', async () => {
+    const droplet = sim.state.createDroplet({ name: 'db-4', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' }, { unmanaged: true }).droplet;
+    const delays = sim.state.delays;
+    sim.state.delays = { ...delays, actionMs: 1_500 };
+    try {
+      // given a snapshot saga waiting on its action
+      const sagaId = await start('snapshot_droplet', { dropletId: droplet.id }, 'snapshot');
+      await waitFor(async () => ((await runtime.engine.service.get(sagaId)).steps[0]!.note?.includes('action') ? true : undefined), 'the snapshot action to be polled');
+
+      // when it is cancelled before the snapshot exists
+      await runtime.engine.service.cancel(sagaId, ctx);
+      const view = await finished(sagaId);
+
+      // then the snapshot its action made is deleted all the same
+      expect(view.status).toBe('cancelled');
+      const snapshots = [...sim.state.snapshots.values()].filter((x) => x.name === snapshotName(droplet.id, sagaId));
+      expect(snapshots).toHaveLength(1);
+      expect(snapshots[0]!.deletedAt).not.toBeNull();
+    } finally {
+      sim.state.delays = delays;
+    }
+  });
+
   it('deletes the snapshot when a later step fails', async () => {
     const droplet = sim.state.createDroplet({ name: 'db-2', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' }).droplet;
     const sagaId = await start('snapshot_then_fail', { dropletId: droplet.id }, 'snapshot');

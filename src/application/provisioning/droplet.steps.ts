@@ -301,9 +301,8 @@ export const snapshotName = (dropletId: number, sagaId: string): string => `clou
  * adopted; else the action is posted and polled to completion, then the snapshot is looked for
  * (it shows in the droplet's listing a while after the action completes). When an earlier run may
  * have posted the action (a later attempt, a worker that died mid-step, a post answered 5xx or
- * lost), the step waits until the droplet is unlocked and looks for
- * the snapshot as long as the listing may lag before it posts again. Compensation deletes every
- * snapshot with the name.
+ * lost), the step waits until the droplet is unlocked and looks for the snapshot as long as the
+ * listing may lag before it posts again. Compensation deletes every snapshot with the name.
  */
 export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.infer<typeof snapshotInput>, z.infer<typeof snapshotOutput>> {
   const { cloud, timing } = deps;
@@ -362,15 +361,15 @@ export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.inf
       if (action === 'unknown') return waiting(timing.actionPollMs, snapshotSearchNote(name, ctx.now));
       return waiting(timing.actionPollMs, actionNote(`snapshot ${name}`, action.id, 0));
     },
-    compensationRetry: { ...CLOUD_UNDO_RETRY, initialDelayMs: timing.actionPollMs },
+    compensationRetry: { ...CLOUD_UNDO_RETRY, initialDelayMs: 2 * listingLagMs },
     async compensate(ctx) {
       const { dropletId: id } = ctx.params;
       const made = snapshotOutput.safeParse(ctx.output(ctx.step));
       const ids = new Set((await named(id, snapshotName(id, ctx.sagaId))).map((s) => String(s.id)));
       if (made.success) ids.add(made.data.snapshotId);
-      else if (ids.size === 0 && (await call('get droplet', () => cloud.getDroplet(id)))?.locked) {
-        // an action of this step may still be making the snapshot: undo once it shows
-        throw new StepError('snapshot_in_progress', `droplet ${id} is busy; a snapshot ${snapshotName(id, ctx.sagaId)} may still appear`, true);
+      else if (ids.size === 0 && (ctx.attempt === 1 || (await call('get droplet', () => cloud.getDroplet(id)))?.locked)) {
+        // undone mid-step: a snapshot of its action may still be in the making, or not listed yet
+        throw new StepError('snapshot_unconfirmed', `no snapshot ${snapshotName(id, ctx.sagaId)} yet; looking again once the droplet is idle and the listing has caught up`, true);
       }
       for (const snapshotId of ids) await call('delete snapshot', () => cloud.deleteSnapshot(snapshotId));
     },
