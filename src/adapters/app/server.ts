@@ -131,7 +131,6 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
     app.use(pinoHttp({ logger, genReqId: () => currentRequest()?.requestId ?? 'none', quietReqLogger: true, autoLogging: { ignore: (req) => req.url === '/health/live' } }));
     app.use(express.json({ limit: config.bodyLimitBytes }));
     app.use('/docs/assets', express.static(swaggerUiDist.getAbsoluteFSPath(), { index: false }));
-    app.enableShutdownHooks([]);
     await app.init();
     scheduleJobs(
       app.get(SchedulerRegistry),
