@@ -64,13 +64,30 @@ describe('the droplet API against the DigitalOcean simulator', () => {
   });
 
   it('refuses bad input with field issues and starts nothing', async () => {
+    const sagaCount = async () => ((await (await app.request('GET', '/api/v1/sagas?limit=500', { token: app.tokens.viewer })).json()) as { items: unknown[] }).items.length;
+    const sagasBefore = await sagaCount();
     const before = sim.state.requests.length;
     const missing = await post('/api/v1/droplets', { name: 'x', region: 'nyc3' });
     expect(missing.status).toBe(400);
     expect(JSON.stringify(missing.body)).toMatch(/body\.size/);
     expect((await post('/api/v1/droplets/abc/snapshots', {})).status).toBe(400);
+    // what DigitalOcean would refuse is refused here, before a saga starts
+    const named = await post('/api/v1/droplets', { name: 'web 1', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', tags: ['team web'] });
+    expect(named.status).toBe(400);
+    expect((named.body.issues as { path: string }[]).map((i) => i.path).sort()).toEqual(['body.name', 'body.tags.0']);
+    for (const id of ['1e3', '0x10', '0', '-4']) expect([id, (await post(`/api/v1/droplets/${id}/snapshots`, {})).status]).toEqual([id, 400]);
     expect((await post('/api/v1/droplets', { name: 'x', region: 'nyc3', size: 's', image: 'i' }, app.tokens.viewer)).status).toBe(403);
     expect(sim.state.requests.length).toBe(before);
+    expect(await sagaCount()).toBe(sagasBefore);
+  });
+
+  it('snapshots with no body at all (the label is optional)', async () => {
+    const provisioned = await finished((await post('/api/v1/droplets', { name: 'bare-e2e', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' })).body.sagaId as string);
+    const dropletId = provisioned.steps[0]!.output!.dropletId as number;
+    const response = await app.request('POST', `/api/v1/droplets/${dropletId}/snapshots`, { token: app.tokens.operator });
+    expect(response.status).toBe(202);
+    const { sagaId } = (await response.json()) as { sagaId: string };
+    expect((await finished(sagaId)).steps[0]!.output).toMatchObject({ dropletId, label: null });
   });
 });
 

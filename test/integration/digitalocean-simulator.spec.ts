@@ -218,6 +218,9 @@ describe('DigitalOcean simulator: behaviour', () => {
     expect(((await call(sim, 'POST', '/v2/tags', { name: 'Blue' })).body.tag as Json).name).toBe('Blue');
     expect(((await call(sim, 'POST', '/v2/tags', { name: 'blue' })).body.tag as Json).name).toBe('Blue'); // exists: answered again
     expect((await call(sim, 'POST', '/v2/tags', { name: 'no spaces' })).status).toBe(422);
+    // a droplet's tags follow the same rule, on a create and behind the control plane's back
+    expect((await call(sim, 'POST', '/v2/droplets', { name: 'bad-tags', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', tags: ['no spaces'] })).status).toBe(422);
+    expect((await call(sim, 'PUT', `/_sim/droplets/${id}/tags`, { tags: ['keep', 'no spaces'] })).status).toBe(422);
     expect((await call(sim, 'POST', '/v2/tags/blue/resources', resources)).status).toBe(404); // paths use the canonical name
 
     expect((await call(sim, 'POST', '/v2/tags/Blue/resources', resources)).status).toBe(204);
@@ -258,6 +261,13 @@ describe('DigitalOcean simulator: behaviour', () => {
       ['POST', 500, 'after_effect'],
     ]);
     expect((await call(sim, 'POST', '/v2/droplets', { ...create, name: 'web-2' })).status).toBe(202);
+
+    // a refused request had no effect to fail after: it is answered with its refusal
+    await call(sim, 'PUT', '/_sim/faults', { burst5xxAfterEffect: 1 });
+    const refused = await call(sim, 'POST', '/v2/droplets', { ...create, name: 'not a host name' });
+    expect(refused.status).toBe(422);
+    expect(sim.state.requests.at(-1)).toMatchObject({ method: 'POST', status: 422 });
+    expect(sim.state.requests.at(-1)!.fault).toBeUndefined();
   });
 
   it('fails mutating requests under errorRate both before and after their effect, deterministically', async () => {

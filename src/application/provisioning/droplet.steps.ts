@@ -87,12 +87,19 @@ export function decideSpecInStep(store: EventStore, ctx: StepContext, command: S
 
 // ---- create_droplet ---------------------------------------------------------------------------
 
+/** DigitalOcean's own rules (its API spec): a name is a host name; a tag is letters, digits, `_`, `-` and `:`. */
+const dropletName = z
+  .string()
+  .max(255)
+  .regex(/^[a-zA-Z0-9]?[a-z0-9A-Z.-]*[a-z0-9A-Z]$/, 'must be letters, digits, dots and dashes, starting and ending with a letter or digit');
+const tagName = z.string().regex(/^[a-zA-Z0-9_\-:]{1,255}$/, 'must be 1 to 255 letters, digits, colons, dashes and underscores');
+
 export const createDropletInput = z.object({
-  name: z.string().min(1).max(255),
+  name: dropletName,
   region: z.string().min(1).max(64),
   size: z.string().min(1).max(64),
   image: z.union([z.string().min(1).max(255), z.number().int().positive()]),
-  tags: z.array(z.string().min(1).max(255)).max(50).default([]),
+  tags: z.array(tagName).max(50).default([]),
   sshKeys: z.array(z.union([z.string().min(1).max(255), z.number().int().positive()])).max(50).default([]),
 });
 const createDropletOutput = z.object({ dropletId: z.number().int().positive(), name: z.string(), adopted: z.boolean() });
@@ -415,7 +422,7 @@ export function resizeDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeo
 
 // ---- retag_droplet ----------------------------------------------------------------------------
 
-const retagInput = z.object({ dropletId, tags: z.array(z.string().min(1).max(255)) });
+const retagInput = z.object({ dropletId, tags: z.array(tagName) });
 const retagOutput = z.object({ dropletId: z.number().int().positive(), added: z.array(z.string()), removed: z.array(z.string()) });
 
 /** Gives the droplet exactly `tags` (and keeps the control plane's own): tags what is missing, untags what is extra. Idempotent. */

@@ -8,10 +8,12 @@ import { commandContext } from '../command-context.js';
 import { SAGA_SERVICE } from '../saga/sagas.controller.js';
 
 const TAGS = ['droplets'];
-const params = z.object({ dropletId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+// digits only: a coerced number would take "1e3", "0x10" or " 12" as an id
+const params = z.object({ dropletId: z.string().regex(/^[1-9]\d{0,14}$/, 'must be a positive integer').pipe(z.coerce.number()) });
 const accepted = { description: 'accepted: the saga that does it (follow it at /api/v1/sagas/{id})', schema: z.object({ sagaId: z.string() }) };
 const provisionBody = z.strictObject(createDropletInput.shape);
-const snapshotBody = z.strictObject({ label: z.string().min(1).max(255).optional() });
+// the body is optional: a POST with none snapshots without a label
+const snapshotBody = z.strictObject({ label: z.string().min(1).max(255).optional() }).optional();
 
 /** Droplet work as sagas: each route starts one and answers 202 with its id; the workers do the rest. */
 @Controller('api/v1/droplets')

@@ -43,6 +43,15 @@ export const NO_FAULTS: SimulatorFaults = { errorRate: 0, latencyMs: 0, burst5xx
 
 /** DigitalOcean's tag names: letters, digits, `_`, `-` and `:`, at most 255 characters. */
 const TAG_NAME = /^[a-zA-Z0-9_\-:]{1,255}$/;
+const TAG_RULE = 'must be 1 to 255 letters, numbers, colons, dashes and underscores';
+
+/** Tags as DigitalOcean takes them on a droplet: names it would accept for POST /v2/tags, else 422. */
+function validTags(tags: unknown): string[] {
+  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new SimError(422, 'unprocessable_entity', 'tags must be a list of strings');
+  const bad = tags.find((t) => !TAG_NAME.test(t));
+  if (bad !== undefined) throw new SimError(422, 'unprocessable_entity', `tag ${JSON.stringify(bad)} is invalid: tags ${TAG_RULE}`);
+  return tags;
+}
 
 export class SimError extends Error {
   constructor(
@@ -260,8 +269,7 @@ export class SimulatorState {
     if (typeof input.image !== 'string' && typeof input.image !== 'number') throw new SimError(422, 'unprocessable_entity', 'You specified an invalid image for Droplet creation.');
     const region = input.region === undefined ? 'nyc3' : input.region;
     if (typeof region !== 'string' || !/^[a-z]{3}\d$/.test(region)) throw new SimError(422, 'unprocessable_entity', 'You specified an invalid region for Droplet creation.');
-    const tags = input.tags ?? [];
-    if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new SimError(422, 'unprocessable_entity', 'tags must be a list of strings');
+    const tags = validTags(input.tags ?? []);
     const now = this.now();
     const droplet: SimDroplet = {
       id: this.nextDropletId++,
@@ -269,7 +277,7 @@ export class SimulatorState {
       region,
       size: input.size,
       image: input.image,
-      tags: [...new Set((tags as string[]).map((t) => this.ensureTag(t)))],
+      tags: [...new Set(tags.map((t) => this.ensureTag(t)))],
       status: unmanaged ? 'active' : 'new',
       locked: false,
       createdAt: now,
@@ -369,8 +377,7 @@ export class SimulatorState {
 
   setTags(id: number, tags: unknown): SimDroplet {
     const droplet = this.droplet(id);
-    if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new SimError(422, 'unprocessable_entity', 'tags must be a list of strings');
-    droplet.tags = [...new Set((tags as string[]).map((t) => this.ensureTag(t)))];
+    droplet.tags = [...new Set(validTags(tags).map((t) => this.ensureTag(t)))];
     return droplet;
   }
 
@@ -386,7 +393,7 @@ export class SimulatorState {
   /** `POST /v2/tags`: creating a tag that exists answers it again, in its canonical capitalization. */
   createTag(name: unknown): string {
     if (typeof name !== 'string' || !TAG_NAME.test(name)) {
-      throw new SimError(422, 'unprocessable_entity', 'name must be 1 to 255 letters, numbers, colons, dashes and underscores');
+      throw new SimError(422, 'unprocessable_entity', `name ${TAG_RULE}`);
     }
     return this.ensureTag(name);
   }

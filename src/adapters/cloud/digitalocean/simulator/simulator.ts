@@ -372,7 +372,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       } catch (error) {
         reply = fail(error, headers);
       }
-      if (afterEffect !== undefined) {
+      // only a request that took effect can fail after it; a refusal (4xx) is answered as it is
+      if (afterEffect !== undefined && reply.status < 400) {
         reply = afterEffect;
         fault = 'after_effect';
       }
