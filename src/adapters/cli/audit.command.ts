@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ResourceHistory } from '../../application/inventory/resource-history.js';
+import { auditMoment, ResourceHistory } from '../../application/inventory/resource-history.js';
 import { printJson, printTable } from './output.js';
 import { withInfrastructure } from './with-infrastructure.js';
 
@@ -15,9 +15,9 @@ export function registerAuditCommand(program: Command): void {
       withInfrastructure(async ({ eventStore }) => {
         const history = new ResourceHistory(eventStore);
         if (options.asOf !== undefined) {
-          const moment = new Date(options.asOf);
-          if (!/^\d{4}-\d{2}-\d{2}T/.test(options.asOf) || Number.isNaN(moment.getTime())) throw new Error(`--as-of must be an RFC 3339 time, e.g. 2026-11-22T10:00:00Z; got "${options.asOf}"`);
-          printJson(await history.asOf(resourceId, moment));
+          const moment = auditMoment.safeParse(options.asOf);
+          if (!moment.success) throw new Error(`--as-of ${moment.error.issues[0]!.message}; got "${options.asOf}"`);
+          printJson(await history.asOf(resourceId, new Date(moment.data)));
           return;
         }
         const events = await history.history(resourceId);

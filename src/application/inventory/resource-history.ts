@@ -1,4 +1,5 @@
-import { specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
+import { z } from 'zod';
+import { type OpenDrift, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
 import { StreamNotFound } from '../../domain/event-store/event-store.errors.js';
 import type { EventStore, RecordedEvent } from '../../domain/event-store/event-store.port.js';
 import { comparePositions } from '../../domain/event-store/position.js';
@@ -6,6 +7,9 @@ import { eventCatalogue } from '../../domain/events/event-catalogue.js';
 import { NotFound } from '../../domain/errors.js';
 import { type ResourceEvent, resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
 import { toResourceStream, toSagaStream, toSpecStream } from '../../domain/streams.js';
+
+/** The moment an audit replays to: an RFC 3339 time with its offset (no local-time guessing). */
+export const auditMoment = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time with its offset, e.g. 2026-11-22T10:00:00Z' });
 
 export interface HistoryEntry {
   readonly at: string;
@@ -25,9 +29,30 @@ export interface ResourceAsOf {
   /** What the provider had then, as the inventory knew it. */
   readonly resource: ResourceStreamState;
   /** The desired state then, with the drift open at that moment. */
-  readonly spec: SpecState;
+  readonly spec: SpecView;
   /** How many of the resource's events happened by then. */
   readonly eventsApplied: number;
+}
+
+/** A spec stream's state as an auditor reads it: the decider's bookkeeping (ids of closed drift) left out. */
+export type SpecView =
+  | { readonly status: 'none' }
+  | { readonly status: 'removed'; readonly version: number }
+  | { readonly status: 'recorded'; readonly spec: Readonly<Record<string, unknown>>; readonly version: number; readonly open: readonly OpenDrift[] };
+
+function specView(state: SpecState): SpecView {
+  switch (state.status) {
+    case 'none':
+      return state;
+    case 'removed':
+      return { status: 'removed', version: state.version };
+    case 'recorded':
+      return { status: 'recorded', spec: state.spec, version: state.version, open: state.open };
+    default: {
+      const _: never = state;
+      return _;
+    }
+  }
 }
 
 export class ResourceHistoryNotFound extends NotFound {
@@ -84,7 +109,7 @@ export class ResourceHistory {
       const event = eventCatalogue.decode(recorded);
       return specDecider.evolve(state, { type: event.type, data: event.data } as SpecEvent);
     }, specDecider.initial());
-    return { resourceId, asOf: moment.toISOString(), resource, spec, eventsApplied: resourceThen.length + specThen.length };
+    return { resourceId, asOf: moment.toISOString(), resource, spec: specView(spec), eventsApplied: resourceThen.length + specThen.length };
   }
 
   private async read(stream: string): Promise<RecordedEvent[]> {

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import type { InventorySync } from '../../../application/inventory/inventory-sync.js';
-import type { ResourceHistory } from '../../../application/inventory/resource-history.js';
+import { auditMoment, type ResourceHistory } from '../../../application/inventory/resource-history.js';
 import { NotFound } from '../../../domain/errors.js';
 import type { PgInventoryReadModel } from '../../inventory/inventory-read-model.js';
 import { ApiRoute } from '../api-route.decorator.js';
@@ -27,7 +27,7 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().min(1).max(512).optional(),
 });
-const historyQuery = z.object({ asOf: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time, e.g. 2026-11-22T10:00:00Z' }).optional() });
+const historyQuery = z.object({ asOf: auditMoment.optional() });
 const resource = z.object({ resourceId: z.string(), name: z.string(), region: z.string(), sizeSlug: z.string(), status: z.string(), tags: z.array(z.string()), managed: z.boolean() }).loose();
 
 @Controller('api/v1')
