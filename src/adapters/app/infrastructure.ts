@@ -87,8 +87,10 @@ export async function openInfrastructure(config: AppConfig, logger: Logger, metr
     let cloud: Promise<DigitalOceanConnection> | undefined;
     const digitalOcean = (): Promise<DigitalOceanConnection> => {
       if (!cloud) {
-        cloud = connectDigitalOcean(config, logger, metrics);
-        void cloud.then((connection) => closers.push(() => connection.close()), () => undefined);
+        const connecting = connectDigitalOcean(config, logger, metrics);
+        cloud = connecting;
+        // registered now, not once connected: a close while connecting still stops the simulator
+        closers.push(async () => (await connecting.catch(() => null))?.close());
       }
       return cloud;
     };

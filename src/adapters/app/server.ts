@@ -59,11 +59,13 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
   let app: NestExpressApplication | undefined;
   let metricsServer: Server | undefined;
   let sagaManager: { close(): Promise<void> } | undefined;
+  let schedules: { stop(): Promise<void> } | undefined;
+  let running: Promise<void>[] = [];
   try {
     const tokens = new ApiTokenService(infrastructure.orm);
     await ensureBootstrapToken(tokens, config, options.announce ?? ((text) => process.stdout.write(text)));
 
-    const running = projectionCatalogue.map((projection) => infrastructure.runner.run(projection, projections.signal));
+    running = projectionCatalogue.map((projection) => infrastructure.runner.run(projection, projections.signal));
     const cloud = await infrastructure.digitalOcean();
     const dropletTiming: DropletStepTiming = {
       ...DEFAULT_DROPLET_TIMING,
@@ -132,7 +134,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
     app.use(express.json({ limit: config.bodyLimitBytes }));
     app.use('/docs/assets', express.static(swaggerUiDist.getAbsoluteFSPath(), { index: false }));
     await app.init();
-    scheduleJobs(
+    schedules = scheduleJobs(
       app.get(SchedulerRegistry),
       [
         { name: 'inventory-sync', cron: config.inventorySyncCron, run: () => sync.run({ actor: 'system:sync', correlationId: randomUUID(), causationId: null }) },
@@ -162,6 +164,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     logger.info({ url, projections: projectionCatalogue.map((p) => p.name), docs: `${url}/docs` }, 'cloudledger is listening');
     const started = app;
+    const jobs = schedules;
     return {
       url,
       infrastructure,
@@ -170,6 +173,8 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
       metricsUrl,
       async close() {
         metricsServer?.close();
+        // a sync or detection under way finishes before what it writes to closes
+        await jobs.stop();
         await started.close();
         // workers finish the action under way and give their rows back; leases cover the rest
         await sagas.manager.close();
@@ -179,8 +184,10 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
       },
     };
   } catch (error) {
+    await schedules?.stop();
     await sagaManager?.close().catch(() => undefined);
     projections.abort();
+    await Promise.allSettled(running);
     metricsServer?.close();
     await app?.close().catch(() => undefined);
     await infrastructure.close();

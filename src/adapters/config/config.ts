@@ -137,7 +137,7 @@ export const CONFIG_DOCS: readonly ConfigVariableDoc[] = Object.freeze([
   {
     name: 'DIGITALOCEAN_TOKEN',
     default: 'unset: the simulator',
-    description: 'DigitalOcean API token for provisioning (read and write). Unset: `npm start` runs the DigitalOcean simulator in-process and uses it (the log says so). Never logged.',
+    description: 'DigitalOcean API token for provisioning (read and write). Unset: `npm start` runs the DigitalOcean simulator in-process and uses it (the log says so), or, with `DIGITALOCEAN_API_URL` set, talks to that URL (a standalone simulator) without a token. Never logged.',
   },
   {
     name: 'DIGITALOCEAN_SYNC_TOKEN',
@@ -157,7 +157,7 @@ export const CONFIG_DOCS: readonly ConfigVariableDoc[] = Object.freeze([
   {
     name: 'DROPLET_ACTION_POLL_SECONDS',
     default: String(CONFIG_DEFAULTS.DROPLET_ACTION_POLL_SECONDS),
-    description: 'How often a saga looks whether a droplet action (snapshot, power off/on, resize) has finished.',
+    description: 'How often a saga looks whether a droplet action (snapshot, power off/on, resize) has finished, and whether a finished snapshot shows in the listing yet; the saga gives up on an action after 120 looks.',
   },
   {
     name: 'INVENTORY_SYNC_CRON',

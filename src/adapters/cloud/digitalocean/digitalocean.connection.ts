@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AppConfig } from '../../config/config.js';
+import { type AppConfig, CONFIG_DEFAULTS } from '../../config/config.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { DigitalOceanClient } from './digitalocean.client.js';
 import { type RunningSimulator, startSimulator } from './simulator/simulator.js';
@@ -20,7 +20,11 @@ export async function connectDigitalOcean(config: AppConfig, logger: Logger, met
   let simulator: RunningSimulator | null = null;
   let baseUrl = config.digitalOceanApiUrl;
   let token = config.digitalOceanToken;
-  if (token === undefined) {
+  if (token === undefined && baseUrl !== CONFIG_DEFAULTS.DIGITALOCEAN_API_URL) {
+    // an API of the operator's choosing without a token: a standalone simulator (any token will do)
+    token = 'simulator-token';
+    logger.warn({ api: baseUrl }, 'DIGITALOCEAN_TOKEN is not set: talking to DIGITALOCEAN_API_URL without a token (a standalone simulator)');
+  } else if (token === undefined) {
     // its droplets live in memory and go with the process, while the event store remembers them: ids
     // from the clock keep a restarted simulator from handing out an id the inventory already knows
     simulator = await startSimulator({ host: '127.0.0.1', firstDropletId: Math.floor(Date.now() / 100) });
