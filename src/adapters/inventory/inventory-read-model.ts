@@ -1,9 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { DriftReadModel } from '../../application/drift/drift.ports.js';
+import type { DetectionRow, DriftReadModel } from '../../application/drift/drift.ports.js';
 import type { InventoryEntry, InventorySnapshot } from '../../application/inventory/inventory.ports.js';
 import type { OpenDrift } from '../../domain/drift/spec.decider.js';
 import { InvalidInput } from '../../domain/errors.js';
-import type { ResourceField, ResourceState } from '../../domain/inventory/resource.js';
 import type { DriftStatus } from '../../projections/drift/cloud-drift.entity.js';
 
 /** A resource as the inventory has it; dates are ISO strings, the revision a decimal string. */
@@ -54,20 +53,6 @@ export interface DriftView {
 /** An open drift with the resource it is on (null when the inventory has no row for it). */
 export interface OpenDriftView extends DriftView {
   readonly resource: ResourceView | null;
-}
-
-export type LiveState = Pick<ResourceState, ResourceField | 'attrs'>;
-
-/** One spec with what drift detection compares it to and the drift already open on it. */
-export interface DetectionInput {
-  readonly resourceId: string;
-  readonly spec: Record<string, unknown>;
-  readonly specVersion: number;
-  /** The spec stream's revision (decimal string): append with `BigInt(streamRevision)` as expected. */
-  readonly streamRevision: string;
-  /** The inventory's state of the resource; null when it has none yet. */
-  readonly live: LiveState | null;
-  readonly open: OpenDrift[];
 }
 
 export interface ResourceHistoryEntry {
@@ -344,7 +329,7 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
    * not of a deleted resource) with its resource's live state and the drift open on it. Specs without an inventory
    * row yet come with `live: null`. Ordered by resource id.
    */
-  async detectionInput(): Promise<DetectionInput[]> {
+  async detectionInput(): Promise<DetectionRow[]> {
     const rows = await this.query<{
       resource_id: string;
       spec: Record<string, unknown>;
