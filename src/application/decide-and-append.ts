@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StreamNotFound, WrongExpectedRevision } from '../domain/event-store/event-store.errors.js';
-import type { EventStore } from '../domain/event-store/event-store.port.js';
+import type { EventStore, RecordedEvent } from '../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../domain/events/event-envelope.js';
 import { eventCatalogue } from '../domain/events/event-catalogue.js';
 import { ExpectedError } from '../domain/errors.js';
@@ -20,21 +20,32 @@ export interface Loaded<State> {
   readonly revision: bigint | 'no_stream';
 }
 
-/** Reads and folds one stream. */
-export async function loadStream<S, E extends { type: string; data: unknown }, C>(store: EventStore, stream: string, decider: StreamDecider<S, E, C>): Promise<Loaded<S>> {
-  let state = decider.initial();
-  let revision: bigint | 'no_stream' = 'no_stream';
+/** A stream's events in order; none when the stream does not exist. */
+export async function readStreamEvents(store: EventStore, stream: string): Promise<RecordedEvent[]> {
+  const recorded: RecordedEvent[] = [];
   try {
-    for await (const recorded of store.readStream(stream)) {
-      revision = recorded.revision;
-      if (!decider.eventTypes.includes(recorded.type)) continue;
-      const event = eventCatalogue.decode(recorded);
-      state = decider.evolve(state, { type: event.type, data: event.data } as E);
-    }
+    for await (const event of store.readStream(stream)) recorded.push(event);
   } catch (error) {
     if (!(error instanceof StreamNotFound)) throw error;
   }
-  return { state, revision };
+  return recorded;
+}
+
+/** Folds recorded events with a decider, passing over the types that are not its own. */
+export function foldEvents<S, E extends { type: string; data: unknown }, C>(decider: StreamDecider<S, E, C>, recorded: readonly RecordedEvent[]): S {
+  let state = decider.initial();
+  for (const event of recorded) {
+    if (!decider.eventTypes.includes(event.type)) continue;
+    const decoded = eventCatalogue.decode(event);
+    state = decider.evolve(state, { type: decoded.type, data: decoded.data } as E);
+  }
+  return state;
+}
+
+/** Reads and folds one stream. */
+export async function loadStream<S, E extends { type: string; data: unknown }, C>(store: EventStore, stream: string, decider: StreamDecider<S, E, C>): Promise<Loaded<S>> {
+  const recorded = await readStreamEvents(store, stream);
+  return { state: foldEvents(decider, recorded), revision: recorded.at(-1)?.revision ?? 'no_stream' };
 }
 
 export interface DecideResult<S, E> {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { type OpenDrift, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
-import { StreamNotFound } from '../../domain/event-store/event-store.errors.js';
+import { type OpenDrift, specDecider, type SpecState } from '../../domain/drift/spec.decider.js';
 import type { EventStore, RecordedEvent } from '../../domain/event-store/event-store.port.js';
 import { comparePositions } from '../../domain/event-store/position.js';
 import { eventCatalogue } from '../../domain/events/event-catalogue.js';
 import { NotFound } from '../../domain/errors.js';
-import { type ResourceEvent, resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
+import { resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
 import { toResourceStream, toSagaStream, toSpecStream } from '../../domain/streams.js';
+import { foldEvents, readStreamEvents } from '../decide-and-append.js';
 
 /** The moment an audit replays to: an RFC 3339 time with its offset (no local-time guessing). */
 export const auditMoment = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time with its offset, e.g. 2026-11-22T10:00:00Z' });
@@ -74,10 +74,10 @@ export class ResourceHistory {
   constructor(private readonly store: EventStore) {}
 
   async history(resourceId: string): Promise<HistoryEntry[]> {
-    const own = [...(await this.read(toResourceStream(resourceId))), ...(await this.read(toSpecStream(resourceId)))];
+    const own = [...(await readStreamEvents(this.store, toResourceStream(resourceId))), ...(await readStreamEvents(this.store, toSpecStream(resourceId)))];
     if (own.length === 0) throw new ResourceHistoryNotFound(`no events about ${resourceId}`);
     const sagaIds = [...new Set(own.map((e) => sagaIdOf(e.data)).filter((id): id is string => id !== null))];
-    const sagas = (await Promise.all(sagaIds.map((id) => this.read(toSagaStream(id))))).flat();
+    const sagas = (await Promise.all(sagaIds.map((id) => readStreamEvents(this.store, toSagaStream(id))))).flat();
     return [...own, ...sagas].sort((a, b) => comparePositions(a.position, b.position)).map((recorded) => {
       const event = eventCatalogue.decode(recorded);
       return {
@@ -95,30 +95,18 @@ export class ResourceHistory {
   }
 
   async asOf(resourceId: string, moment: Date): Promise<ResourceAsOf> {
-    const resourceEvents = await this.read(toResourceStream(resourceId));
-    const specEvents = await this.read(toSpecStream(resourceId));
+    const resourceEvents = await readStreamEvents(this.store, toResourceStream(resourceId));
+    const specEvents = await readStreamEvents(this.store, toSpecStream(resourceId));
     if (resourceEvents.length === 0 && specEvents.length === 0) throw new ResourceHistoryNotFound(`no events about ${resourceId}`);
     const upTo = (events: RecordedEvent[]) => events.filter((e) => e.recordedAt.getTime() <= moment.getTime());
     const resourceThen = upTo(resourceEvents);
     const specThen = upTo(specEvents).filter((e) => (specDecider.eventTypes as readonly string[]).includes(e.type));
-    const resource = resourceThen.reduce((state, recorded) => {
-      const event = eventCatalogue.decode(recorded);
-      return resourceDecider.evolve(state, { type: event.type, data: event.data } as ResourceEvent);
-    }, resourceDecider.initial());
-    const spec = specThen.reduce((state, recorded) => {
-      const event = eventCatalogue.decode(recorded);
-      return specDecider.evolve(state, { type: event.type, data: event.data } as SpecEvent);
-    }, specDecider.initial());
-    return { resourceId, asOf: moment.toISOString(), resource, spec: specView(spec), eventsApplied: resourceThen.length + specThen.length };
-  }
-
-  private async read(stream: string): Promise<RecordedEvent[]> {
-    const out: RecordedEvent[] = [];
-    try {
-      for await (const recorded of this.store.readStream(stream)) out.push(recorded);
-    } catch (error) {
-      if (!(error instanceof StreamNotFound)) throw error;
-    }
-    return out;
+    return {
+      resourceId,
+      asOf: moment.toISOString(),
+      resource: foldEvents(resourceDecider, resourceThen),
+      spec: specView(foldEvents(specDecider, specThen)),
+      eventsApplied: resourceThen.length + specThen.length,
+    };
   }
 }
