@@ -100,6 +100,15 @@ class TimedStore implements EventStore {
       this.appends++;
     }
   }
+  async appendToStreams(...args: Parameters<EventStore['appendToStreams']>): ReturnType<EventStore['appendToStreams']> {
+    this.first ??= performance.now();
+    try {
+      return await this.inner.appendToStreams(...args);
+    } finally {
+      this.last = performance.now();
+      this.appends++;
+    }
+  }
   readStream(...args: Parameters<EventStore['readStream']>): ReturnType<EventStore['readStream']> {
     return this.inner.readStream(...args);
   }

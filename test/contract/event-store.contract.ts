@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StreamNotFound, WrongExpectedRevision } from '../../src/domain/event-store/event-store.errors.js';
-import type { EventStore, RecordedEvent } from '../../src/domain/event-store/event-store.port.js';
-import { comparePositions, START } from '../../src/domain/event-store/position.js';
+import type { EventStore, ExpectedRevision, RecordedEvent } from '../../src/domain/event-store/event-store.port.js';
+import { comparePositions, type Position, START } from '../../src/domain/event-store/position.js';
 import { collect, take, testEvent, uniqueStream } from '../support/events.js';
 
 export interface EventStoreFixture {
@@ -122,6 +122,78 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
       });
     });
 
+    describe('appending to many streams at once', () => {
+      it('appends each stream at its own expected revision and leaves out, reported, the one that moved', async () => {
+        const [fresh, existing, moved] = [stream(), stream(), stream()];
+        await store.appendToStream(existing, [testEvent('A')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(moved, [testEvent('A'), testEvent('B')], { expectedRevision: 'no_stream' });
+        const results = await store.appendToStreams([
+          { stream: fresh, events: [testEvent('X', { n: 1 }), testEvent('Y', { n: 2 })], expectedRevision: 'no_stream' },
+          { stream: moved, events: [testEvent('Lost')], expectedRevision: 0n },
+          { stream: existing, events: [testEvent('Z', { n: 3 })], expectedRevision: 0n },
+        ]);
+        expect(results[0]).toMatchObject({ nextExpectedRevision: 1n });
+        expect(results[1]).toBeInstanceOf(WrongExpectedRevision);
+        expect(results[1]).toMatchObject({ stream: moved, expected: 0n, actual: 1n });
+        expect(results[2]).toMatchObject({ nextExpectedRevision: 1n });
+        expect((await collect(store.readStream(fresh))).map((e) => [e.revision, e.type, e.data])).toEqual([
+          [0n, 'X', { n: 1 }],
+          [1n, 'Y', { n: 2 }],
+        ]);
+        expect((await collect(store.readStream(moved))).map((e) => e.type)).toEqual(['A', 'B']);
+        const [, z] = await collect(store.readStream(existing));
+        expect(z).toMatchObject({ type: 'Z', revision: 1n });
+        expect(comparePositions(z!.position, (results[2] as { position: Position }).position)).toBe(0);
+      });
+
+      it('reports a missing stream as no_stream, answers an empty call with nothing, and takes a retry as a no-op', async () => {
+        const missing = stream();
+        const [result] = await store.appendToStreams([{ stream: missing, events: [testEvent()], expectedRevision: 2n }]);
+        expect(result).toMatchObject({ name: 'WrongExpectedRevision', actual: 'no_stream' });
+        await expect(collect(store.readStream(missing))).rejects.toBeInstanceOf(StreamNotFound);
+        expect(await store.appendToStreams([])).toEqual([]);
+
+        const [a, b] = [stream(), stream()];
+        const appends = [
+          { stream: a, events: [testEvent('A1')], expectedRevision: 'no_stream' as const },
+          { stream: b, events: [testEvent('B1'), testEvent('B2')], expectedRevision: 'no_stream' as const },
+        ];
+        const first = await store.appendToStreams(appends);
+        const again = await store.appendToStreams(appends);
+        expect(again.map((r) => (r as { nextExpectedRevision: bigint }).nextExpectedRevision)).toEqual([0n, 1n]);
+        expect(comparePositions((again[1] as { position: Position }).position, (first[1] as { position: Position }).position)).toBe(0);
+        expect((await collect(store.readStream(b))).map((e) => e.type)).toEqual(['B1', 'B2']);
+      });
+
+      it('keeps each stream in revision order for subscribers while batches and single appends race on the same streams', async () => {
+        const streams = Array.from({ length: 6 }, () => stream());
+        const rounds = 12;
+        await Promise.all([
+          (async () => {
+            for (let round = 0; round < rounds; round++) {
+              // each stream as far as the batch writer knows it: a racing single append makes it miss, and it reads again
+              const revisions = await Promise.all(streams.map((s) => currentRevision(store, s)));
+              await store.appendToStreams(streams.map((s, i) => ({ stream: s, events: [testEvent('Batched', { round })], expectedRevision: revisions[i]! })));
+            }
+          })(),
+          ...streams.map(async (s) => {
+            for (let round = 0; round < rounds; round++) await store.appendToStream(s, [testEvent('Single', { round })], { expectedRevision: 'any' });
+          }),
+        ]);
+        const written = await Promise.all(streams.map(async (s) => (await collect(store.readStream(s))).length));
+        const total = written.reduce((sum, n) => sum + n, 0);
+        const subscription = store.subscribeToAll({ filter: { streamPrefixes: streams } });
+        try {
+          const delivered = await take(subscription, total);
+          for (const s of streams) {
+            expect(delivered.filter((e) => e.stream === s).map((e) => e.revision)).toEqual(Array.from({ length: written[streams.indexOf(s)]! }, (_, i) => BigInt(i)));
+          }
+        } finally {
+          await subscription.close();
+        }
+      });
+    });
+
     describe('reading a stream', () => {
       it('reads forwards from a revision (inclusive) and backwards from the end, with a max count', async () => {
         const s = stream();
@@ -210,5 +282,16 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
 function assertAscending(events: readonly RecordedEvent[]): void {
   for (let i = 1; i < events.length; i++) {
     expect(comparePositions(events[i - 1]!.position, events[i]!.position)).toBe(-1);
+  }
+}
+
+/** The stream's last revision, or 'no_stream'. */
+async function currentRevision(store: EventStore, stream: string): Promise<ExpectedRevision> {
+  try {
+    const [last] = await collect(store.readStream(stream, { direction: 'backwards', maxCount: 1 }));
+    return last ? last.revision : 'no_stream';
+  } catch (error) {
+    if (error instanceof StreamNotFound) return 'no_stream';
+    throw error;
   }
 }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import type { RecordedEvent } from '../../src/domain/event-store/event-store.port.js';
 import { comparePositions, formatPosition, START } from '../../src/domain/event-store/position.js';
+import { STREAM_LOCK_NAMESPACE } from '../../src/adapters/event-store/postgres/postgres.event-store.schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { testEvent } from '../support/events.js';
 import { waitFor } from '../support/wait.js';
@@ -70,6 +71,43 @@ describe('PostgreSQL subscriptions under concurrent commits', () => {
       await late.end();
       await subscriber.stop();
     }
+  });
+
+  it('delivers a stream in revision order when a batch append waits for that stream behind a single append', async () => {
+    const [a, b] = [`wait-a-${randomUUID()}`, `wait-b-${randomUUID()}`];
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      // given a transaction that holds stream b as an append does, with nothing written yet
+      await holder.query('begin');
+      await holder.query('select pg_advisory_xact_lock($1, hashtext($2))', [STREAM_LOCK_NAMESPACE, b]);
+      // when a batch for a and b starts, then the holder writes b's first event and commits
+      const batch = store.appendToStreams([
+        { stream: a, events: [testEvent('BatchedA')], expectedRevision: 'no_stream' },
+        { stream: b, events: [testEvent('BatchedB')], expectedRevision: 'any' },
+      ]);
+      await new Promise((r) => setTimeout(r, 300));
+      const first = testEvent('HeldB');
+      await holder.query(`select append_events_locked($1, -1, $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`, [
+        b,
+        [first.id],
+        [first.type],
+        [JSON.stringify({})],
+        [JSON.stringify(first.metadata)],
+      ]);
+      await holder.query('commit');
+      expect((await batch).map((r) => r instanceof Error)).toEqual([false, false]);
+    } finally {
+      await holder.end();
+    }
+    // then the log, in the order subscribers read it, has b's events in revision order: the batch
+    // took its transaction id only once it held every stream, after the holder's
+    const events: RecordedEvent[] = [];
+    for await (const event of store.readAll({ filter: { streamPrefixes: [a, b] } })) events.push(event);
+    expect(events.filter((e) => e.stream === b).map((e) => [e.type, e.revision])).toEqual([
+      ['HeldB', 0n],
+      ['BatchedB', 1n],
+    ]);
   });
 
   it('delivers 8 writers × 2,000 events on many streams exactly once, each stream in revision order', async () => {

@@ -7,6 +7,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeToAllOptions,
   Subscription,
 } from '../../domain/event-store/event-store.port.js';
@@ -29,6 +30,22 @@ export class InstrumentedEventStore implements EventStore {
       const conflict = error instanceof WrongExpectedRevision;
       stop({ outcome: conflict ? 'conflict' : 'error' });
       this.metrics.appendErrors.inc({ kind: conflict ? 'wrong_expected_revision' : 'error' });
+      throw error;
+    }
+  }
+
+  /** One timing for the call; each stream that was not as expected counts as a conflict. */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
+    const stop = this.metrics.appendDuration.startTimer();
+    try {
+      const results = await this.inner.appendToStreams(appends);
+      const conflicts = results.filter((r) => r instanceof WrongExpectedRevision).length;
+      stop({ outcome: conflicts > 0 ? 'conflict' : 'ok' });
+      if (conflicts > 0) this.metrics.appendErrors.inc({ kind: 'wrong_expected_revision' }, conflicts);
+      return results;
+    } catch (error) {
+      stop({ outcome: 'error' });
+      this.metrics.appendErrors.inc({ kind: 'error' });
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import type { EventMetadata } from '../events/event-envelope.js';
+import type { WrongExpectedRevision } from './event-store.errors.js';
 import type { Position } from './position.js';
 
 /**
@@ -36,6 +37,13 @@ export interface AppendResult {
   readonly nextExpectedRevision: bigint;
   /** Position of the last event appended. */
   readonly position: Position;
+}
+
+/** One stream's part of an appendToStreams call. */
+export interface StreamAppend {
+  readonly stream: string;
+  readonly events: readonly EventToAppend[];
+  readonly expectedRevision: ExpectedRevision;
 }
 
 export interface ReadStreamOptions {
@@ -86,6 +94,15 @@ export interface EventStore {
     events: readonly EventToAppend[],
     options: { readonly expectedRevision: ExpectedRevision },
   ): Promise<AppendResult>;
+
+  /**
+   * Appends to many streams in one call, each checked against its own expected revision and
+   * written atomically as appendToStream would. Not all or nothing across streams: an append whose
+   * stream is not as expected is left out, and its place in the answer (one per append, in order)
+   * holds the WrongExpectedRevision; the others are written. PostgreSQL writes them in one
+   * transaction and one round trip; KurrentDB one append per stream, concurrently.
+   */
+  appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]>;
 
   /** Iterating a stream that does not exist throws StreamNotFound; an empty range yields nothing. */
   readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;

@@ -33,6 +33,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeToAllOptions,
   Subscription,
 } from '../../../domain/event-store/event-store.port.js';
@@ -66,6 +67,18 @@ export class KurrentDbEventStore implements EventStore {
       nextExpectedRevision: result.nextExpectedRevision,
       position: result.position ?? (await this.positionAt(stream, result.nextExpectedRevision)),
     };
+  }
+
+  /** KurrentDB's multi-stream append is all or nothing: here each stream is one append of its own, all at once. */
+  appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
+    return Promise.all(
+      appends.map(({ stream, events, expectedRevision }) =>
+        this.appendToStream(stream, events, { expectedRevision }).catch((error: unknown) => {
+          if (error instanceof WrongExpectedRevision) return error;
+          throw error;
+        }),
+      ),
+    );
   }
 
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {

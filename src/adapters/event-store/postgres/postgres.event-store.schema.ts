@@ -108,6 +108,117 @@ $fn$;
 
 export const DROP_EVENT_STORE_SCHEMA_SQL = `
 drop function if exists append_events(text, bigint, uuid[], text[], jsonb[], jsonb[]);
+drop function if exists append_events_locked(text, bigint, uuid[], text[], jsonb[], jsonb[]);
 drop table if exists events;
 drop table if exists streams;
+`;
+
+/**
+ * Appends to many streams in one transaction (migration 20261201000000). The body of
+ * append_events moves into append_events_locked, which expects the stream's lock held and reports
+ * a wrong expected revision as a row (actual_revision set, next_revision null) instead of raising:
+ * append_events raises from it, and append_events_batch, which takes every stream's lock first —
+ * in one order, so two batches never wait on each other in a cycle, and before its first write, so
+ * its transaction id still follows each stream's earlier appends — reports it per stream.
+ */
+export const EVENT_STORE_BATCH_APPEND_SQL = `
+create function append_events_locked(
+  p_stream text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
+) returns table (next_revision bigint, transaction_id xid8, global_position bigint, actual_revision bigint)
+language plpgsql as $fn$
+declare
+  v_count int := coalesce(cardinality(p_ids), 0);
+  v_current bigint;
+  v_first bigint;
+  v_last bigint;
+begin
+  select s.revision into v_current from streams s where s.stream = p_stream;
+  v_current := coalesce(v_current, -1);
+
+  if p_expected = ${EXPECTED_ANY} or (p_expected = ${EXPECTED_STREAM_EXISTS} and v_current >= 0) or p_expected = v_current then
+    if p_expected < -1 and v_count > 0 then
+      -- a retried append without a revision: its first id already in this stream makes it a no-op
+      select e.revision into v_first from events e where e.event_id = p_ids[1] and e.stream = p_stream;
+      if found then
+        return query select e.revision, e.transaction_id, e.global_position, null::bigint from events e
+          where e.stream = p_stream and e.revision = v_first + v_count - 1;
+        return;
+      end if;
+    end if;
+    if v_count = 0 then
+      return query select v_current, pg_current_xact_id(), 0::bigint, null::bigint;
+      return;
+    end if;
+    with inserted as (
+      insert into events (stream, revision, event_id, type, data, metadata)
+      select p_stream, v_current + u.ord, u.id, u.type, u.data, u.metadata
+      from unnest(p_ids, p_types, p_data, p_metadata) with ordinality as u(id, type, data, metadata, ord)
+      returning events.global_position
+    )
+    select max(inserted.global_position) into v_last from inserted;
+    insert into streams as s (stream, revision) values (p_stream, v_current + v_count)
+      on conflict (stream) do update set revision = excluded.revision;
+    return query select v_current + v_count, pg_current_xact_id(), v_last, null::bigint;
+    return;
+  end if;
+
+  -- a retry of an append that succeeded: the same ids stand right after the expected revision
+  if p_expected >= -1 and v_count > 0 and (
+    select count(*) from events e
+    join unnest(p_ids) with ordinality as u(id, ord) on e.event_id = u.id
+    where e.stream = p_stream and e.revision = p_expected + u.ord
+  ) = v_count then
+    return query select e.revision, e.transaction_id, e.global_position, null::bigint from events e
+      where e.stream = p_stream and e.revision = p_expected + v_count;
+    return;
+  end if;
+
+  return query select null::bigint, null::xid8, null::bigint, v_current;
+end
+$fn$;
+
+create or replace function append_events(
+  p_stream text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
+) returns table (next_revision bigint, transaction_id xid8, global_position bigint)
+language plpgsql as $fn$
+declare
+  v_result record;
+begin
+  perform pg_advisory_xact_lock(${STREAM_LOCK_NAMESPACE}, hashtext(p_stream));
+  select * into v_result from append_events_locked(p_stream, p_expected, p_ids, p_types, p_data, p_metadata);
+  if v_result.next_revision is null then
+    raise exception using
+      errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+      message = format('wrong expected revision on %s', p_stream),
+      detail = v_result.actual_revision::text;
+  end if;
+  return query select v_result.next_revision, v_result.transaction_id, v_result.global_position;
+end
+$fn$;
+
+create function append_events_batch(
+  p_streams text[], p_expected bigint[], p_counts int[], p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
+) returns table (next_revision bigint, transaction_id xid8, global_position bigint, actual_revision bigint)
+language plpgsql as $fn$
+declare
+  v_key int;
+  v_from int := 1;
+  v_to int;
+begin
+  for v_key in select distinct hashtext(s) from unnest(p_streams) s order by 1 loop
+    perform pg_advisory_xact_lock(${STREAM_LOCK_NAMESPACE}, v_key);
+  end loop;
+  for i in 1 .. coalesce(cardinality(p_streams), 0) loop
+    v_to := v_from + p_counts[i] - 1;
+    return query select * from append_events_locked(
+      p_streams[i], p_expected[i], p_ids[v_from:v_to], p_types[v_from:v_to], p_data[v_from:v_to], p_metadata[v_from:v_to]);
+    v_from := v_to + 1;
+  end loop;
+end
+$fn$;
+`;
+
+/** Leaves append_events on append_events_locked: the same behaviour, dropped with the tables. */
+export const DROP_EVENT_STORE_BATCH_APPEND_SQL = `
+drop function if exists append_events_batch(text[], bigint[], int[], uuid[], text[], jsonb[], jsonb[]);
 `;

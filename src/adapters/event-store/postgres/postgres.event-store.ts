@@ -9,6 +9,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeToAllOptions,
   Subscription,
 } from '../../../domain/event-store/event-store.port.js';
@@ -91,6 +92,41 @@ export class PostgresEventStore implements EventStore {
       };
     } catch (error) {
       throw translateAppendError(error, stream, expectedRevision, events);
+    }
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
+    if (appends.length === 0) return [];
+    const events = appends.flatMap((a) => a.events);
+    try {
+      const { rows } = await this.pool.query<{ next_revision: string | null; transaction_id: string | null; global_position: string | null; actual_revision: string | null }>({
+        name: 'cloudledger_append_events_batch',
+        text: `select next_revision, transaction_id::text, global_position, actual_revision
+                 from append_events_batch($1::text[], $2::bigint[], $3::int[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`,
+        values: [
+          appends.map((a) => a.stream),
+          appends.map((a) => encodeExpected(a.expectedRevision).toString()),
+          appends.map((a) => a.events.length),
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      });
+      if (events.length > 0) this.notifier.announce();
+      return appends.map(({ stream, expectedRevision }, i) => {
+        const row = rows[i]!;
+        if (row.next_revision === null) {
+          const actual = BigInt(row.actual_revision!);
+          return new WrongExpectedRevision(stream, expectedRevision, actual < 0n ? 'no_stream' : actual);
+        }
+        return { nextExpectedRevision: BigInt(row.next_revision), position: { commit: BigInt(row.transaction_id!), prepare: BigInt(row.global_position!) } };
+      });
+    } catch (error) {
+      // an id that stands elsewhere already fails the whole call: name the append it came in
+      const id = error instanceof pg.DatabaseError ? duplicateEventIdOf(error) : undefined;
+      const owner = appends.find((a) => a.events.some((e) => e.id === id)) ?? appends[0]!;
+      throw translateAppendError(error, owner.stream, owner.expectedRevision, owner.events);
     }
   }
 
@@ -261,10 +297,14 @@ function translateAppendError(
     return new WrongExpectedRevision(stream, expected, actual < 0n ? 'no_stream' : actual);
   }
   if (error.code === '23505' && error.constraint === 'events_event_id_key') {
-    const id = /\(event_id\)=\(([^)]+)\)/.exec(error.detail ?? '')?.[1] ?? events[0]?.id ?? 'unknown';
+    const id = duplicateEventIdOf(error) ?? events[0]?.id ?? 'unknown';
     return new DuplicateEventId(stream, id);
   }
   return error;
+}
+
+function duplicateEventIdOf(error: pg.DatabaseError): string | undefined {
+  return /\(event_id\)=\(([^)]+)\)/.exec(error.detail ?? '')?.[1];
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

@@ -5,6 +5,7 @@ import { Migration20261122000200ApiTokens } from './Migration20261122000200ApiTo
 import { Migration20261122000300IacState } from './Migration20261122000300IacState.js';
 import { Migration20261122000400Sagas } from './Migration20261122000400Sagas.js';
 import { Migration20261122000500Inventory } from './Migration20261122000500Inventory.js';
+import { Migration20261201000000BatchAppend } from './Migration20261201000000BatchAppend.js';
 
 /** Listed, not globbed: the same list runs from the TypeScript sources in tests and from dist/. */
 export const migrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261122000300IacState', class: Migration20261122000300IacState },
   { name: 'Migration20261122000400Sagas', class: Migration20261122000400Sagas },
   { name: 'Migration20261122000500Inventory', class: Migration20261122000500Inventory },
+  { name: 'Migration20261201000000BatchAppend', class: Migration20261201000000BatchAppend },
 ];
