@@ -122,7 +122,7 @@ drop table if exists streams;
  * its transaction id still follows each stream's earlier appends — reports it per stream.
  */
 export const EVENT_STORE_BATCH_APPEND_SQL = `
-create function append_events_locked(
+create or replace function append_events_locked(
   p_stream text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
 ) returns table (next_revision bigint, transaction_id xid8, global_position bigint, actual_revision bigint)
 language plpgsql as $fn$
@@ -196,7 +196,7 @@ begin
 end
 $fn$;
 
-create function append_events_batch(
+create or replace function append_events_batch(
   p_streams text[], p_expected bigint[], p_counts int[], p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
 ) returns table (next_revision bigint, transaction_id xid8, global_position bigint, actual_revision bigint)
 language plpgsql as $fn$
@@ -218,7 +218,7 @@ end
 $fn$;
 `;
 
-/** Leaves append_events on append_events_locked: the same behaviour, dropped with the tables. */
+/** Leaves append_events on append_events_locked (the same behaviour; up replaces both again), dropped with the tables. */
 export const DROP_EVENT_STORE_BATCH_APPEND_SQL = `
 drop function if exists append_events_batch(text[], bigint[], int[], uuid[], text[], jsonb[], jsonb[]);
 `;
