@@ -107,6 +107,29 @@ export async function appendDecided(
 }
 
 /**
+ * Streams per appendToStreams call: one round trip each. PostgreSQL holds every stream's lock of a
+ * call at once, from a lock table sized for tens per transaction, not thousands.
+ */
+export const STREAMS_PER_APPEND = 200;
+
+/**
+ * appendDecided for many streams, STREAMS_PER_APPEND to a round trip: for each, the stream's next
+ * revision, or null when another writer moved it first.
+ */
+export async function appendDecidedToStreams(
+  store: EventStore,
+  appends: readonly { readonly stream: string; readonly events: readonly { readonly type: string; readonly data: unknown }[]; readonly expectedRevision: bigint | 'no_stream' }[],
+  metadata: Omit<EventMetadata, 'schemaVersion'>,
+): Promise<(bigint | null)[]> {
+  const revisions: (bigint | null)[] = [];
+  for (let from = 0; from < appends.length; from += STREAMS_PER_APPEND) {
+    const chunk = appends.slice(from, from + STREAMS_PER_APPEND).map((a) => ({ stream: a.stream, events: encodeDecided(a.events, metadata), expectedRevision: a.expectedRevision }));
+    for (const result of await store.appendToStreams(chunk)) revisions.push(result instanceof WrongExpectedRevision ? null : result.nextExpectedRevision);
+  }
+  return revisions;
+}
+
+/**
  * decideAndAppend from inside a saga step: the events carry the saga as their correlation and the
  * saga's starter as their actor, at the step's time. A typed refusal of the decider fails the step
  * without retry (trying again would be refused again).

@@ -1,9 +1,28 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { DetectionRow, DriftReadModel } from '../../application/drift/drift.ports.js';
+import type { DetectionInput, DriftReadModel } from '../../application/drift/drift.ports.js';
 import type { InventoryEntry, InventorySnapshot } from '../../application/inventory/inventory.ports.js';
 import type { OpenDrift } from '../../domain/drift/spec.decider.js';
 import { InvalidInput } from '../../domain/errors.js';
+import { RESOURCE_FIELDS } from '../../domain/inventory/resource.js';
 import type { DriftStatus } from '../../projections/drift/cloud-drift.entity.js';
+
+/**
+ * True when a spec (p) provably matches its live row (r) and has no drift open: every spec value is
+ * a string, or for `tags` a list of strings (spec_plain, a generated column), and each equals the
+ * live value exactly — a column for the resource's fields, `attrs` for the rest (spec_attrs), `tags`
+ * as the same list or by containment both ways. Exact equality of strings, and of lists of strings
+ * as sets, is the loose equality too, so a row this proves unchanged has no mismatch under the
+ * domain's comparison; anything it cannot prove (numbers, nulls, objects, a missing value) it leaves
+ * to the domain. (jsonb_exists is the `?` operator, which would read as a parameter.) Checked against the domain comparison on generated specs in
+ * test/integration/detection-prefilter.spec.ts.
+ */
+const PROVEN_UNCHANGED = [
+  'p.spec_plain',
+  "p.open_drift = '[]'",
+  ...RESOURCE_FIELDS.filter((field) => field !== 'tags').map((field) => `coalesce(p.spec ->> '${field}' = r.${field}, not jsonb_exists(p.spec, '${field}'))`),
+  "(not jsonb_exists(p.spec, 'tags') or p.spec -> 'tags' = r.tags or (p.spec -> 'tags' @> r.tags and r.tags @> (p.spec -> 'tags')))",
+  'r.attrs @> p.spec_attrs',
+].join(' and ');
 
 /** A resource as the inventory has it; dates are ISO strings, the revision a decimal string. */
 export interface ResourceView {
@@ -325,41 +344,61 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
   }
 
   /**
-   * What a drift-detection run needs, in one set-based query: every current spec (not removed, and
-   * not of a deleted resource) with its resource's live state and the drift open on it. Specs without an inventory
-   * row yet come with `live: null`. Ordered by resource id.
+   * What a drift-detection run needs, in one set-based statement: how many specs it covers, and
+   * every spec that may differ from its live row or has drift open, with the live row, the open
+   * drift and the spec stream's revision. The rest are left out by an exact comparison (see
+   * PROVEN_UNCHANGED), so the run reads a few rows, not all of them; the loose comparison itself
+   * stays in the domain, which decides for every row returned.
    */
-  async detectionInput(): Promise<DetectionRow[]> {
+  async detectionInput(): Promise<DetectionInput> {
     const rows = await this.query<{
-      resource_id: string;
+      checked: string;
+      resource_id: string | null;
       spec: Record<string, unknown>;
       spec_version: number;
       stream_revision: string;
-      has_live: boolean;
-      name: string | null;
-      region: string | null;
-      size_slug: string | null;
-      status: string | null;
-      tags: string[] | null;
-      attrs: Record<string, unknown> | null;
+      name: string;
+      region: string;
+      size_slug: string;
+      status: string;
+      tags: string[];
+      attrs: Record<string, unknown>;
       open: OpenDrift[];
     }>(
-      `select p.resource_id, p.spec, p.spec_version, p.stream_revision::text as stream_revision, p.open_drift as open,
-              r.resource_id is not null as has_live, r.name, r.region, r.size_slug, r.status, r.tags, r.attrs
-         from cloud_provisioned p
-         left join cloud_resources r on r.resource_id = p.resource_id
-        where p.removed_at is null and r.status is distinct from 'deleted'
-        order by p.resource_id`,
+      `with covered as (
+         select count(*) as checked from cloud_provisioned p
+          where p.removed_at is null
+            and not exists (select 1 from cloud_resources r where r.resource_id = p.resource_id and r.status = 'deleted')
+       )
+       select covered.checked::text as checked, c.*
+         from covered
+         left join lateral (
+           select p.resource_id, p.spec, p.spec_version, p.stream_revision::text as stream_revision, p.open_drift as open,
+                  r.name, r.region, r.size_slug, r.status, r.tags, r.attrs
+             from cloud_provisioned p
+             join cloud_resources r on r.resource_id = p.resource_id
+            where p.removed_at is null and r.status <> 'deleted' and not coalesce(${PROVEN_UNCHANGED}, false)
+            order by p.resource_id
+         ) c on true`,
       [],
     );
-    return rows.map((r) => ({
-      resourceId: r.resource_id,
-      spec: r.spec,
-      specVersion: r.spec_version,
-      streamRevision: r.stream_revision,
-      live: r.has_live ? { name: r.name!, region: r.region!, size_slug: r.size_slug!, status: r.status!, tags: r.tags!, attrs: r.attrs! } : null,
-      open: r.open,
-    }));
+    return {
+      checked: Number(rows[0]?.checked ?? 0),
+      rows: rows.flatMap((r) =>
+        r.resource_id === null
+          ? []
+          : [
+              {
+                resourceId: r.resource_id,
+                spec: r.spec,
+                specVersion: r.spec_version,
+                streamRevision: r.stream_revision,
+                live: { name: r.name, region: r.region, size_slug: r.size_slug, status: r.status, tags: r.tags, attrs: r.attrs },
+                open: r.open,
+              },
+            ],
+      ),
+    };
   }
 
   /** The resource's audit log: its inventory, spec and drift events in the order they happened. */

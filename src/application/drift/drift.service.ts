@@ -5,7 +5,7 @@ import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
 import { dropletIdOf } from '../../domain/inventory/resource.js';
 import { toSpecStream } from '../../domain/streams.js';
-import { appendDecided, decideAndAppend, forEachConcurrently, loadStream } from '../decide-and-append.js';
+import { appendDecidedToStreams, decideAndAppend, loadStream } from '../decide-and-append.js';
 import type { SagaService } from '../saga/saga.service.js';
 import type { DriftReadModel } from './drift.ports.js';
 
@@ -22,10 +22,11 @@ export interface DetectReport {
 type Metadata = Omit<EventMetadata, 'schemaVersion'>;
 
 /**
- * Drift detection and resolution. Detection is set-based: one query yields every spec with its live
- * row and open drift, the comparison runs in memory, and only resources whose drift changed get an
- * append — expecting the spec stream's revision the row reflects, so two concurrent runs cannot
- * both open a drift for the same field (the loser's append fails and is skipped).
+ * Drift detection and resolution. Detection is set-based: one statement yields the specs that may
+ * have drifted or have drift open, each with its live row, the comparison runs in memory, and only
+ * resources whose drift changed get an append — a few hundred streams per round trip, each
+ * expecting the spec stream's revision its row reflects, so two concurrent runs cannot both open a
+ * drift for the same field (the loser's append is left out and counted as skipped).
  */
 export class DriftService {
   constructor(
@@ -40,37 +41,33 @@ export class DriftService {
   async detect(metadata: Metadata): Promise<DetectReport> {
     const started = performance.now();
     await this.settle();
-    const rows = await this.readModel.detectionInput();
+    const { checked, rows } = await this.readModel.detectionInput();
     const now = this.now();
     let drifted = 0;
     let opened = 0;
     let stale = 0;
     let skipped = 0;
-    const appends: { resourceId: string; revision: string; events: SpecEvent[] }[] = [];
+    const appends: { stream: string; revision: string; events: SpecEvent[] }[] = [];
     for (const row of rows) {
-      if (row.live === null) continue;
-      const mismatches = compareSpec(row.spec, row.live).length;
-      drifted += mismatches;
-      // nothing drifted and nothing open: nothing to decide (most resources, most of the time)
-      if (mismatches === 0 && row.open.length === 0) continue;
+      drifted += compareSpec(row.spec, row.live).length;
       const state: SpecState = { status: 'recorded', spec: row.spec, version: row.specVersion, open: row.open.map((d) => ({ ...d })), closed: [] };
       const events = decideSpec({ type: 'DetectDrift', data: { resourceId: row.resourceId, live: row.live, newDriftId: () => randomUUID() } }, state, now);
-      if (events.length > 0) appends.push({ resourceId: row.resourceId, revision: row.streamRevision, events });
+      if (events.length > 0) appends.push({ stream: toSpecStream(row.resourceId), revision: row.streamRevision, events });
     }
-    // different streams: appended a few at a time
-    await forEachConcurrently(appends, async ({ resourceId, revision, events }) => {
-      if ((await appendDecided(this.store, toSpecStream(resourceId), events, metadata, BigInt(revision))) === null) {
+    const results = await appendDecidedToStreams(this.store, appends.map((a) => ({ stream: a.stream, events: a.events, expectedRevision: BigInt(a.revision) })), metadata);
+    results.forEach((revision, i) => {
+      if (revision === null) {
         skipped++;
         return;
       }
-      for (const event of events) {
+      for (const event of appends[i]!.events) {
         if (event.type === 'DriftDetected') opened++;
         if (event.type === 'DriftClosedStale') stale++;
       }
     });
     // the caller reads its own writes: the inbox shows what this run found once it answers
     if (opened + stale > 0) await this.settle();
-    return { checked: rows.length, drifted_fields: drifted, new_drift: opened, resolved_stale: stale, skipped, seconds: (performance.now() - started) / 1000 };
+    return { checked, drifted_fields: drifted, new_drift: opened, resolved_stale: stale, skipped, seconds: (performance.now() - started) / 1000 };
   }
 
   /** The live value becomes the spec (version + 1) and the drift closes accepted: one append. */
