@@ -6,7 +6,7 @@ import { PgInventoryReadModel } from '../src/adapters/inventory/inventory-read-m
 import { AdvisoryJobLease } from '../src/adapters/projections/advisory-lease.js';
 import { ProjectionRunner } from '../src/adapters/projections/projection-runner.js';
 import type { DetectionInput, DriftReadModel } from '../src/application/drift/drift.ports.js';
-import { appendDecided } from '../src/application/decide-and-append.js';
+import { appendDecidedToStreams } from '../src/application/decide-and-append.js';
 import { type DetectReport, DriftService } from '../src/application/drift/drift.service.js';
 import { InventorySync } from '../src/application/inventory/inventory-sync.js';
 import type { SagaService } from '../src/application/saga/saga.service.js';
@@ -204,7 +204,9 @@ async function detectPerResource(db: TestDatabase, store: EventStore, meta: Meta
       const state: SpecState = { status: 'recorded', spec: spec.spec, version: spec.spec_version, open, closed: [] };
       const events = decideSpec({ type: 'DetectDrift', data: { resourceId, live: resource, newDriftId: () => randomUUID() } }, state, now);
       if (events.length === 0) continue;
-      if ((await appendDecided(store, toSpecStream(resourceId), events, meta, BigInt(spec.stream_revision))) === null) continue;
+      // one append per resource, as detect_one records each drift
+      const [revision] = await appendDecidedToStreams(store, [{ stream: toSpecStream(resourceId), events, expectedRevision: BigInt(spec.stream_revision) }], meta);
+      if (revision === null) continue;
       for (const event of events) {
         if (event.type === 'DriftDetected') opened++;
         if (event.type === 'DriftClosedStale') stale++;

@@ -88,33 +88,15 @@ function encodeDecided(events: readonly { readonly type: string; readonly data: 
 }
 
 /**
- * Appends decided events expecting `expectedRevision`; the stream's next revision, or null when
- * another writer moved the stream first (decide again, or leave it).
- */
-export async function appendDecided(
-  store: EventStore,
-  stream: string,
-  events: readonly { readonly type: string; readonly data: unknown }[],
-  metadata: Omit<EventMetadata, 'schemaVersion'>,
-  expectedRevision: bigint | 'no_stream',
-): Promise<bigint | null> {
-  try {
-    return (await store.appendToStream(stream, encodeDecided(events, metadata), { expectedRevision })).nextExpectedRevision;
-  } catch (error) {
-    if (error instanceof WrongExpectedRevision) return null;
-    throw error;
-  }
-}
-
-/**
  * Streams per appendToStreams call: one round trip each. PostgreSQL holds every stream's lock of a
  * call at once, from a lock table sized for tens per transaction, not thousands.
  */
 export const STREAMS_PER_APPEND = 200;
 
 /**
- * appendDecided for many streams, STREAMS_PER_APPEND to a round trip: for each, the stream's next
- * revision, or null when another writer moved it first.
+ * Appends decided events to many streams, each expecting its own revision, STREAMS_PER_APPEND to a
+ * round trip: for each, the stream's next revision, or null when another writer moved the stream
+ * first (decide again, or leave it).
  */
 export async function appendDecidedToStreams(
   store: EventStore,

@@ -72,4 +72,20 @@ describe('the inventory sync against the simulator and PostgreSQL', () => {
 
     expect(await sync.run(meta)).toMatchObject({ eventsAppended: 0, unchanged: 59 });
   });
+
+  it('decides again from the stream a resource whose row lagged, appending nothing twice', async () => {
+    const readModel = new PgInventoryReadModel(db.orm);
+    const before = await readModel.allResources();
+    const droplet = [...sim.state.droplets.values()][3]!;
+    sim.state.resize(droplet.id, 's-4vcpu-8gb');
+    expect(await sync.run(meta)).toMatchObject({ changed: 1, eventsAppended: 1 });
+    const changes = await count('ResourceChanged');
+
+    // a sync that reads the inventory as it was before that change: its append meets the newer stream
+    const stale = new InventorySync(new DigitalOceanClient({ baseUrl: sim.url, token: 'read-only-sync-token', purpose: 'sync' }), store, { allResources: async () => before }, new AdvisoryJobLease(db.url), {
+      deleteGraceMs: 0,
+    });
+    expect(await stale.run(meta)).toMatchObject({ redecided: 1, changed: 0, eventsAppended: 0 });
+    expect(await count('ResourceChanged')).toBe(changes);
+  });
 });

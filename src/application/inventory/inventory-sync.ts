@@ -2,10 +2,10 @@ import { Conflict } from '../../domain/errors.js';
 import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
-import { decideObservation, type Observation, resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
+import { decideObservation, type Observation, resourceDecider, type ResourceEvent, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
 import { dropletResourceId, observeDroplet } from '../../domain/inventory/resource.js';
 import { toResourceStream } from '../../domain/streams.js';
-import { appendDecided, decideAndAppend, forEachConcurrently } from '../decide-and-append.js';
+import { appendDecidedToStreams, decideAndAppend, forEachConcurrently } from '../decide-and-append.js';
 import type { InventoryEntry, InventorySnapshot, JobLease } from './inventory.ports.js';
 
 export interface SyncReport {
@@ -87,26 +87,29 @@ export class InventorySync {
       work.push({ observation: { resourceId: entry.resourceId, observed: null, source: 'sync', sagaId: null }, entry });
     }
 
-    await forEachConcurrently(work, async ({ observation, entry }) => {
+    const decided: { observation: Observation; stream: string; expectedRevision: bigint | 'no_stream'; events: readonly ResourceEvent[] }[] = [];
+    for (const { observation, entry } of work) {
       const current: ResourceStreamState = !entry ? { status: 'unknown' } : entry.deleted ? { status: 'deleted', state: entry.state } : { status: 'present', state: entry.state };
-      let events = decideObservation(observation, current, now);
-      if (events.length === 0) {
-        counts.unchanged++;
-        return;
-      }
-      const stream = toResourceStream(observation.resourceId);
-      if ((await appendDecided(this.store, stream, events, metadata, entry ? entry.streamRevision : 'no_stream')) === null) {
-        // the read model was behind this stream: decide from the stream itself
-        counts.redecided++;
-        events = [...(await decideAndAppend(this.store, stream, resourceDecider, observation, metadata, () => now)).events];
-      }
+      const events = decideObservation(observation, current, now);
+      if (events.length === 0) counts.unchanged++;
+      else decided.push({ observation, stream: toResourceStream(observation.resourceId), expectedRevision: entry ? entry.streamRevision : 'no_stream', events });
+    }
+    onProgress(`${decided.length} resources changed; appending`);
+    const revisions = await appendDecidedToStreams(this.store, decided, metadata);
+    // a row the read model had not caught up on: decide again from the stream itself
+    const lagged = decided.filter((_, i) => revisions[i] === null);
+    await forEachConcurrently(lagged, async (item) => {
+      counts.redecided++;
+      item.events = (await decideAndAppend(this.store, item.stream, resourceDecider, item.observation, metadata, () => now)).events;
+    });
+    for (const { events } of decided) {
       counts.eventsAppended += events.length;
       for (const event of events) {
         if (event.type === 'ResourceObserved') counts.observed++;
         else if (event.type === 'ResourceChanged') counts.changed++;
         else counts.deleted++;
       }
-    });
+    }
     // the caller reads its own writes: the inventory shows what this run found once it answers
     if (counts.eventsAppended > 0) await this.settle();
     return { listed: droplets.length, ...counts, seconds: (performance.now() - started) / 1000 };
