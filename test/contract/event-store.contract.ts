@@ -146,7 +146,7 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         expect(comparePositions(z!.position, (results[2] as { position: Position }).position)).toBe(0);
       });
 
-      it('reports a missing stream as no_stream, answers an empty call with nothing, and takes a retry as a no-op', async () => {
+      it('reports a missing stream as no_stream, answers an empty call with nothing, takes a retry as a no-op and a stream named twice in order', async () => {
         const missing = stream();
         const [result] = await store.appendToStreams([{ stream: missing, events: [testEvent()], expectedRevision: 2n }]);
         expect(result).toMatchObject({ name: 'WrongExpectedRevision', actual: 'no_stream' });
@@ -163,6 +163,14 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         expect(again.map((r) => (r as { nextExpectedRevision: bigint }).nextExpectedRevision)).toEqual([0n, 1n]);
         expect(comparePositions((again[1] as { position: Position }).position, (first[1] as { position: Position }).position)).toBe(0);
         expect((await collect(store.readStream(b))).map((e) => e.type)).toEqual(['B1', 'B2']);
+
+        const twice = stream();
+        const results = await store.appendToStreams([
+          { stream: twice, events: [testEvent('First')], expectedRevision: 'no_stream' },
+          { stream: twice, events: [testEvent('Second')], expectedRevision: 0n },
+        ]);
+        expect(results.map((r) => (r as { nextExpectedRevision: bigint }).nextExpectedRevision)).toEqual([0n, 1n]);
+        expect((await collect(store.readStream(twice))).map((e) => e.type)).toEqual(['First', 'Second']);
       });
 
       it('keeps each stream in revision order for subscribers while batches and single appends race on the same streams', async () => {

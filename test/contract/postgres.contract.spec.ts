@@ -1,5 +1,7 @@
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { createTestDatabase } from '../support/database.js';
+import { StreamNotFound } from '../../src/domain/event-store/event-store.errors.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { collect, testEvent, uniqueStream } from '../support/events.js';
 import { describeEventStoreContract } from './event-store.contract.js';
 
 describeEventStoreContract('postgres', async () => {
@@ -12,4 +14,33 @@ describeEventStoreContract('postgres', async () => {
       await db.drop();
     },
   };
+});
+
+describe('the PostgreSQL event store beyond the contract', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    db = await createTestDatabase('cl_pg_store');
+    store = new PostgresEventStore(db.pool, db.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it('refuses ids that were not appended together as a duplicate, alone or in a batch, and writes nothing of the batch', async () => {
+    const [s, t] = [uniqueStream('dup'), uniqueStream('dup')];
+    const a = testEvent('A');
+    await store.appendToStream(s, [a], { expectedRevision: 'no_stream' });
+    // a retry without a revision whose first id stands in the stream, but not the rest
+    await expect(store.appendToStream(s, [a, testEvent('B')], { expectedRevision: 'any' })).rejects.toMatchObject({ name: 'DuplicateEventId', stream: s, eventId: a.id });
+    await expect(
+      store.appendToStreams([
+        { stream: t, events: [testEvent('C')], expectedRevision: 'no_stream' },
+        { stream: s, events: [a, testEvent('B')], expectedRevision: 'any' },
+      ]),
+    ).rejects.toMatchObject({ name: 'DuplicateEventId', stream: s, eventId: a.id });
+    expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A']);
+    await expect(collect(store.readStream(t))).rejects.toBeInstanceOf(StreamNotFound);
+  });
 });

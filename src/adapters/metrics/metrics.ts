@@ -23,8 +23,8 @@ export class Metrics {
   });
   readonly appendDuration = new Histogram({
     name: 'event_store_append_duration_seconds',
-    help: 'Event store append latency by outcome (ok, conflict, error)',
-    labelNames: ['outcome'] as const,
+    help: 'Event store append latency by call (single: one stream, batch: many streams in one call) and outcome (ok, conflict, error)',
+    labelNames: ['call', 'outcome'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });

@@ -5,7 +5,8 @@ import type { EventMetadata } from '../../domain/events/event-envelope.js';
 import { decideObservation, type Observation, resourceDecider, type ResourceEvent, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
 import { dropletResourceId, observeDroplet } from '../../domain/inventory/resource.js';
 import { toResourceStream } from '../../domain/streams.js';
-import { appendDecidedToStreams, decideAndAppend, forEachConcurrently } from '../decide-and-append.js';
+import { forEachConcurrently } from '../concurrency.js';
+import { appendDecidedToStreams, decideAndAppend } from '../decide-and-append.js';
 import type { InventoryEntry, InventorySnapshot, JobLease } from './inventory.ports.js';
 
 export interface SyncReport {

@@ -99,8 +99,10 @@ export interface EventStore {
    * Appends to many streams in one call, each checked against its own expected revision and
    * written atomically as appendToStream would. Not all or nothing across streams: an append whose
    * stream is not as expected is left out, and its place in the answer (one per append, in order)
-   * holds the WrongExpectedRevision; the others are written. PostgreSQL writes them in one
-   * transaction and one round trip; KurrentDB one append per stream, concurrently.
+   * holds the WrongExpectedRevision; the others are written. A stream named twice takes its appends
+   * in order. Any other failure (a DuplicateEventId) rejects the call: PostgreSQL then writes
+   * nothing of it (one transaction, one round trip); KurrentDB, which appends stream by stream,
+   * may have written some.
    */
   appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]>;
 

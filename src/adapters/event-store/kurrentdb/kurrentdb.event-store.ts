@@ -23,6 +23,7 @@ import {
   type ReadRevision,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
+import { forEachConcurrently } from '../../../application/concurrency.js';
 import { StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
 import type {
   AppendResult,
@@ -69,16 +70,25 @@ export class KurrentDbEventStore implements EventStore {
     };
   }
 
-  /** KurrentDB's multi-stream append is all or nothing: here each stream is one append of its own, all at once. */
-  appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
-    return Promise.all(
-      appends.map(({ stream, events, expectedRevision }) =>
-        this.appendToStream(stream, events, { expectedRevision }).catch((error: unknown) => {
+  /**
+   * KurrentDB's multi-stream append is all or nothing, so each stream is an append of its own: a
+   * few streams at a time, a stream's appends in order. On a failure no new one starts, and the call
+   * rejects once those under way have ended.
+   */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
+    const results: (AppendResult | WrongExpectedRevision)[] = [];
+    const byStream = new Map<string, number[]>();
+    appends.forEach(({ stream }, i) => byStream.set(stream, [...(byStream.get(stream) ?? []), i]));
+    await forEachConcurrently([...byStream.values()], async (indexes) => {
+      for (const i of indexes) {
+        const { stream, events, expectedRevision } = appends[i]!;
+        results[i] = await this.appendToStream(stream, events, { expectedRevision }).catch((error: unknown) => {
           if (error instanceof WrongExpectedRevision) return error;
           throw error;
-        }),
-      ),
-    );
+        });
+      }
+    });
+    return results;
   }
 
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {

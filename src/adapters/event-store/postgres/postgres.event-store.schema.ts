@@ -115,11 +115,12 @@ drop table if exists streams;
 
 /**
  * Appends to many streams in one transaction (migration 20261201000000). The body of
- * append_events moves into append_events_locked, which expects the stream's lock held and reports
- * a wrong expected revision as a row (actual_revision set, next_revision null) instead of raising:
- * append_events raises from it, and append_events_batch, which takes every stream's lock first —
- * in one order, so two batches never wait on each other in a cycle, and before its first write, so
- * its transaction id still follows each stream's earlier appends — reports it per stream.
+ * append_events moves into append_events_locked, which expects the stream's lock held, answers
+ * exactly one row, and reports a wrong expected revision in it (actual_revision set, next_revision
+ * null) instead of raising. append_events raises from that row; append_events_batch reports it per
+ * stream. The batch takes every stream's lock first — in one order, so two batches never wait on
+ * each other in a cycle, and before its first write, so its transaction id still follows each
+ * stream's earlier appends.
  */
 export const EVENT_STORE_BATCH_APPEND_SQL = `
 create or replace function append_events_locked(
@@ -142,7 +143,10 @@ begin
       if found then
         return query select e.revision, e.transaction_id, e.global_position, null::bigint from events e
           where e.stream = p_stream and e.revision = v_first + v_count - 1;
-        return;
+        -- no event that far: the ids were not appended together, and the insert below says so
+        if found then
+          return;
+        end if;
       end if;
     end if;
     if v_count = 0 then

@@ -114,6 +114,7 @@ export class PostgresEventStore implements EventStore {
         ],
       });
       if (events.length > 0) this.notifier.announce();
+      if (rows.length !== appends.length) throw new Error(`append_events_batch answered ${rows.length} rows for ${appends.length} appends`);
       return appends.map(({ stream, expectedRevision }, i) => {
         const row = rows[i]!;
         if (row.next_revision === null) {
@@ -123,9 +124,10 @@ export class PostgresEventStore implements EventStore {
         return { nextExpectedRevision: BigInt(row.next_revision), position: { commit: BigInt(row.transaction_id!), prepare: BigInt(row.global_position!) } };
       });
     } catch (error) {
-      // an id that stands elsewhere already fails the whole call: name the append it came in
+      // an id that stands elsewhere already fails the whole call: name the append that collided
+      // (the last one with the id, should two appends of this call carry it)
       const id = error instanceof pg.DatabaseError ? duplicateEventIdOf(error) : undefined;
-      const owner = appends.find((a) => a.events.some((e) => e.id === id)) ?? appends[0]!;
+      const owner = appends.findLast((a) => a.events.some((e) => e.id === id)) ?? appends[0]!;
       throw translateAppendError(error, owner.stream, owner.expectedRevision, owner.events);
     }
   }

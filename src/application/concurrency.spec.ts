@@ -1,4 +1,4 @@
-import { forEachConcurrently } from './decide-and-append.js';
+import { forEachConcurrently } from './concurrency.js';
 
 describe('forEachConcurrently', () => {
   const tick = () => new Promise((r) => setTimeout(r, 5));
