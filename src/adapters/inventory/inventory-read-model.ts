@@ -9,19 +9,20 @@ import type { DriftStatus } from '../../projections/drift/cloud-drift.entity.js'
 /**
  * True when a spec (p) provably matches its live row (r) and has no drift open: every spec value is
  * a string, or for `tags` a list of strings (spec_plain, a generated column), and each equals the
- * live value exactly — a column for the resource's fields, `attrs` for the rest (spec_attrs), `tags`
- * as the same list or by containment both ways. Exact equality of strings, and of lists of strings
- * as sets, is the loose equality too, so a row this proves unchanged has no mismatch under the
- * domain's comparison; anything it cannot prove (numbers, nulls, objects, a missing value) it leaves
- * to the domain. (jsonb_exists is the `?` operator, which would read as a parameter.) Checked against the domain comparison on generated specs in
- * test/integration/detection-prefilter.spec.ts.
+ * live value exactly — a column for the resource's fields, `attrs` for the rest, `tags` as the same
+ * list or by containment both ways. Exact equality of strings, and of lists of strings as sets, is
+ * the loose equality too, so a row this proves unchanged has no mismatch under the domain's
+ * comparison; anything it cannot prove (numbers, nulls, objects, a missing value) it leaves to the
+ * domain. Built from RESOURCE_FIELDS (without `tags` there, `field !== 'tags'` stops compiling);
+ * jsonb_exists is the `?` operator, which would read as a parameter. Checked against the domain
+ * comparison on generated specs in test/integration/detection-prefilter.spec.ts.
  */
 const PROVEN_UNCHANGED = [
   'p.spec_plain',
   "p.open_drift = '[]'",
   ...RESOURCE_FIELDS.filter((field) => field !== 'tags').map((field) => `coalesce(p.spec ->> '${field}' = r.${field}, not jsonb_exists(p.spec, '${field}'))`),
   "(not jsonb_exists(p.spec, 'tags') or p.spec -> 'tags' = r.tags or (p.spec -> 'tags' @> r.tags and r.tags @> (p.spec -> 'tags')))",
-  'r.attrs @> p.spec_attrs',
+  `r.attrs @> (p.spec - '{${RESOURCE_FIELDS.join(',')}}'::text[])`,
 ].join(' and ');
 
 /** A resource as the inventory has it; dates are ISO strings, the revision a decimal string. */

@@ -1,10 +1,9 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * For drift detection's prefilter (PgInventoryReadModel.detectionInput): two columns PostgreSQL
- * derives from each spec — whether every value is a string and `tags`, if there, a list of strings
- * (the specs an exact comparison in SQL can prove equal to their live row), and the spec without
- * the resource's columns (RESOURCE_FIELDS), the part resolved against `attrs` — and an index of the
+ * For drift detection's prefilter (PgInventoryReadModel.detectionInput): a column PostgreSQL
+ * derives from each spec, whether every value is a string and `tags`, if there, a list of strings
+ * (the specs an exact comparison in SQL can prove equal to their live row), and an index of the
  * deleted resources, which detection counts out.
  */
 export class Migration20261201000100DriftPrefilter extends Migration {
@@ -19,9 +18,6 @@ export class Migration20261201000100DriftPrefilter extends Migration {
             when jsonb_typeof(spec -> 'tags') <> 'array' then false
             else not jsonb_path_exists(spec -> 'tags', 'strict $[*] ? (@.type() != "string")')
           end
-        ) stored,
-        add column spec_attrs jsonb not null generated always as (
-          case when jsonb_typeof(spec) = 'object' then spec - '{name,region,size_slug,status,tags}'::text[] else '{}'::jsonb end
         ) stored;
     `);
     this.addSql(`create index cloud_resources_resource_id_idx on cloud_resources (resource_id) where status = 'deleted';`);
@@ -29,6 +25,6 @@ export class Migration20261201000100DriftPrefilter extends Migration {
 
   override down(): void {
     this.addSql('drop index if exists cloud_resources_resource_id_idx;');
-    this.addSql('alter table cloud_provisioned drop column if exists spec_plain, drop column if exists spec_attrs;');
+    this.addSql('alter table cloud_provisioned drop column if exists spec_plain;');
   }
 }
