@@ -92,19 +92,16 @@ class TimedStore implements EventStore {
   get appendSeconds(): number {
     return this.first === undefined ? 0 : (this.last - this.first) / 1000;
   }
-  async appendToStream(...args: Parameters<EventStore['appendToStream']>): ReturnType<EventStore['appendToStream']> {
-    this.first ??= performance.now();
-    try {
-      return await this.inner.appendToStream(...args);
-    } finally {
-      this.last = performance.now();
-      this.appendCalls++;
-    }
+  appendToStream(...args: Parameters<EventStore['appendToStream']>): ReturnType<EventStore['appendToStream']> {
+    return this.timed(() => this.inner.appendToStream(...args));
   }
-  async appendToStreams(...args: Parameters<EventStore['appendToStreams']>): ReturnType<EventStore['appendToStreams']> {
+  appendToStreams(...args: Parameters<EventStore['appendToStreams']>): ReturnType<EventStore['appendToStreams']> {
+    return this.timed(() => this.inner.appendToStreams(...args));
+  }
+  private async timed<T>(append: () => Promise<T>): Promise<T> {
     this.first ??= performance.now();
     try {
-      return await this.inner.appendToStreams(...args);
+      return await append();
     } finally {
       this.last = performance.now();
       this.appendCalls++;

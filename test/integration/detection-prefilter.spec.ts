@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/adapters/cloud/digitalocean/simulator/simulator-state.js';
 import { PgInventoryReadModel } from '../../src/adapters/inventory/inventory-read-model.js';
 import { compareSpec } from '../../src/domain/drift/drift-compare.js';
 import { RESOURCE_FIELDS, type ResourceState } from '../../src/domain/inventory/resource.js';
@@ -12,24 +13,13 @@ interface Case {
   readonly openDrift?: boolean;
 }
 
-/** A small seeded generator: the same cases on every run, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const KEYS = [...RESOURCE_FIELDS, 'image', 'vpc', 'constructor', 'backups'];
 /** Values that are equal, loosely equal or different in the ways the comparison rules care about. */
 const VALUES: unknown[] = ['a', 'b', '', '1', 1, 2.5, true, 'true', null, ['a'], ['a', 'b'], ['b', 'a'], ['a', 'a'], [], [1], { a: 'x' }, { a: 'x', b: 'y' }];
 const LIVE_TEXT = ['a', 'b', '', '1', 'true', '2.5', '["a"]'];
 const LIVE_TAGS = [[], ['a'], ['a', 'b'], ['b', 'a'], ['a', 'a'], ['1']];
 
+/** Seeded: the same cases on every run, so a failure can be replayed. */
 function generateCases(count: number, next: () => number): Case[] {
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const cases: Case[] = [];
@@ -101,7 +91,7 @@ describe('drift detection reads only the specs that may have drifted', () => {
   }
 
   it('leaves out only specs the domain comparison finds unchanged, on 3,000 generated specs and live rows', async () => {
-    const cases = generateCases(3000, random(20261201));
+    const cases = generateCases(3000, seededRandom(20261201));
     const ids = await seed(cases);
     const { checked, rows } = await readModel.detectionInput();
     const returned = new Set(rows.map((r) => r.resourceId));

@@ -352,20 +352,16 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
    * stays in the domain, which decides for every row returned.
    */
   async detectionInput(): Promise<DetectionInput> {
-    const rows = await this.query<{
-      checked: string;
-      resource_id: string | null;
-      spec: Record<string, unknown>;
-      spec_version: number;
-      stream_revision: string;
-      name: string;
-      region: string;
-      size_slug: string;
-      status: string;
-      tags: string[];
-      attrs: Record<string, unknown>;
-      open: OpenDrift[];
-    }>(
+    const rows = await this.query<
+      Pick<ResourceRow, 'name' | 'region' | 'size_slug' | 'status' | 'tags' | 'attrs'> & {
+        checked: string;
+        resource_id: string | null;
+        spec: Record<string, unknown>;
+        spec_version: number;
+        stream_revision: string;
+        open: OpenDrift[];
+      }
+    >(
       `with covered as (
          select count(*) as checked from cloud_provisioned p
           where p.removed_at is null
