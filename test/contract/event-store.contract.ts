@@ -146,6 +146,23 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         expect(comparePositions(z!.position, (results[2] as { position: Position }).position)).toBe(0);
       });
 
+      it('appends several events to each of streams all as expected, in log order, with positions as read', async () => {
+        const [existing, fresh, single] = [stream(), stream(), stream()];
+        await store.appendToStream(existing, [testEvent('E0'), testEvent('E1')], { expectedRevision: 'no_stream' });
+        const results = await store.appendToStreams([
+          { stream: existing, events: [testEvent('E2'), testEvent('E3')], expectedRevision: 1n },
+          { stream: fresh, events: [testEvent('F0'), testEvent('F1'), testEvent('F2')], expectedRevision: 'no_stream' },
+          { stream: single, events: [testEvent('S0')], expectedRevision: 'no_stream' },
+        ]);
+        expect(results.map((r) => (r as { nextExpectedRevision: bigint }).nextExpectedRevision)).toEqual([3n, 2n, 0n]);
+        const streams = [existing, fresh, single];
+        const read = await Promise.all(streams.map((s) => collect(store.readStream(s))));
+        expect(read.map((events) => events.map((e) => `${e.type}@${e.revision}`))).toEqual([['E0@0', 'E1@1', 'E2@2', 'E3@3'], ['F0@0', 'F1@1', 'F2@2'], ['S0@0']]);
+        read.forEach((events, i) => expect(comparePositions(events[events.length - 1]!.position, (results[i] as { position: Position }).position)).toBe(0));
+        const all = await collect(store.readAll({ filter: { streamPrefixes: streams } }));
+        for (const s of streams) expect(all.filter((e) => e.stream === s).map((e) => e.revision)).toEqual(read[streams.indexOf(s)]!.map((e) => e.revision));
+      });
+
       it('reports a missing stream as no_stream, answers an empty call with nothing, takes a retry as a no-op and a stream named twice in order', async () => {
         const missing = stream();
         const [result] = await store.appendToStreams([{ stream: missing, events: [testEvent()], expectedRevision: 2n }]);

@@ -118,7 +118,8 @@ drop table if exists streams;
  * append_events moves into append_events_locked, which expects the stream's lock held, answers
  * exactly one row, and reports a wrong expected revision in it (actual_revision set, next_revision
  * null) instead of raising. append_events raises from that row; append_events_batch reports it per
- * stream. The batch takes every stream's lock first — in one order, so two batches never wait on
+ * stream, and writes a batch of distinct streams that are all as expected in one insert per table.
+ * The batch takes every stream's lock first — in one order, so two batches never wait on
  * each other in a cycle, and before its first write, so its transaction id still follows each
  * stream's earlier appends.
  */
@@ -208,10 +209,41 @@ declare
   v_key int;
   v_from int := 1;
   v_to int;
+  v_as_expected boolean;
 begin
   for v_key in select distinct hashtext(s) from unnest(p_streams) s order by 1 loop
     perform pg_advisory_xact_lock(${STREAM_LOCK_NAMESPACE}, v_key);
   end loop;
+
+  -- the common case, in one statement per table: distinct streams, each with events and at the
+  -- revision expected (or missing where no_stream is expected), so none is a conflict or a retry
+  select coalesce(bool_and(u.expected >= -1 and u.expected = coalesce(s.revision, -1) and u.count > 0), true)
+         and count(distinct u.stream) = count(*)
+    into v_as_expected
+    from unnest(p_streams, p_expected, p_counts) as u(stream, expected, count)
+    left join streams s on s.stream = u.stream;
+  if v_as_expected then
+    return query
+      with appends as (
+        select u.stream, u.expected, u.count, u.ord, sum(u.count) over (order by u.ord) - u.count as before
+          from unnest(p_streams, p_expected, p_counts) with ordinality as u(stream, expected, count, ord)
+      ), inserted as (
+        insert into events (stream, revision, event_id, type, data, metadata)
+        select a.stream, a.expected + e.n, p_ids[a.before + e.n], p_types[a.before + e.n], p_data[a.before + e.n], p_metadata[a.before + e.n]
+          from appends a cross join lateral generate_series(1, a.count) as e(n)
+         order by a.ord, e.n
+        returning events.stream, events.global_position
+      ), advanced as (
+        insert into streams as s (stream, revision) select a.stream, a.expected + a.count from appends a
+          on conflict (stream) do update set revision = excluded.revision
+      )
+      select a.expected + a.count, pg_current_xact_id(), max(i.global_position), null::bigint
+        from appends a join inserted i on i.stream = a.stream
+       group by a.ord, a.expected, a.count
+       order by a.ord;
+    return;
+  end if;
+
   for i in 1 .. coalesce(cardinality(p_streams), 0) loop
     v_to := v_from + p_counts[i] - 1;
     return query select * from append_events_locked(
