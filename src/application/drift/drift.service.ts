@@ -47,15 +47,14 @@ export class DriftService {
     let opened = 0;
     let stale = 0;
     let skipped = 0;
-    const appends: { stream: string; revision: string; events: SpecEvent[] }[] = [];
+    const appends: { stream: string; expectedRevision: bigint; events: SpecEvent[] }[] = [];
     for (const row of rows) {
       drifted += compareSpec(row.spec, row.live).length;
       const state: SpecState = { status: 'recorded', spec: row.spec, version: row.specVersion, open: row.open.map((d) => ({ ...d })), closed: [] };
       const events = decideSpec({ type: 'DetectDrift', data: { resourceId: row.resourceId, live: row.live, newDriftId: () => randomUUID() } }, state, now);
-      if (events.length > 0) appends.push({ stream: toSpecStream(row.resourceId), revision: row.streamRevision, events });
+      if (events.length > 0) appends.push({ stream: toSpecStream(row.resourceId), expectedRevision: BigInt(row.streamRevision), events });
     }
-    const results = await appendDecidedToStreams(this.store, appends.map((a) => ({ stream: a.stream, events: a.events, expectedRevision: BigInt(a.revision) })), metadata);
-    results.forEach((revision, i) => {
+    (await appendDecidedToStreams(this.store, appends, metadata)).forEach((revision, i) => {
       if (revision === null) {
         skipped++;
         return;
