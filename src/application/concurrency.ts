@@ -1,5 +1,5 @@
 /** Work on different streams at once, a few at a time: enough to hide round trips, not to flood the pool. */
-export const APPEND_CONCURRENCY = 8;
+const APPEND_CONCURRENCY = 8;
 
 /**
  * Runs `work` over the items, `concurrency` at a time. On the first failure no new item starts,

@@ -88,27 +88,17 @@ function encodeDecided(events: readonly { readonly type: string; readonly data: 
 }
 
 /**
- * Streams per appendToStreams call: one round trip each. PostgreSQL holds every stream's lock of a
- * call at once, from a lock table sized for tens per transaction, not thousands.
- */
-export const STREAMS_PER_APPEND = 200;
-
-/**
- * Appends decided events to many streams, each expecting its own revision, STREAMS_PER_APPEND to a
- * round trip: for each, the stream's next revision, or null when another writer moved the stream
- * first (decide again, or leave it).
+ * Appends decided events to many streams, each expecting its own revision, in one appendToStreams
+ * call: for each, the stream's next revision, or null when another writer moved the stream first
+ * (decide again, or leave it).
  */
 export async function appendDecidedToStreams(
   store: EventStore,
   appends: readonly { readonly stream: string; readonly events: readonly { readonly type: string; readonly data: unknown }[]; readonly expectedRevision: bigint | 'no_stream' }[],
   metadata: Omit<EventMetadata, 'schemaVersion'>,
 ): Promise<(bigint | null)[]> {
-  const revisions: (bigint | null)[] = [];
-  for (let from = 0; from < appends.length; from += STREAMS_PER_APPEND) {
-    const chunk = appends.slice(from, from + STREAMS_PER_APPEND).map((a) => ({ stream: a.stream, events: encodeDecided(a.events, metadata), expectedRevision: a.expectedRevision }));
-    for (const result of await store.appendToStreams(chunk)) revisions.push(result instanceof WrongExpectedRevision ? null : result.nextExpectedRevision);
-  }
-  return revisions;
+  const results = await store.appendToStreams(appends.map((a) => ({ stream: a.stream, events: encodeDecided(a.events, metadata), expectedRevision: a.expectedRevision })));
+  return results.map((result) => (result instanceof WrongExpectedRevision ? null : result.nextExpectedRevision));
 }
 
 /**

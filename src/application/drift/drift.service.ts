@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { compareSpec } from '../../domain/drift/drift-compare.js';
-import { decideSpec, DriftNotFound, DriftNotRevertible, type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
+import { decideSpec, DriftNotFound, DriftNotRevertible, openDrift, type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
 import { dropletIdOf } from '../../domain/inventory/resource.js';
@@ -50,7 +50,7 @@ export class DriftService {
     const appends: { stream: string; expectedRevision: bigint; events: SpecEvent[] }[] = [];
     for (const row of rows) {
       drifted += compareSpec(row.spec, row.live).length;
-      const state: SpecState = { status: 'recorded', spec: row.spec, version: row.specVersion, open: row.open.map((d) => ({ ...d })), closed: [] };
+      const state: SpecState = { status: 'recorded', spec: row.spec, version: row.specVersion, open: row.open, closed: [] };
       const events = decideSpec({ type: 'DetectDrift', data: { resourceId: row.resourceId, live: row.live, newDriftId: () => randomUUID() } }, state, now);
       if (events.length > 0) appends.push({ stream: toSpecStream(row.resourceId), expectedRevision: BigInt(row.streamRevision), events });
     }
@@ -87,12 +87,11 @@ export class DriftService {
     const { state } = await loadStream(this.store, toSpecStream(resourceId), specDecider);
     // a dry run of the request: throws the typed refusal (not open, not revertible), appends nothing
     decideSpec({ type: 'RequestRevert', data: { resourceId, driftId, sagaId: 'dry-run' } }, state, this.now());
-    const drift = state.status === 'recorded' ? state.open.find((d) => d.driftId === driftId) : undefined;
-    if (state.status !== 'recorded' || !drift) throw new Error(`drift ${driftId}: the dry run passed but the drift is not open`);
+    const { spec, drift } = openDrift(state, resourceId, driftId);
     const dropletId = dropletIdOf(resourceId);
     if (dropletId === null) throw new DriftNotRevertible(`${resourceId} is not a droplet: only droplets can be changed back; accept the drift instead`);
     const { sagaId } = await this.sagas.start(
-      { kind: 'drift_revert', definition: 'revert_drift', inputs: { resourceId, driftId, dropletId, field: drift.field, value: state.spec[drift.field] } },
+      { kind: 'drift_revert', definition: 'revert_drift', inputs: { resourceId, driftId, dropletId, field: drift.field, value: spec[drift.field] } },
       metadata,
     );
     return { sagaId, resourceId };

@@ -99,8 +99,8 @@ export class InventorySync {
     const revisions = await appendDecidedToStreams(this.store, decided, metadata);
     // a row the read model had not caught up on: decide again from the stream itself
     const lagged = decided.filter((_, i) => revisions[i] === null);
+    counts.redecided = lagged.length;
     await forEachConcurrently(lagged, async (item) => {
-      counts.redecided++;
       item.events = (await decideAndAppend(this.store, item.stream, resourceDecider, item.observation, metadata, () => now)).events;
     });
     for (const { events } of decided) {

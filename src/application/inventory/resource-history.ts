@@ -55,8 +55,9 @@ function specView(state: SpecState): SpecView {
   }
 }
 
-export class ResourceHistoryNotFound extends NotFound {
-  override readonly name = 'ResourceHistoryNotFound';
+/** No resource by that id: no events about it (history), no inventory row or spec (the read routes). */
+export class ResourceNotFound extends NotFound {
+  override readonly name = 'ResourceNotFound';
   override readonly code = 'resource_not_found';
 }
 
@@ -74,8 +75,7 @@ export class ResourceHistory {
   constructor(private readonly store: EventStore) {}
 
   async history(resourceId: string): Promise<HistoryEntry[]> {
-    const own = [...(await readStreamEvents(this.store, toResourceStream(resourceId))), ...(await readStreamEvents(this.store, toSpecStream(resourceId)))];
-    if (own.length === 0) throw new ResourceHistoryNotFound(`no events about ${resourceId}`);
+    const own = (await this.ownStreams(resourceId)).flat();
     const sagaIds = [...new Set(own.map((e) => sagaIdOf(e.data)).filter((id): id is string => id !== null))];
     const sagas = (await Promise.all(sagaIds.map((id) => readStreamEvents(this.store, toSagaStream(id))))).flat();
     return [...own, ...sagas].sort((a, b) => comparePositions(a.position, b.position)).map((recorded) => {
@@ -95,9 +95,7 @@ export class ResourceHistory {
   }
 
   async asOf(resourceId: string, moment: Date): Promise<ResourceAsOf> {
-    const resourceEvents = await readStreamEvents(this.store, toResourceStream(resourceId));
-    const specEvents = await readStreamEvents(this.store, toSpecStream(resourceId));
-    if (resourceEvents.length === 0 && specEvents.length === 0) throw new ResourceHistoryNotFound(`no events about ${resourceId}`);
+    const [resourceEvents, specEvents] = await this.ownStreams(resourceId);
     const upTo = (events: RecordedEvent[]) => events.filter((e) => e.recordedAt.getTime() <= moment.getTime());
     const resourceThen = upTo(resourceEvents);
     const specThen = upTo(specEvents).filter((e) => (specDecider.eventTypes as readonly string[]).includes(e.type));
@@ -108,5 +106,12 @@ export class ResourceHistory {
       spec: specView(foldEvents(specDecider, specThen)),
       eventsApplied: resourceThen.length + specThen.length,
     };
+  }
+
+  /** The resource's stream and its spec stream, read at once; not found when both are empty. */
+  private async ownStreams(resourceId: string): Promise<[RecordedEvent[], RecordedEvent[]]> {
+    const streams = await Promise.all([readStreamEvents(this.store, toResourceStream(resourceId)), readStreamEvents(this.store, toSpecStream(resourceId))]);
+    if (streams[0].length === 0 && streams[1].length === 0) throw new ResourceNotFound(`no events about ${resourceId}`);
+    return streams;
   }
 }

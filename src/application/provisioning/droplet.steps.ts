@@ -68,6 +68,20 @@ async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
 
 const waiting = (retryAfterMs: number, note: string): StepOutcome<never> => ({ status: 'waiting', retryAfterMs, note });
 
+/** The droplet as DigitalOcean has it now; a droplet that no longer exists fails the step for good. */
+async function existingDroplet(cloud: CloudProvider, id: number): Promise<Droplet> {
+  const droplet = await call('get droplet', () => cloud.getDroplet(id));
+  if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
+  return droplet;
+}
+
+/** Of things made twice under one deterministic name or tag, keeps the oldest (lowest id) and removes the others. */
+async function keepOldest<T extends { readonly id: number }>(found: readonly T[], what: string, remove: (id: number) => Promise<unknown>): Promise<T> {
+  const [keep, ...extra] = [...found].sort((a, b) => a.id - b.id);
+  for (const duplicate of extra) await call(what, () => remove(duplicate.id));
+  return keep!;
+}
+
 /** Polls counted through the notes a waiting step leaves (they survive restarts). */
 function pollNumber(ctx: StepContext, pattern: RegExp): number {
   const match = ctx.resumedFrom ? pattern.exec(ctx.resumedFrom.note) : null;
@@ -166,9 +180,8 @@ export function createDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeo
 
   /** One droplet per saga: should two carry the tag, the oldest is kept and the others destroyed. */
   async function adopt(found: readonly Droplet[]): Promise<z.infer<typeof createDropletOutput>> {
-    const [keep, ...extra] = [...found].sort((a, b) => a.id - b.id);
-    for (const droplet of extra) await call('destroy duplicate droplet', () => cloud.destroyDroplet(droplet.id));
-    return { dropletId: keep!.id, name: keep!.name, adopted: true };
+    const keep = await keepOldest(found, 'destroy duplicate droplet', (id) => cloud.destroyDroplet(id));
+    return { dropletId: keep.id, name: keep.name, adopted: true };
   }
 }
 
@@ -188,8 +201,7 @@ export function waitDropletActiveStep(deps: DropletStepDeps): SagaStep<z.infer<t
     timeoutMs: 60_000,
     async execute(ctx) {
       const id = ctx.params.dropletId;
-      const droplet = await call('get droplet', () => cloud.getDroplet(id));
-      if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
+      const droplet = await existingDroplet(cloud, id);
       if (droplet.status === 'active' && droplet.public_ipv4 !== null) {
         return { status: 'done', output: { dropletId: id, publicIpv4: droplet.public_ipv4, state: observeDroplet(droplet) } };
       }
@@ -315,11 +327,7 @@ export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.inf
   const { cloud, timing } = deps;
   const named = async (id: number, name: string) => (await call('list snapshots', () => cloud.listDropletSnapshots(id))).filter((s) => s.name === name);
   /** One snapshot per saga: should two carry the name, the oldest is kept and the others deleted. */
-  const adopt = async (found: readonly Snapshot[]): Promise<Snapshot> => {
-    const [keep, ...extra] = [...found].sort((a, b) => a.id - b.id);
-    for (const snapshot of extra) await call('delete duplicate snapshot', () => cloud.deleteSnapshot(snapshot.id));
-    return keep!;
-  };
+  const adopt = (found: readonly Snapshot[]): Promise<Snapshot> => keepOldest(found, 'delete duplicate snapshot', (id) => cloud.deleteSnapshot(id));
   /** How long a snapshot may take to show in the listing once its action completed. */
   const listingLagMs = timing.snapshotFindTries * timing.snapshotFindPollMs;
   return {
@@ -356,8 +364,7 @@ export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.inf
       const search = SNAPSHOT_SEARCH_NOTE.exec(note);
       if (search || ctx.attempt > 1 || ctx.recovering) {
         // an earlier run may have posted the action: let it finish, then give its snapshot time to show
-        const droplet = await call('get droplet', () => cloud.getDroplet(id));
-        if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
+        const droplet = await existingDroplet(cloud, id);
         if (droplet.locked) return waiting(timing.actionPollMs, snapshotSearchNote(name, ctx.now));
         const since = search && !ctx.recovering ? new Date(search[1]!) : ctx.now;
         if (ctx.now.getTime() - since.getTime() < listingLagMs) return waiting(timing.snapshotFindPollMs, snapshotSearchNote(name, since));
@@ -404,8 +411,7 @@ export function resizeDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeo
       const { dropletId: id, size, disk } = ctx.params;
       const polled = await pollAction(deps, ctx);
       if (polled && !polled.done) return waiting(timing.actionPollMs, actionNote(`resize ${id} to ${size}`, polled.actionId, polled.poll));
-      const droplet = await call('get droplet', () => cloud.getDroplet(id));
-      if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
+      const droplet = await existingDroplet(cloud, id);
       if (droplet.locked) return whileBusy(deps, ctx, id);
       let next: DropletActionRequest;
       if (droplet.size_slug !== size) next = droplet.status === 'off' ? { type: 'resize', size, disk } : { type: 'power_off' };
@@ -433,8 +439,7 @@ export function retagDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof
     output: retagOutput,
     async execute(ctx) {
       const { dropletId: id, tags } = ctx.params;
-      const droplet = await call('get droplet', () => deps.cloud.getDroplet(id));
-      if (!droplet) throw new StepError('droplet_gone', `droplet ${id} no longer exists`, false);
+      const droplet = await existingDroplet(deps.cloud, id);
       const added = tags.filter((t) => !droplet.tags.includes(t));
       // the control plane's own tags stay: without them the droplet would look unmanaged, and its saga lost
       const removed = droplet.tags.filter((t) => !tags.includes(t) && t !== MANAGED_TAG && !t.startsWith(SAGA_TAG_PREFIX));

@@ -47,7 +47,7 @@ export type SpecState =
 export const initialSpecState = (): SpecState => ({ status: 'none' });
 
 /** The fields a saga can change back; the others can only be accepted. */
-export const REVERTIBLE_FIELDS: readonly ResourceField[] = ['size_slug', 'tags'];
+const REVERTIBLE_FIELDS: readonly ResourceField[] = ['size_slug', 'tags'];
 
 export class SpecNotFound extends NotFound {
   override readonly name = 'SpecNotFound';
@@ -76,7 +76,8 @@ export type SpecCommand =
   | { readonly type: 'CompleteRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string } }
   | { readonly type: 'FailRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string; reason: string } };
 
-function openDrift(state: SpecState, resourceId: string, driftId: string): { spec: Spec; version: number; drift: OpenDrift } {
+/** The open drift `driftId` with the spec it departs from; the typed refusal when there is none. */
+export function openDrift(state: SpecState, resourceId: string, driftId: string): { spec: Spec; version: number; drift: OpenDrift } {
   if (state.status !== 'recorded') {
     if (state.status === 'removed' && state.closed.includes(driftId)) throw new DriftNotOpen(`drift ${driftId} is no longer open`);
     throw new SpecNotFound(`no spec is recorded for ${resourceId}`);

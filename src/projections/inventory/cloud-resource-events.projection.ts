@@ -6,7 +6,7 @@ import { CloudResourceEventEntity, type CloudResourceEventRow } from './cloud-re
 
 type Handled = ResourceEvent | SpecEvent;
 
-export const resourceEventId = (stream: string, revision: bigint): string => `${stream}@${revision}`;
+const resourceEventId = (stream: string, revision: bigint): string => `${stream}@${revision}`;
 
 /** What one event says about the resource, in the log's terms. */
 type Entry = Pick<CloudResourceEventRow, 'event' | 'before' | 'after' | 'source' | 'sagaId' | 'driftId'>;

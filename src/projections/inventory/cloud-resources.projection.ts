@@ -1,10 +1,10 @@
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
-import type { ResourceEvent } from '../../domain/inventory/resource.decider.js';
+import { type ResourceEvent, resourceDecider } from '../../domain/inventory/resource.decider.js';
 import { applyChanges, isManaged, type ResourceState } from '../../domain/inventory/resource.js';
 import type { Projection } from '../projection.js';
 import { CloudResourceEntity, type CloudResourceRow } from './cloud-resource.entity.js';
 
-export const DELETED_STATUS = 'deleted';
+const DELETED_STATUS = 'deleted';
 
 const stateOf = (row: CloudResourceRow): ResourceState => ({
   provider: row.provider as ResourceState['provider'],
@@ -39,7 +39,7 @@ export const cloudResourcesProjection: Projection<CloudResourceRow> = {
   name: 'cloud-resources',
   entity: CloudResourceEntity,
   key: 'resourceId',
-  eventTypes: ['ResourceObserved', 'ResourceChanged', 'ResourceDeleted'] satisfies ResourceEvent['type'][],
+  eventTypes: resourceDecider.eventTypes,
   keyOf: (event) => (event as DomainEvent & ResourceEvent).data.resourceId,
   evolve(row, domainEvent) {
     const event = domainEvent as DomainEvent & ResourceEvent;

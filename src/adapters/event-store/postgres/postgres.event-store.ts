@@ -42,6 +42,12 @@ interface EventRow {
   recorded_at: Date;
 }
 
+/**
+ * Streams per append_events_batch call: each holds every one of its streams' locks at once, from a
+ * lock table sized for tens per transaction, not thousands.
+ */
+const STREAMS_PER_TRANSACTION = 200;
+
 const COLUMNS = 'transaction_id::text, global_position, stream, revision, event_id, type, data, metadata, recorded_at';
 
 /**
@@ -95,8 +101,14 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /** STREAMS_PER_TRANSACTION streams to a transaction and round trip, one after another. */
   async appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
-    if (appends.length === 0) return [];
+    const results: (AppendResult | WrongExpectedRevision)[] = [];
+    for (let from = 0; from < appends.length; from += STREAMS_PER_TRANSACTION) results.push(...(await this.appendBatch(appends.slice(from, from + STREAMS_PER_TRANSACTION))));
+    return results;
+  }
+
+  private async appendBatch(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
     const events = appends.flatMap((a) => a.events);
     try {
       const { rows } = await this.pool.query<{ next_revision: string | null; transaction_id: string | null; global_position: string | null; actual_revision: string | null }>({
@@ -117,10 +129,7 @@ export class PostgresEventStore implements EventStore {
       if (rows.length !== appends.length) throw new Error(`append_events_batch answered ${rows.length} rows for ${appends.length} appends`);
       return appends.map(({ stream, expectedRevision }, i) => {
         const row = rows[i]!;
-        if (row.next_revision === null) {
-          const actual = BigInt(row.actual_revision!);
-          return new WrongExpectedRevision(stream, expectedRevision, actual < 0n ? 'no_stream' : actual);
-        }
+        if (row.next_revision === null) return wrongRevision(stream, expectedRevision, row.actual_revision!);
         return { nextExpectedRevision: BigInt(row.next_revision), position: { commit: BigInt(row.transaction_id!), prepare: BigInt(row.global_position!) } };
       });
     } catch (error) {
@@ -294,15 +303,18 @@ function translateAppendError(
   events: readonly EventToAppend[],
 ): unknown {
   if (!(error instanceof pg.DatabaseError)) return error;
-  if (error.code === WRONG_EXPECTED_REVISION_SQLSTATE) {
-    const actual = BigInt(error.detail ?? '-1');
-    return new WrongExpectedRevision(stream, expected, actual < 0n ? 'no_stream' : actual);
-  }
+  if (error.code === WRONG_EXPECTED_REVISION_SQLSTATE) return wrongRevision(stream, expected, error.detail ?? '-1');
   if (error.code === '23505' && error.constraint === 'events_event_id_key') {
     const id = duplicateEventIdOf(error) ?? events[0]?.id ?? 'unknown';
     return new DuplicateEventId(stream, id);
   }
   return error;
+}
+
+/** The stream's actual revision as append_events reports it (decimal; -1: no stream). */
+function wrongRevision(stream: string, expected: ExpectedRevision, actual: string): WrongExpectedRevision {
+  const revision = BigInt(actual);
+  return new WrongExpectedRevision(stream, expected, revision < 0n ? 'no_stream' : revision);
 }
 
 function duplicateEventIdOf(error: pg.DatabaseError): string | undefined {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
-import type { EventStore, ExpectedRevision, RecordedEvent } from '../../../domain/event-store/event-store.port.js';
+import { readStreamEvents } from '../../../application/decide-and-append.js';
+import { WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
+import type { EventStore, ExpectedRevision } from '../../../domain/event-store/event-store.port.js';
 import { eventCatalogue } from '../../../domain/events/event-catalogue.js';
 import { type IacLock, type IacLockRequest, isLockLive } from '../../../domain/iac/iac-lock.js';
 import {
@@ -147,7 +148,7 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
 
   async history(resourceId: string): Promise<IacHistoryEntry[]> {
     const entries: IacHistoryEntry[] = [];
-    for (const recorded of await this.readStream(parseResourceId(resourceId))) {
+    for (const recorded of await readStreamEvents(this.store, toIacStream(parseResourceId(resourceId)))) {
       const event = eventCatalogue.decode(recorded);
       entries.push({
         revision: Number(recorded.revision),
@@ -183,7 +184,7 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
   }
 
   private async load(resourceId: string): Promise<Loaded> {
-    const recorded = await this.readStream(resourceId);
+    const recorded = await readStreamEvents(this.store, toIacStream(resourceId));
     if (recorded.length === 0) return { state: initialState(), revision: 'no_stream' };
     const events = recorded.map((r) => {
       const event = eventCatalogue.decode(r);
@@ -191,17 +192,6 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
       return event;
     });
     return { state: fold(events), revision: recorded[recorded.length - 1]!.revision };
-  }
-
-  private async readStream(resourceId: string): Promise<RecordedEvent[]> {
-    const events: RecordedEvent[] = [];
-    try {
-      for await (const event of this.store.readStream(toIacStream(resourceId))) events.push(event);
-    } catch (error) {
-      if (error instanceof StreamNotFound) return [];
-      throw error;
-    }
-    return events;
   }
 }
 
