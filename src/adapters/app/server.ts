@@ -48,8 +48,6 @@ export interface ServerOptions {
   /** Where the bootstrap token is shown, once; default stdout (never the log). */
   readonly announce?: (text: string) => void;
   readonly version?: string;
-  /** The droplet steps' pacing beyond what the configuration sets (tests shorten the waits). */
-  readonly dropletTiming?: Partial<DropletStepTiming>;
 }
 
 export async function startServer(config: AppConfig, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -73,7 +71,6 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
       activeMaxPolls: config.dropletActiveMaxPolls,
       actionPollMs: config.dropletActionPollSeconds * 1000,
       snapshotFindPollMs: config.dropletActionPollSeconds * 1000,
-      ...options.dropletTiming,
     };
     const sagas = createSagaEngine({
       orm: infrastructure.orm,

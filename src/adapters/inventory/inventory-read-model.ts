@@ -5,6 +5,7 @@ import type { OpenDrift } from '../../domain/drift/spec.decider.js';
 import { InvalidInput } from '../../domain/errors.js';
 import { RESOURCE_FIELDS } from '../../domain/inventory/resource.js';
 import type { DriftStatus } from '../../projections/drift/cloud-drift.entity.js';
+import { decodeCursor, encodeCursor } from '../persistence/keyset-cursor.js';
 
 /**
  * True when a spec (p) provably matches its live row (r) and has no drift open: every spec value is
@@ -202,21 +203,6 @@ function toDrift(r: DriftRow): DriftView {
 
 function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1) throw new InvalidInput([{ path: 'query.limit', message: 'must be a whole number of at least 1' }]);
-}
-
-const encodeCursor = (parts: readonly string[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url');
-
-/** The parts of a cursor this API returned, checked; anything else is the caller's mistake. */
-function decodeCursor(cursor: string, length: number, check: (parts: string[]) => boolean = () => true): string[] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === length && value.every((v) => typeof v === 'string') && check(value as string[])) {
-      return value as string[];
-    }
-  } catch {
-    // reported below
-  }
-  throw new InvalidInput([{ path: 'query.cursor', message: 'not a cursor this API returned' }]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SagaListFilter, SagaReadModel, SagaRunSummary } from '../../application/saga/saga.ports.js';
-import { InvalidInput } from '../../domain/errors.js';
+import { decodeCursor, encodeCursor } from '../persistence/keyset-cursor.js';
 
 interface Row {
   id: string;
@@ -18,20 +18,6 @@ interface Row {
   error: string | null;
 }
 
-const encodeCursor = (row: Row): string => Buffer.from(JSON.stringify([row.started_at.toISOString(), row.id])).toString('base64url');
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && !Number.isNaN(Date.parse(value[0]))) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // reported below
-  }
-  throw new InvalidInput([{ path: 'query.cursor', message: 'not a cursor this API returned' }]);
-}
-
 /** `saga_runs`, newest first, keyset-paginated by (started_at, id). */
 export class PgSagaReadModel implements SagaReadModel {
   constructor(private readonly orm: MikroORM) {}
@@ -46,7 +32,7 @@ export class PgSagaReadModel implements SagaReadModel {
       params.push(value);
     }
     if (filter.cursor) {
-      const [startedAt, id] = decodeCursor(filter.cursor);
+      const [startedAt, id] = decodeCursor(filter.cursor, 2, ([at]) => !Number.isNaN(Date.parse(at!)));
       where.push('(started_at, id) < (?::timestamptz, ?)');
       params.push(startedAt, id);
     }
@@ -56,6 +42,7 @@ export class PgSagaReadModel implements SagaReadModel {
       'all',
     );
     const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
     return {
       items: page.map((r) => ({
         id: r.id,
@@ -72,7 +59,7 @@ export class PgSagaReadModel implements SagaReadModel {
         finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
         error: r.error,
       })),
-      nextCursor: rows.length > filter.limit ? encodeCursor(page[page.length - 1]!) : null,
+      nextCursor: rows.length > filter.limit && last ? encodeCursor([last.started_at.toISOString(), last.id]) : null,
     };
   }
 }

@@ -10,8 +10,7 @@ export interface DigitalOceanConnection {
   readonly provisioning: DigitalOceanClient;
   /** Lists only: the inventory sync, on its own token (rate limits are per token). */
   readonly sync: DigitalOceanClient;
-  /** Set when no DIGITALOCEAN_TOKEN was given and the in-process simulator answers instead. */
-  readonly simulator: RunningSimulator | null;
+  /** Stops the in-process simulator, when one stands in. */
   close(): Promise<void>;
 }
 
@@ -37,13 +36,11 @@ export async function connectDigitalOcean(config: AppConfig, logger: Logger, met
   } else {
     logger.info({ api: baseUrl, syncToken: config.digitalOceanSyncToken ? 'separate' : 'the provisioning token' }, 'DigitalOcean API');
   }
-  const running = simulator;
   return {
     provisioning: new DigitalOceanClient({ baseUrl, token, purpose: 'provisioning', metrics }),
     sync: new DigitalOceanClient({ baseUrl, token: config.digitalOceanSyncToken ?? token, purpose: 'sync', metrics }),
-    simulator,
     close: async () => {
-      await running?.close();
+      await simulator?.close();
     },
   };
 }

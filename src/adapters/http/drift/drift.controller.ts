@@ -4,13 +4,14 @@ import type { DriftService } from '../../../application/drift/drift.service.js';
 import type { PgInventoryReadModel } from '../../inventory/inventory-read-model.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { commandContext } from '../command-context.js';
+import { pageQuery } from '../page-query.js';
 import { INVENTORY_READ_MODEL } from '../inventory/inventory.controller.js';
 
 export const DRIFT_SERVICE = Symbol('DriftService');
 
 const TAGS = ['drift'];
 const params = z.object({ id: z.string().min(1).max(128) });
-const inboxQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().min(1).max(512).optional() });
+const inboxQuery = z.object(pageQuery(100));
 
 @Controller('api/v1/drift')
 export class DriftController {

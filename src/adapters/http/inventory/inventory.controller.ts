@@ -1,20 +1,15 @@
 import { Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import type { InventorySync } from '../../../application/inventory/inventory-sync.js';
-import { auditMoment, type ResourceHistory } from '../../../application/inventory/resource-history.js';
-import { NotFound } from '../../../domain/errors.js';
+import { auditMoment, type ResourceHistory, ResourceNotFound } from '../../../application/inventory/resource-history.js';
 import type { PgInventoryReadModel } from '../../inventory/inventory-read-model.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { commandContext } from '../command-context.js';
+import { pageQuery } from '../page-query.js';
 
 export const INVENTORY_READ_MODEL = Symbol('InventoryReadModel');
 export const INVENTORY_SYNC = Symbol('InventorySync');
 export const RESOURCE_HISTORY = Symbol('ResourceHistory');
-
-class ResourceNotFound extends NotFound {
-  override readonly name = 'ResourceNotFound';
-  override readonly code = 'resource_not_found';
-}
 
 const TAGS = ['inventory'];
 const resourceParams = z.object({ id: z.string().min(1).max(256) });
@@ -24,8 +19,7 @@ const listQuery = z.object({
   status: z.string().min(1).max(32).optional(),
   tag: z.string().min(1).max(255).optional(),
   region: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().min(1).max(512).optional(),
+  ...pageQuery(100),
 });
 const historyQuery = z.object({ asOf: auditMoment.optional() });
 const resource = z.object({ resourceId: z.string(), name: z.string(), region: z.string(), sizeSlug: z.string(), status: z.string(), tags: z.array(z.string()), managed: z.boolean() }).loose();

@@ -6,6 +6,7 @@ import { InvalidInput } from '../../../domain/errors.js';
 import { sagaStartSchema } from '../../../domain/saga/saga-definitions.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { commandContext } from '../command-context.js';
+import { pageQuery } from '../page-query.js';
 
 export const SAGA_SERVICE = Symbol('SagaService');
 export const SAGA_READ_MODEL = Symbol('SagaReadModel');
@@ -17,8 +18,7 @@ const listQuery = z.object({
   status: z.enum(SAGA_STATUSES).optional(),
   kind: z.string().min(1).max(64).optional(),
   deploymentId: z.string().min(1).max(128).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().min(1).max(512).optional(),
+  ...pageQuery(50),
 });
 
 const summary = z

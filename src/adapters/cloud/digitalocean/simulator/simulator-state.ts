@@ -400,20 +400,25 @@ export class SimulatorState {
 
   /** A tag by its canonical name (paths must use it); 404 otherwise. */
   tag(name: string): { name: string; droplets: SimDroplet[] } {
-    if (this.tags.get(name.toLowerCase()) !== name) throw new SimError(404, 'not_found', 'The resource you were accessing could not be found.');
+    this.requireTag(name);
     return { name, droplets: [...this.droplets.values()].filter((d) => d.tags.includes(name)).sort((a, b) => a.id - b.id) };
   }
 
   /** `POST /v2/tags/{tag}/resources`: all or nothing; a droplet that has the tag already keeps it once. Immediate in tag listings (only a new droplet lags). */
   tagResources(name: string, resources: unknown): void {
-    this.tag(name);
+    this.requireTag(name);
     for (const droplet of this.resourceDroplets(resources)) if (!droplet.tags.includes(name)) droplet.tags.push(name);
   }
 
   /** `DELETE /v2/tags/{tag}/resources`: all or nothing; a droplet without the tag is left alone. */
   untagResources(name: string, resources: unknown): void {
-    this.tag(name);
+    this.requireTag(name);
     for (const droplet of this.resourceDroplets(resources)) droplet.tags = droplet.tags.filter((t) => t !== name);
+  }
+
+  /** 404 unless `name` is a tag's canonical name. */
+  private requireTag(name: string): void {
+    if (this.tags.get(name.toLowerCase()) !== name) throw new SimError(404, 'not_found', 'The resource you were accessing could not be found.');
   }
 
   /** The droplets a `resources` body names; 422 on a malformed body, 404 when one of them does not exist. */
