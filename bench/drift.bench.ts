@@ -86,7 +86,7 @@ async function seedDetection(db: TestDatabase, store: EventStore): Promise<void>
 class TimedStore implements EventStore {
   private first: number | undefined;
   private last = 0;
-  /** Round trips: appendToStream and appendToStreams calls. */
+  /** Calls to the port: appendToStream and appendToStreams (the PostgreSQL adapter cuts a batch into transactions of 200 streams). */
   appendCalls = 0;
   constructor(private readonly inner: EventStore) {}
   get appendSeconds(): number {
