@@ -5,7 +5,7 @@ import type { OpenDrift } from '../../domain/drift/spec.decider.js';
 import { InvalidInput } from '../../domain/errors.js';
 import { RESOURCE_FIELDS } from '../../domain/inventory/resource.js';
 import type { DriftStatus } from '../../projections/drift/cloud-drift.entity.js';
-import { decodeCursor, encodeCursor } from '../persistence/keyset-cursor.js';
+import { cursorText, cursorTimestamp, keysetCursor, keysetTimestamp } from '../persistence/keyset-cursor.js';
 
 /**
  * True when a spec (p) provably matches its live row (r) and has no drift open: every spec value is
@@ -160,6 +160,9 @@ const RESOURCE_COLUMNS = [
   'stream_revision',
 ] as const satisfies readonly (keyof ResourceRow)[];
 
+const resourceCursor = keysetCursor(cursorText);
+const driftCursor = keysetCursor(cursorTimestamp, cursorText);
+
 const iso = (value: Timestamp): string => new Date(value).toISOString();
 const isoOrNull = (value: Timestamp | null): string | null => (value === null ? null : iso(value));
 
@@ -228,7 +231,7 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
       params.push(JSON.stringify([filter.tag]));
     }
     if (filter.cursor !== undefined) {
-      const [after] = decodeCursor(filter.cursor, 1);
+      const [after] = resourceCursor.decode(filter.cursor);
       where.push('resource_id > ?');
       params.push(after);
     }
@@ -240,7 +243,7 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
     const page = rows.slice(0, filter.limit);
     return {
       items: page.map(toResource),
-      nextCursor: rows.length > filter.limit ? encodeCursor([page[page.length - 1]!.resource_id]) : null,
+      nextCursor: rows.length > filter.limit ? resourceCursor.encode([page[page.length - 1]!.resource_id]) : null,
     };
   }
 
@@ -275,13 +278,13 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
     const where = [`d.status = 'open'`];
     const params: unknown[] = [];
     if (filter.cursor !== undefined) {
-      const [detectedAt, id] = decodeCursor(filter.cursor, 2, ([at]) => !Number.isNaN(Date.parse(at!)));
+      const [detectedAt, id] = driftCursor.decode(filter.cursor);
       where.push('(d.detected_at, d.id) < (?::timestamptz, ?)');
       params.push(detectedAt, id);
     }
     // the resource's columns come prefixed `r_`, all null when the inventory has no row for it
     const rows = await this.query<DriftRow & Record<string, unknown>>(
-      `select d.*, ${RESOURCE_COLUMNS.map((c) => `r.${c} as r_${c}`).join(', ')}
+      `select d.*, ${keysetTimestamp('d.detected_at')} as cursor_at, ${RESOURCE_COLUMNS.map((c) => `r.${c} as r_${c}`).join(', ')}
        from cloud_drift d left join cloud_resources r on r.resource_id = d.resource_id
        where ${where.join(' and ')}
        order by d.detected_at desc, d.id desc limit ?`,
@@ -294,7 +297,7 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
         const resource = Object.fromEntries(RESOURCE_COLUMNS.map((c) => [c, row[`r_${c}`]])) as unknown as ResourceRow;
         return { ...toDrift(row), resource: row.r_resource_id === null ? null : toResource(resource) };
       }),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor([iso(last.detected_at), last.id]) : null,
+      nextCursor: rows.length > filter.limit && last ? driftCursor.encode([String(last.cursor_at), last.id]) : null,
     };
   }
 

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SagaListFilter, SagaReadModel, SagaRunSummary } from '../../application/saga/saga.ports.js';
-import { decodeCursor, encodeCursor } from '../persistence/keyset-cursor.js';
+import { cursorText, cursorTimestamp, keysetCursor, keysetTimestamp } from '../persistence/keyset-cursor.js';
 
 interface Row {
   id: string;
@@ -12,11 +12,15 @@ interface Row {
   deployment_id: string | null;
   triggered_by: string;
   cancel_requested_by: string | null;
-  started_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
+  started_at: Date | string;
+  updated_at: Date | string;
+  finished_at: Date | string | null;
   error: string | null;
+  /** The sort key's timestamp, to the microsecond, for the cursor. */
+  cursor_at: string;
 }
+
+const cursor = keysetCursor(cursorTimestamp, cursorText);
 
 /** `saga_runs`, newest first, keyset-paginated by (started_at, id). */
 export class PgSagaReadModel implements SagaReadModel {
@@ -32,12 +36,12 @@ export class PgSagaReadModel implements SagaReadModel {
       params.push(value);
     }
     if (filter.cursor) {
-      const [startedAt, id] = decodeCursor(filter.cursor, 2, ([at]) => !Number.isNaN(Date.parse(at!)));
+      const [startedAt, id] = cursor.decode(filter.cursor);
       where.push('(started_at, id) < (?::timestamptz, ?)');
       params.push(startedAt, id);
     }
     const rows = await this.orm.em.getConnection().execute<Row[]>(
-      `select * from saga_runs ${where.length ? `where ${where.join(' and ')}` : ''} order by started_at desc, id desc limit ?`,
+      `select *, ${keysetTimestamp('started_at')} as cursor_at from saga_runs ${where.length ? `where ${where.join(' and ')}` : ''} order by started_at desc, id desc limit ?`,
       [...params, filter.limit + 1],
       'all',
     );
@@ -59,7 +63,7 @@ export class PgSagaReadModel implements SagaReadModel {
         finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
         error: r.error,
       })),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor([last.started_at.toISOString(), last.id]) : null,
+      nextCursor: rows.length > filter.limit && last ? cursor.encode([last.cursor_at, last.id]) : null,
     };
   }
 }
