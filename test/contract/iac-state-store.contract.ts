@@ -133,6 +133,40 @@ export function describeIacStateStoreContract(backend: string, setup: () => Prom
         expect(await store.list({ resource_type: '', provider: '', status: '' })).toEqual(all);
       });
 
+      it('pages by resource id in code-point order: each record once, the filter kept across pages', async () => {
+        const type = `paged-${run}`;
+        // ids whose code-point order differs from a natural-language collation and from key order
+        const ids = [newId('b'), newId('B'), newId('a-b'), newId('a.b'), newId('a_b'), newId('A')];
+        for (const id of ids) await store.save(record(id, { resource_type: type }), {}, ci);
+        await store.save(record(newId('z'), { resource_type: `other-${run}` }), {}, ci);
+        await store.lock(ids[0]!, { owner: 'p1', operation: 'apply' }, ci);
+        await store.lock(ids[3]!, { owner: 'p2', operation: 'apply' }, ci);
+        await fixture.settle();
+
+        const walked: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.list({ resource_type: type }, { limit: 1, after });
+          if (page.length === 0) break;
+          expect(page).toHaveLength(1);
+          walked.push(page[0]!.resource_id);
+          after = page[0]!.resource_id;
+        }
+        const byCodePoint = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        expect(walked).toEqual(byCodePoint);
+        expect((await store.list({ resource_type: type }, { limit: 4 })).map((r) => r.resource_id)).toEqual(byCodePoint.slice(0, 4));
+        expect((await store.list({ resource_type: type }, { limit: 100, after: byCodePoint[3] })).map((r) => r.resource_id)).toEqual(byCodePoint.slice(4));
+
+        const locks = (await store.listLocks()).filter((l) => ids.includes(l.resourceId)).map((l) => l.resourceId);
+        const firstLock = await store.listLocks({ limit: 1, after: locks[0]!.slice(0, -1) });
+        expect(firstLock.map((l) => l.resourceId)).toEqual([locks[0]]);
+        const rest = await store.listLocks({ limit: 500, after: locks[0] });
+        expect(rest.map((l) => l.resourceId)).toContain(locks[1]);
+        expect(rest.map((l) => l.resourceId)).not.toContain(locks[0]);
+        await expect(store.list({}, { limit: 0 })).rejects.toBeInstanceOf(InvalidIacRequest);
+        await expect(store.list({}, { limit: 1, after: 'has/slash' })).rejects.toBeInstanceOf(InvalidIacRequest);
+      });
+
       it('reflects replacements and deletions', async () => {
         const type = `queue-${run}`;
         const [a, b] = [newId(), newId()];
@@ -165,14 +199,36 @@ export function describeIacStateStoreContract(backend: string, setup: () => Prom
 
         const held = await store.lock(id, { owner: 'laptop-7', operation: 'plan' }, ops).catch((e: unknown) => e);
         expect(held).toBeInstanceOf(LockHeld);
-        expect(held).toMatchObject({ lockId: lock.lockId, owner: 'pipeline-42', operation: 'apply', who: 'token:ci', expiresAt: lock.expiresAt });
+        expect(held).toMatchObject({ owner: 'pipeline-42', operation: 'apply', who: 'token:ci', expiresAt: lock.expiresAt });
+        expect(held).not.toHaveProperty('lockId');
 
-        await expect(store.unlock(id, 'not-the-lock', ops)).rejects.toBeInstanceOf(LockIdMismatch);
+        // the lock is ci's: its id from another principal is refused as held, a wrong id from ci is a mismatch
+        await expect(store.unlock(id, lock.lockId, ops)).rejects.toBeInstanceOf(LockHeld);
+        await expect(store.renewLock(id, lock.lockId, {}, ops)).rejects.toBeInstanceOf(LockHeld);
+        await expect(store.unlock(id, 'not-the-lock', ci)).rejects.toBeInstanceOf(LockIdMismatch);
+        expect(await store.getLock(id)).toEqual(lock);
         await store.unlock(id, lock.lockId, ci);
         expect(await store.getLock(id)).toBeNull();
         await expect(store.unlock(id, lock.lockId, ci)).rejects.toBeInstanceOf(LockNotFound);
         const next = await store.lock(id, { owner: 'laptop-7', operation: 'plan' }, ops);
         expect(next.lockId).not.toBe(lock.lockId);
+      });
+
+      it('gives the lock to the principal by id: a token that reuses the name cannot use it, the holder can', async () => {
+        const id = newId();
+        const holder: IacCallContext = { actor: 'token:deploy', actorId: 'token-id-1' };
+        const sameName: IacCallContext = { actor: 'token:deploy', actorId: 'token-id-2' };
+        const lock = await store.lock(id, { owner: 'pipeline-7', operation: 'apply' }, holder);
+        expect(lock).toMatchObject({ who: 'token:deploy', whoId: 'token-id-1' });
+
+        await expect(store.save(record(id), { lockId: lock.lockId }, sameName)).rejects.toBeInstanceOf(LockHeld);
+        await expect(store.unlock(id, lock.lockId, sameName)).rejects.toBeInstanceOf(LockHeld);
+        await expect(store.lock(id, { owner: 'pipeline-7', operation: 'apply', lockId: lock.lockId }, sameName)).rejects.toBeInstanceOf(LockHeld);
+        expect(await store.get(id)).toBeNull();
+
+        await store.save(record(id), { lockId: lock.lockId }, holder);
+        await store.unlock(id, lock.lockId, holder);
+        expect(await store.getLock(id)).toBeNull();
       });
 
       it('uses the lock id the caller brings, and treats a retried request for it as already granted', async () => {
@@ -189,13 +245,15 @@ export function describeIacStateStoreContract(backend: string, setup: () => Prom
         const lock = await store.lock(id, { owner: 'pipeline-42', operation: 'apply' }, ci);
 
         await expect(store.save(record(id, { status: 'error' }), {}, ops)).rejects.toBeInstanceOf(LockHeld);
-        await expect(store.save(record(id, { status: 'error' }), { lockId: 'other' }, ops)).rejects.toMatchObject({
+        await expect(store.save(record(id, { status: 'error' }), { lockId: lock.lockId }, ops)).rejects.toBeInstanceOf(LockHeld);
+        await expect(store.save(record(id, { status: 'error' }), { lockId: 'other' }, ci)).rejects.toMatchObject({
           name: 'LockIdMismatch',
           lockId: 'other',
           heldLockId: lock.lockId,
         });
         await expect(store.delete(id, {}, ops)).rejects.toBeInstanceOf(LockHeld);
-        await expect(store.delete(id, { lockId: 'other' }, ops)).rejects.toBeInstanceOf(LockIdMismatch);
+        await expect(store.delete(id, { lockId: lock.lockId }, ops)).rejects.toBeInstanceOf(LockHeld);
+        await expect(store.delete(id, { lockId: 'other' }, ci)).rejects.toBeInstanceOf(LockIdMismatch);
         expect(await store.get(id)).toEqual(original);
 
         const saved = await store.save(record(id, { status: 'destroying' }), { lockId: lock.lockId }, ci);
@@ -228,8 +286,10 @@ export function describeIacStateStoreContract(backend: string, setup: () => Prom
         const taken = await store.lock(id, { owner: 'laptop-7', operation: 'plan' }, ops);
         expect(taken).toMatchObject({ owner: 'laptop-7', who: 'token:ops' });
         expect(await store.getLock(id)).toEqual(taken);
-        await expect(store.unlock(id, old.lockId, ci)).rejects.toBeInstanceOf(LockIdMismatch);
-        await expect(store.save(record(id), { lockId: old.lockId }, ci)).rejects.toBeInstanceOf(LockIdMismatch);
+        // the former holder is no longer the holder: the lock is someone else's now
+        await expect(store.unlock(id, old.lockId, ci)).rejects.toBeInstanceOf(LockHeld);
+        await expect(store.save(record(id), { lockId: old.lockId }, ci)).rejects.toBeInstanceOf(LockHeld);
+        await expect(store.unlock(id, old.lockId, ops)).rejects.toBeInstanceOf(LockIdMismatch);
         await store.save(record(id, { status: 'provisioning' }), { lockId: taken.lockId }, ops);
         expect(await store.get(id)).toMatchObject({ status: 'provisioning' });
       });
@@ -254,7 +314,8 @@ export function describeIacStateStoreContract(backend: string, setup: () => Prom
 
         fixture.clock.advance(50); // past the first expiry, inside the renewed one
         await expect(store.lock(id, { owner: 'laptop-7', operation: 'plan' }, ops)).rejects.toBeInstanceOf(LockHeld);
-        await expect(store.renewLock(id, 'not-the-lock', {}, ops)).rejects.toBeInstanceOf(LockIdMismatch);
+        await expect(store.renewLock(id, 'not-the-lock', {}, ci)).rejects.toBeInstanceOf(LockIdMismatch);
+        await expect(store.renewLock(id, lock.lockId, {}, ops)).rejects.toBeInstanceOf(LockHeld);
 
         const longer = await store.renewLock(id, lock.lockId, { ttlSeconds: 3600 }, ci);
         expect(Date.parse(longer.expiresAt) - fixture.clock.now().getTime()).toBeGreaterThan(3500_000);
@@ -302,7 +363,7 @@ export function describeIacStateStoreContract(backend: string, setup: () => Prom
           for (const o of lost) expect(o.reason).toBeInstanceOf(LockHeld);
           const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<IacStateStore['lock']>>>).value;
           expect(await store.getLock(id)).toEqual(winner);
-          for (const o of lost) expect((o.reason as LockHeld).lockId).toBe(winner.lockId);
+          for (const o of lost) expect((o.reason as LockHeld).owner).toBe(winner.owner);
         }
       });
 
@@ -352,10 +413,10 @@ export function describeIacStateStoreContract(backend: string, setup: () => Prom
         const original = await store.save(record(id), {}, ci);
         const lock = await store.lock(id, { owner: 'pipeline-42', operation: 'apply' }, ci);
         for (const attempt of [
-          store.save(record(id, { status: 'error' }), { lockId: 'wrong' }, ops),
-          store.delete(id, { lockId: 'wrong' }, ops),
-          store.renewLock(id, 'wrong', {}, ops),
-          store.unlock(id, 'wrong', ops),
+          store.save(record(id, { status: 'error' }), { lockId: 'wrong' }, ci),
+          store.delete(id, { lockId: 'wrong' }, ci),
+          store.renewLock(id, 'wrong', {}, ci),
+          store.unlock(id, 'wrong', ci),
         ]) {
           await expect(attempt).rejects.toBeInstanceOf(LockIdMismatch);
         }

@@ -7,6 +7,8 @@ export const eventMetadataSchema = z.object({
   causationId: z.string().min(1).nullable(),
   /** The API token name, or a system actor such as "system:sync". */
   actor: z.string().min(1),
+  /** The actor's id when it has one (the API token's id): names can be reused, ids cannot. */
+  actorId: z.string().min(1).max(128).optional(),
   schemaVersion: z.number().int().positive(),
 });
 

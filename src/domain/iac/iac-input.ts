@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import { type IacLockRequest, iacLockRequestSchema, lockIdSchema, lockTtlSchema } from './iac-lock.js';
+import { z } from 'zod';
+import { type IacLockRequest, iacLockRequestSchema, type LockCaller, lockIdSchema, lockTtlSchema } from './iac-lock.js';
 import {
   type IacStateFilter,
   iacStateFilterSchema,
@@ -9,7 +9,7 @@ import {
   resourceIdSchema,
   toFieldIssues,
 } from './iac-state.js';
-import { type IacCallContext, InvalidIacRequest, InvalidStateRecord } from './iac-state-store.port.js';
+import { type IacCallContext, type IacPage, InvalidIacRequest, InvalidStateRecord } from './iac-state-store.port.js';
 import { eventMetadataSchema } from '../events/event-envelope.js';
 
 /**
@@ -48,12 +48,27 @@ export function parseFilter(filter: IacStateFilter | undefined): ParsedIacStateF
   return parseArgument(iacStateFilterSchema, filter);
 }
 
+const pageSchema = z
+  .strictObject({ limit: z.number().int().min(1).optional(), after: resourceIdSchema.optional() })
+  .optional()
+  .transform((page) => page ?? {});
+
+/** A list's page: a limit of at least 1 and the resource id it continues after (both optional). */
+export function parsePage(page: IacPage | undefined): { readonly limit?: number; readonly after?: string } {
+  return parseArgument(pageSchema, page, 'page');
+}
+
 export function parseContext(context: IacCallContext): IacCallContext {
-  const schema = eventMetadataSchema.pick({ actor: true }).extend({
+  const schema = eventMetadataSchema.pick({ actor: true, actorId: true }).extend({
     correlationId: eventMetadataSchema.shape.correlationId.optional(),
     causationId: eventMetadataSchema.shape.causationId.optional(),
   });
   return parseArgument(schema, context, 'context');
+}
+
+/** The caller a lock command names: the actor, by id when the context has one. */
+export function callerOf(context: IacCallContext): LockCaller {
+  return { who: context.actor, whoId: context.actorId ?? null };
 }
 
 function parseArgument<S extends z.ZodType>(schema: S, value: unknown, at?: string): z.output<S> {

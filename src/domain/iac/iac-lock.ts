@@ -20,6 +20,12 @@ export const iacLockSchema = z.object({
   info: z.string().max(4096),
   /** The authenticated actor (API token name) that took the lock. */
   who: z.string().min(1),
+  /**
+   * The id of that actor (the API token's id): the lock belongs to it, so only it may renew,
+   * release or write under the lock. Absent on locks taken before ids were recorded: then the
+   * name decides.
+   */
+  whoId: z.string().min(1).max(128).optional(),
   acquiredAt: z.iso.datetime({ offset: true }),
   expiresAt: z.iso.datetime({ offset: true }),
   /** The lifetime a renewal extends by when it names none. */
@@ -47,6 +53,24 @@ export const lockIdSchema = z.string({ error: 'lock id is required' }).min(1, 'l
 /** A lock counts as held until its expiry; at `expiresAt <= now` it is free to take over. */
 export function isLockLive(lock: IacLock | null, now: Date): lock is IacLock {
   return lock !== null && Date.parse(lock.expiresAt) > now.getTime();
+}
+
+/** Who is asking: the authenticated actor's name and, when known, its id. */
+export interface LockCaller {
+  readonly who: string;
+  readonly whoId: string | null;
+}
+
+/** Whether the caller is the principal that took the lock (by id; by name for locks without one). */
+export function holdsLock(lock: IacLock, caller: LockCaller): boolean {
+  return lock.whoId !== undefined ? lock.whoId === caller.whoId : lock.who === caller.who;
+}
+
+/** A lock as anyone but its holder (and platform_admin) may see it: everything but its id. */
+export type LockView = Omit<IacLock, 'lockId'>;
+
+export function withoutLockId({ lockId: _, ...view }: IacLock): LockView {
+  return view;
 }
 
 export function expiryAfter(now: Date, ttlSeconds: number): string {

@@ -1,10 +1,12 @@
-import type { IacLock, IacLockRequest } from './iac-lock.js';
+import { type IacLock, type IacLockRequest, type LockView, withoutLockId } from './iac-lock.js';
 import { Conflict, type FieldIssue, InvalidInput, NotAllowed, NotFound } from '../errors.js';
 import type { IacStateFilter, IacStateRecord } from './iac-state.js';
 
 /** Who is calling, for the audit trail: the HTTP layer passes the API token name as `actor`. */
 export interface IacCallContext {
   readonly actor: string;
+  /** The actor's id (the API token's id): a lock belongs to the actor that took it. */
+  readonly actorId?: string;
   /** The request id; one is generated when absent. */
   readonly correlationId?: string;
   readonly causationId?: string | null;
@@ -13,6 +15,15 @@ export interface IacCallContext {
 /** Proof of holding the record's lock, for writes to a locked record. */
 export interface IacWriteOptions {
   readonly lockId?: string;
+}
+
+/**
+ * A page of a list: at most `limit` items whose resource id sorts after `after` (by code point, as
+ * every list is ordered). A full page may have more after it; ask again from its last id.
+ */
+export interface IacPage {
+  readonly limit: number;
+  readonly after?: string;
 }
 
 export interface IacRenewOptions {
@@ -45,10 +56,11 @@ export interface IacStateStore {
 
   /**
    * Records matching every given key; an empty or missing filter (or empty values) means all.
-   * Ordered by resource id. The event-sourced backend serves this from a read model, so a write is
-   * visible here once its projection has caught up (usually milliseconds); `get` is always current.
+   * Ordered by resource id; with `page`, only that page. The event-sourced backend serves this from
+   * a read model, so a write is visible here once its projection has caught up (usually
+   * milliseconds); `get` is always current.
    */
-  list(filter?: IacStateFilter): Promise<IacStateRecord[]>;
+  list(filter?: IacStateFilter, page?: IacPage): Promise<IacStateRecord[]>;
 
   /** Removes the record; StateNotFound when there is none. Its lock, if any, stays. */
   delete(resourceId: string, options: IacWriteOptions, context: IacCallContext): Promise<void>;
@@ -75,8 +87,8 @@ export interface IacStateStore {
   /** The live lock on the record, or null. */
   getLock(resourceId: string): Promise<IacLock | null>;
 
-  /** Every live lock, ordered by resource id. */
-  listLocks(): Promise<IacLock[]>;
+  /** Every live lock, ordered by resource id; with `page`, only that page. */
+  listLocks(page?: IacPage): Promise<IacLock[]>;
 }
 
 /** One event of a record's history: who did what, when. Only the event-sourced backend keeps one. */
@@ -130,22 +142,24 @@ export class StateNotFound extends NotFound {
   }
 }
 
-/** Someone else holds a live lock on the record. Carries the lock so the caller can see whose. */
+/**
+ * Someone else holds a live lock on the record. Carries whose it is and until when — never its id,
+ * which only the holder (and platform_admin, to force-unlock) may know.
+ */
 export class LockHeld extends Conflict {
   override readonly name = 'LockHeld';
   override readonly code = 'lock_held';
-  override readonly details: { readonly lock: IacLock };
+  override readonly details: { readonly lock: LockView };
   readonly resourceId: string;
-  readonly lockId: string;
   readonly owner: string;
   readonly operation: string;
   readonly who: string;
   readonly acquiredAt: string;
   readonly expiresAt: string;
-  constructor(readonly lock: IacLock) {
-    super(`${lock.resourceId} is locked by ${lock.owner} (${lock.operation}, lock ${lock.lockId}) until ${lock.expiresAt}`);
-    this.details = { lock };
-    ({ resourceId: this.resourceId, lockId: this.lockId, owner: this.owner, operation: this.operation, who: this.who, acquiredAt: this.acquiredAt, expiresAt: this.expiresAt } = lock);
+  constructor(lock: IacLock) {
+    super(`${lock.resourceId} is locked by ${lock.owner} (${lock.operation}, taken by ${lock.who}) until ${lock.expiresAt}`);
+    this.details = { lock: withoutLockId(lock) };
+    ({ resourceId: this.resourceId, owner: this.owner, operation: this.operation, who: this.who, acquiredAt: this.acquiredAt, expiresAt: this.expiresAt } = lock);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { IacLock } from './iac-lock.js';
+import { type IacLock, type LockCaller, withoutLockId } from './iac-lock.js';
 import type { IacStateRecord, IacStateRecordInput } from './iac-state.js';
 import { LockHeld, LockIdMismatch, LockNotFound, StateNotFound } from './iac-state-store.port.js';
 import { decide, evolve, fold, type IacCommand, type IacRecordState, initialState, recordOf } from './iac.decider.js';
@@ -43,14 +43,18 @@ const lock = (overrides: Partial<IacLock> = {}): IacLock => ({
 const present = (l: IacLock | null = null): IacRecordState => ({ status: 'present', record: stored(), lock: l });
 const absent = (l: IacLock | null = null): IacRecordState => ({ status: 'absent', lock: l });
 
-const save = (lockId: string | null = null, record = input()): IacCommand => ({ type: 'SaveState', data: { record, lockId } });
-const del = (lockId: string | null = null): IacCommand => ({ type: 'DeleteState', data: { resourceId: ID, lockId } });
-const acquire = (lockId = 'lock-2', ttlSeconds = 60): IacCommand => ({
+/** The principal that took lock() (by name: the lock records no id), and another one. */
+const CI: LockCaller = { who: 'token:ci', whoId: null };
+const OPS: LockCaller = { who: 'token:ops', whoId: null };
+
+const save = (lockId: string | null = null, record = input(), caller = CI): IacCommand => ({ type: 'SaveState', data: { record, lockId, caller } });
+const del = (lockId: string | null = null, caller = CI): IacCommand => ({ type: 'DeleteState', data: { resourceId: ID, lockId, caller } });
+const acquire = (lockId = 'lock-2', ttlSeconds = 60, caller = OPS): IacCommand => ({
   type: 'AcquireLock',
-  data: { resourceId: ID, lockId, owner: 'laptop-7', operation: 'plan', info: 'terraform 1.9', who: 'token:ops', ttlSeconds },
+  data: { resourceId: ID, lockId, owner: 'laptop-7', operation: 'plan', info: 'terraform 1.9', caller, ttlSeconds },
 });
-const renew = (lockId: string, ttlSeconds: number | null = null): IacCommand => ({ type: 'RenewLock', data: { resourceId: ID, lockId, ttlSeconds } });
-const release = (lockId: string): IacCommand => ({ type: 'ReleaseLock', data: { resourceId: ID, lockId } });
+const renew = (lockId: string, ttlSeconds: number | null = null, caller = CI): IacCommand => ({ type: 'RenewLock', data: { resourceId: ID, lockId, ttlSeconds, caller } });
+const release = (lockId: string, caller = CI): IacCommand => ({ type: 'ReleaseLock', data: { resourceId: ID, lockId, caller } });
 const force = (lockId: string): IacCommand => ({ type: 'ForceReleaseLock', data: { resourceId: ID, lockId } });
 
 function refusal(act: () => unknown): unknown {
@@ -112,9 +116,21 @@ describe('the IaC record decider', () => {
       // when someone saves without a lock id
       const error = refusal(() => decide(save(), present(lock()), at(10)));
 
-      // then LockHeld tells whose lock it is and until when
+      // then LockHeld tells whose lock it is and until when, but not its id
       expect(error).toBeInstanceOf(LockHeld);
-      expect(error).toMatchObject({ lockId: 'lock-1', owner: 'pipeline-42', operation: 'apply', expiresAt: iso(60) });
+      expect(error).toMatchObject({ owner: 'pipeline-42', operation: 'apply', who: 'token:ci', expiresAt: iso(60) });
+      expect(error).not.toHaveProperty('lockId');
+      expect((error as LockHeld).details.lock).not.toHaveProperty('lockId');
+      expect((error as LockHeld).message).not.toContain('lock-1');
+    });
+
+    it('refuses a save under the right lock id from another principal: LockHeld', () => {
+      // given a record locked by token:ci with lock-1
+      // when token:ops saves naming lock-1
+      const error = refusal(() => decide(save('lock-1', input(), OPS), present(lock()), at(10)));
+
+      // then the lock is someone else's, whatever id was named
+      expect(error).toBeInstanceOf(LockHeld);
     });
 
     it("refuses a save under someone else's lock id: LockIdMismatch", () => {
@@ -224,7 +240,7 @@ describe('the IaC record decider', () => {
 
       // then pipeline-42 still holds it
       expect(error).toBeInstanceOf(LockHeld);
-      expect((error as LockHeld).lock).toEqual(lock());
+      expect((error as LockHeld).details.lock).toEqual(withoutLockId(lock()));
     });
 
     it('treats a retried acquire of the caller’s own live lock (same id and owner) as done', () => {
@@ -234,10 +250,12 @@ describe('the IaC record decider', () => {
       // when laptop-7 sends the same request again, and pipeline-42 tries the same lock id
       const again = decide(acquire('lock-2'), state, at(1));
       const impostor = refusal(() => decide({ ...acquire('lock-2'), data: { ...acquire('lock-2').data, owner: 'pipeline-42' } } as IacCommand, state, at(1)));
+      const otherPrincipal = refusal(() => decide(acquire('lock-2', 60, CI), state, at(1)));
 
-      // then the retry decides nothing and the other owner is refused
+      // then the retry decides nothing, and the other owner and the other principal are refused
       expect(again).toEqual([]);
       expect(impostor).toBeInstanceOf(LockHeld);
+      expect(otherPrincipal).toBeInstanceOf(LockHeld);
     });
 
     it('takes over an expired lock: LockExpired then LockAcquired, in one decision', () => {
@@ -308,6 +326,26 @@ describe('the IaC record decider', () => {
       expect(fold(events, present(lock())).lock).toBeNull();
     });
 
+    it('belongs to the principal that took it: its id from anyone else is LockHeld, for renew, release and delete', () => {
+      // given lock-1, taken by token:ci
+      // when token:ops, who learnt the id, renews, releases or deletes under it
+      // then each is refused as held by someone else
+      expect(refusal(() => decide(release('lock-1', OPS), present(lock()), at(10)))).toBeInstanceOf(LockHeld);
+      expect(refusal(() => decide(renew('lock-1', null, OPS), present(lock()), at(10)))).toBeInstanceOf(LockHeld);
+      expect(refusal(() => decide(del('lock-1', OPS), present(lock()), at(10)))).toBeInstanceOf(LockHeld);
+    });
+
+    it('goes by the principal id when the lock records one: a reused name is not the holder, a renamed token is', () => {
+      // given lock-1 taken by token id tok-1 named token:ci
+      const state = fold(decide(acquire('lock-1', 60, { who: 'token:ci', whoId: 'tok-1' }), present(), at(0)), present());
+      expect(state.lock).toMatchObject({ who: 'token:ci', whoId: 'tok-1' });
+
+      // when a newer token that reuses the name releases it, and then the holder does
+      // then the impostor is refused and the holder is not
+      expect(refusal(() => decide(release('lock-1', { who: 'token:ci', whoId: 'tok-2' }), state, at(10)))).toBeInstanceOf(LockHeld);
+      expect(decide(release('lock-1', { who: 'token:ci', whoId: 'tok-1' }), state, at(10))).toHaveLength(1);
+    });
+
     it('refuses another id (LockIdMismatch), no lock and an expired lock (LockNotFound)', () => {
       // given lock-1 live until +60 s
       // when released with a wrong id, with no lock held, and after expiry
@@ -354,10 +392,10 @@ describe('the IaC record decider', () => {
       // given a history of decisions, each applied to the state before it
       const steps: [IacCommand, number][] = [
         [save(), 0],
-        [acquire('lock-2', 60), 1],
-        [renew('lock-2'), 30],
-        [save('lock-2', input({ status: 'destroying' })), 40],
-        [release('lock-2'), 50],
+        [acquire('lock-2', 60, OPS), 1],
+        [renew('lock-2', null, OPS), 30],
+        [save('lock-2', input({ status: 'destroying' }), OPS), 40],
+        [release('lock-2', OPS), 50],
         [del(), 60],
         [save(null, input({ status: 'planned' })), 70],
       ];

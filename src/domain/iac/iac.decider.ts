@@ -1,4 +1,4 @@
-import { expiryAfter, type IacLock, isLockLive } from './iac-lock.js';
+import { expiryAfter, holdsLock, type IacLock, isLockLive, type LockCaller } from './iac-lock.js';
 import { type IacStateRecord, type IacStateRecordInput, stampRecord } from './iac-state.js';
 import { LockHeld, LockIdMismatch, LockNotFound, StateNotFound } from './iac-state-store.port.js';
 import type { IacEvent, LockExpiredEvent } from './iac.events.js';
@@ -15,9 +15,13 @@ export type IacRecordState =
   | { readonly status: 'present'; readonly record: IacStateRecord; readonly lock: IacLock | null }
   | { readonly status: 'deleted'; readonly lock: IacLock | null };
 
+/**
+ * Commands that act under a lock name their caller: a lock belongs to the actor that took it, so
+ * the right lock id from anyone else is refused as LockHeld.
+ */
 export type IacCommand =
-  | { readonly type: 'SaveState'; readonly data: { readonly record: IacStateRecordInput; readonly lockId: string | null } }
-  | { readonly type: 'DeleteState'; readonly data: { readonly resourceId: string; readonly lockId: string | null } }
+  | { readonly type: 'SaveState'; readonly data: { readonly record: IacStateRecordInput; readonly lockId: string | null; readonly caller: LockCaller } }
+  | { readonly type: 'DeleteState'; readonly data: { readonly resourceId: string; readonly lockId: string | null; readonly caller: LockCaller } }
   | {
       readonly type: 'AcquireLock';
       readonly data: {
@@ -26,15 +30,15 @@ export type IacCommand =
         readonly owner: string;
         readonly operation: string;
         readonly info: string;
-        readonly who: string;
+        readonly caller: LockCaller;
         readonly ttlSeconds: number;
       };
     }
   | {
       readonly type: 'RenewLock';
-      readonly data: { readonly resourceId: string; readonly lockId: string; readonly ttlSeconds: number | null };
+      readonly data: { readonly resourceId: string; readonly lockId: string; readonly ttlSeconds: number | null; readonly caller: LockCaller };
     }
-  | { readonly type: 'ReleaseLock'; readonly data: { readonly resourceId: string; readonly lockId: string } }
+  | { readonly type: 'ReleaseLock'; readonly data: { readonly resourceId: string; readonly lockId: string; readonly caller: LockCaller } }
   | { readonly type: 'ForceReleaseLock'; readonly data: { readonly resourceId: string; readonly lockId: string } };
 
 export const initialState = (): IacRecordState => ({ status: 'absent', lock: null });
@@ -43,37 +47,38 @@ export function decide(command: IacCommand, state: IacRecordState, now: Date): I
   const at = now.toISOString();
   switch (command.type) {
     case 'SaveState': {
-      const { record: input, lockId } = command.data;
+      const { record: input, lockId, caller } = command.data;
       const resourceId = input.resource_id;
-      const expired = mayWrite(state, resourceId, lockId, now);
+      const expired = mayWrite(state, resourceId, lockId, caller, now);
       const record = stampRecord(input, state.status === 'present' ? state.record : null, now);
       return [...expired, { type: 'StateSaved', data: { resourceId, record, lockId, savedAt: at } }];
     }
     case 'DeleteState': {
-      const { resourceId, lockId } = command.data;
-      const expired = mayWrite(state, resourceId, lockId, now);
+      const { resourceId, lockId, caller } = command.data;
+      const expired = mayWrite(state, resourceId, lockId, caller, now);
       if (state.status !== 'present') throw new StateNotFound(resourceId);
       return [...expired, { type: 'StateDeleted', data: { resourceId, lockId, deletedAt: at } }];
     }
     case 'AcquireLock': {
-      const { ttlSeconds, ...lock } = command.data;
+      const { ttlSeconds, caller, ...lock } = command.data;
       if (isLockLive(state.lock, now)) {
-        // a retried request (the caller's own lock id, same owner) finds its lock: nothing to do
-        if (state.lock.lockId === lock.lockId && state.lock.owner === lock.owner) return [];
+        // a retried request (the caller's own lock id, same owner, same principal) finds its lock: nothing to do
+        if (state.lock.lockId === lock.lockId && state.lock.owner === lock.owner && holdsLock(state.lock, caller)) return [];
         throw new LockHeld(state.lock);
       }
       const expired = state.lock ? [lockExpired(state.lock, at)] : [];
-      return [...expired, { type: 'LockAcquired', data: { ...lock, acquiredAt: at, expiresAt: expiryAfter(now, ttlSeconds), ttlSeconds } }];
+      const holder = { who: caller.who, ...(caller.whoId === null ? {} : { whoId: caller.whoId }) };
+      return [...expired, { type: 'LockAcquired', data: { ...lock, ...holder, acquiredAt: at, expiresAt: expiryAfter(now, ttlSeconds), ttlSeconds } }];
     }
     case 'RenewLock': {
-      const { resourceId, lockId } = command.data;
-      const lock = heldBy(state, resourceId, lockId, now);
+      const { resourceId, lockId, caller } = command.data;
+      const lock = heldBy(state, resourceId, lockId, caller, now);
       const ttlSeconds = command.data.ttlSeconds ?? lock.ttlSeconds;
       return [{ type: 'LockRenewed', data: { resourceId, lockId, renewedAt: at, expiresAt: expiryAfter(now, ttlSeconds), ttlSeconds } }];
     }
     case 'ReleaseLock': {
-      const { resourceId, lockId } = command.data;
-      heldBy(state, resourceId, lockId, now);
+      const { resourceId, lockId, caller } = command.data;
+      heldBy(state, resourceId, lockId, caller, now);
       return [{ type: 'LockReleased', data: { resourceId, lockId, releasedAt: at } }];
     }
     case 'ForceReleaseLock': {
@@ -122,13 +127,13 @@ export const fold = (events: Iterable<IacEvent>, state: IacRecordState = initial
 export const recordOf = (state: IacRecordState): IacStateRecord | null => (state.status === 'present' ? state.record : null);
 
 /**
- * A write to the record is allowed: with the live lock's id when one is held, with no lock id when
- * none is. A lapsed lock is recorded as expired by the same append.
+ * A write to the record is allowed: by the live lock's holder with its id when one is held, with no
+ * lock id when none is. A lapsed lock is recorded as expired by the same append.
  */
-function mayWrite(state: IacRecordState, resourceId: string, lockId: string | null, now: Date): LockExpiredEvent[] {
+function mayWrite(state: IacRecordState, resourceId: string, lockId: string | null, caller: LockCaller, now: Date): LockExpiredEvent[] {
   const lock = state.lock;
   if (isLockLive(lock, now)) {
-    if (lockId === null) throw new LockHeld(lock);
+    if (lockId === null || !holdsLock(lock, caller)) throw new LockHeld(lock);
     if (lockId !== lock.lockId) throw new LockIdMismatch(resourceId, lockId, lock.lockId);
     return [];
   }
@@ -136,9 +141,10 @@ function mayWrite(state: IacRecordState, resourceId: string, lockId: string | nu
   return lock ? [lockExpired(lock, now.toISOString())] : [];
 }
 
-/** The live lock, held under `lockId`. */
-function heldBy(state: IacRecordState, resourceId: string, lockId: string, now: Date): IacLock {
+/** The live lock, held by the caller under `lockId`; anyone else is told whose lock it is (not its id). */
+function heldBy(state: IacRecordState, resourceId: string, lockId: string, caller: LockCaller, now: Date): IacLock {
   if (!isLockLive(state.lock, now)) throw new LockNotFound(resourceId, lockId);
+  if (!holdsLock(state.lock, caller)) throw new LockHeld(state.lock);
   if (state.lock.lockId !== lockId) throw new LockIdMismatch(resourceId, lockId, state.lock.lockId);
   return state.lock;
 }

@@ -6,10 +6,12 @@ import type { EventStore, ExpectedRevision } from '../../../domain/event-store/e
 import { eventCatalogue } from '../../../domain/events/event-catalogue.js';
 import { type IacLock, type IacLockRequest, isLockLive } from '../../../domain/iac/iac-lock.js';
 import {
+  callerOf,
   parseContext,
   parseFilter,
   parseLockId,
   parseLockRequest,
+  parsePage,
   parseRecord,
   parseResourceId,
   parseTtl,
@@ -20,6 +22,7 @@ import {
   type IacCallContext,
   IacConcurrencyConflict,
   type IacHistoryEntry,
+  type IacPage,
   type IacRenewOptions,
   type IacStateHistory,
   type IacStateStore,
@@ -28,8 +31,6 @@ import {
 import { decide, fold, type IacCommand, type IacRecordState, initialState, recordOf } from '../../../domain/iac/iac.decider.js';
 import { type IacEvent, isIacEvent } from '../../../domain/iac/iac.events.js';
 import { toIacStream } from '../../../domain/streams.js';
-import { IacLockEntity, type IacLockRow } from '../../../projections/iac/iac-lock.entity.js';
-import { IacStateEntity } from '../../../projections/iac/iac-state.entity.js';
 
 export interface EventSourcedIacStateStoreOptions {
   /** The clock lock expiry is judged by. */
@@ -82,35 +83,34 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
     const ctx = parseContext(context);
     const input = parseRecord(record);
     const lockId = parseWriteLockId(options.lockId);
-    const { after } = await this.execute(input.resource_id, { type: 'SaveState', data: { record: input, lockId } }, ctx);
+    const { after } = await this.execute(input.resource_id, { type: 'SaveState', data: { record: input, lockId, caller: callerOf(ctx) } }, ctx);
     return recordOf(after)!;
   }
 
-  async list(filter?: IacStateFilter): Promise<IacStateRecord[]> {
+  async list(filter?: IacStateFilter, page?: IacPage): Promise<IacStateRecord[]> {
     const { resource_type: resourceType, provider, status } = parseFilter(filter);
-    const where = {
-      ...(resourceType !== undefined && { resourceType }),
-      ...(provider !== undefined && { provider }),
-      ...(status !== undefined && { status }),
-    };
-    const rows = await this.orm.em.fork().find(IacStateEntity, where);
-    // parsed again for one field order with `get` (jsonb reorders keys); sorted by code point, as
-    // every backend does, not by the database's collation
-    return rows.map((row) => iacStateRecordSchema.parse(row.record)).sort((a, b) => byCodePoint(a.resource_id, b.resource_id));
+    const { limit, after } = parsePage(page);
+    const rows = await this.readPage<{ record: unknown }>(
+      'select record from iac_states',
+      { resource_type: resourceType, provider, status },
+      { limit, after },
+    );
+    // parsed again for one field order with `get` (jsonb reorders keys)
+    return rows.map((row) => iacStateRecordSchema.parse(row.record));
   }
 
   async delete(resourceId: string, options: IacWriteOptions, context: IacCallContext): Promise<void> {
     const ctx = parseContext(context);
     const id = parseResourceId(resourceId);
     const lockId = parseWriteLockId(options.lockId);
-    await this.execute(id, { type: 'DeleteState', data: { resourceId: id, lockId } }, ctx);
+    await this.execute(id, { type: 'DeleteState', data: { resourceId: id, lockId, caller: callerOf(ctx) } }, ctx);
   }
 
   async lock(resourceId: string, request: IacLockRequest, context: IacCallContext): Promise<IacLock> {
     const ctx = parseContext(context);
     const id = parseResourceId(resourceId);
     const { lockId, ...rest } = parseLockRequest(request);
-    const command: IacCommand = { type: 'AcquireLock', data: { ...rest, resourceId: id, lockId: lockId ?? this.newId(), who: ctx.actor } };
+    const command: IacCommand = { type: 'AcquireLock', data: { ...rest, resourceId: id, lockId: lockId ?? this.newId(), caller: callerOf(ctx) } };
     const { after } = await this.execute(id, command, ctx);
     return after.lock!;
   }
@@ -118,7 +118,7 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
   async renewLock(resourceId: string, lockId: string, options: IacRenewOptions, context: IacCallContext): Promise<IacLock> {
     const ctx = parseContext(context);
     const id = parseResourceId(resourceId);
-    const command: IacCommand = { type: 'RenewLock', data: { resourceId: id, lockId: parseLockId(lockId), ttlSeconds: parseTtl(options.ttlSeconds) } };
+    const command: IacCommand = { type: 'RenewLock', data: { resourceId: id, lockId: parseLockId(lockId), ttlSeconds: parseTtl(options.ttlSeconds), caller: callerOf(ctx) } };
     const { after } = await this.execute(id, command, ctx);
     return after.lock!;
   }
@@ -126,7 +126,7 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
   async unlock(resourceId: string, lockId: string, context: IacCallContext): Promise<void> {
     const ctx = parseContext(context);
     const id = parseResourceId(resourceId);
-    await this.execute(id, { type: 'ReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId) } }, ctx);
+    await this.execute(id, { type: 'ReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId), caller: callerOf(ctx) } }, ctx);
   }
 
   async forceUnlock(resourceId: string, lockId: string, context: IacCallContext): Promise<IacLock> {
@@ -141,9 +141,33 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
     return isLockLive(state.lock, this.now()) ? state.lock : null;
   }
 
-  async listLocks(): Promise<IacLock[]> {
-    const rows = await this.orm.em.fork().find(IacLockEntity, { expiresAt: { $gt: this.now() } });
-    return rows.map(toLock).sort((a, b) => byCodePoint(a.resourceId, b.resourceId));
+  async listLocks(page?: IacPage): Promise<IacLock[]> {
+    const rows = await this.readPage<IacLockColumns>('select * from iac_locks', { expires_at: { after: this.now() } }, parsePage(page));
+    return rows.map(toLock);
+  }
+
+  /**
+   * A page of a read model, ordered by resource id by code point (collation "C" on UTF-8), as
+   * every backend orders its lists, whatever the database's collation.
+   */
+  private readPage<Row>(
+    select: string,
+    where: Readonly<Record<string, string | { readonly after: Date } | undefined>>,
+    { limit, after }: { readonly limit?: number; readonly after?: string },
+  ): Promise<Row[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, value] of Object.entries(where)) {
+      if (value === undefined) continue;
+      conditions.push(typeof value === 'string' ? `${column} = ?` : `${column} > ?`);
+      params.push(typeof value === 'string' ? value : value.after);
+    }
+    if (after !== undefined) {
+      conditions.push('resource_id collate "C" > ?');
+      params.push(after);
+    }
+    const sql = `${select} ${conditions.length ? `where ${conditions.join(' and ')}` : ''} order by resource_id collate "C"${limit === undefined ? '' : ' limit ?'}`;
+    return this.orm.em.getConnection().execute<Row[]>(sql, limit === undefined ? params : [...params, limit], 'all');
   }
 
   async history(resourceId: string): Promise<IacHistoryEntry[]> {
@@ -195,20 +219,28 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
   }
 }
 
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+interface IacLockColumns {
+  resource_id: string;
+  lock_id: string;
+  owner: string;
+  operation: string;
+  info: string;
+  who: string;
+  acquired_at: Date | string;
+  expires_at: Date | string;
+  ttl_seconds: number;
 }
 
-function toLock(row: IacLockRow): IacLock {
+function toLock(row: IacLockColumns): IacLock {
   return {
-    lockId: row.lockId,
-    resourceId: row.resourceId,
+    lockId: row.lock_id,
+    resourceId: row.resource_id,
     owner: row.owner,
     operation: row.operation,
     info: row.info,
     who: row.who,
-    acquiredAt: row.acquiredAt.toISOString(),
-    expiresAt: row.expiresAt.toISOString(),
-    ttlSeconds: row.ttlSeconds,
+    acquiredAt: new Date(row.acquired_at).toISOString(),
+    expiresAt: new Date(row.expires_at).toISOString(),
+    ttlSeconds: row.ttl_seconds,
   };
 }

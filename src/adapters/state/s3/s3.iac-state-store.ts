@@ -9,10 +9,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { type IacLock, type IacLockRequest, iacLockSchema, isLockLive } from '../../../domain/iac/iac-lock.js';
 import {
+  callerOf,
   parseContext,
   parseFilter,
   parseLockId,
   parseLockRequest,
+  parsePage,
   parseRecord,
   parseResourceId,
   parseTtl,
@@ -29,6 +31,7 @@ import {
 import {
   type IacCallContext,
   IacConcurrencyConflict,
+  type IacPage,
   type IacRenewOptions,
   type IacStateStore,
   type IacWriteOptions,
@@ -209,27 +212,26 @@ export class S3IacStateStore implements IacStateStore {
   }
 
   async save(record: unknown, options: IacWriteOptions, context: IacCallContext): Promise<IacStateRecord> {
-    parseContext(context);
+    const ctx = parseContext(context);
     const input = parseRecord(record);
     const lockId = parseWriteLockId(options.lockId);
-    const { after } = await this.execute(input.resource_id, { type: 'SaveState', data: { record: input, lockId } }, true);
+    const { after } = await this.execute(input.resource_id, { type: 'SaveState', data: { record: input, lockId, caller: callerOf(ctx) } }, true);
     return (after as Extract<IacRecordState, { status: 'present' }>).record;
   }
 
-  async list(filter?: IacStateFilter): Promise<IacStateRecord[]> {
+  async list(filter?: IacStateFilter, page?: IacPage): Promise<IacStateRecord[]> {
     const parsed = parseFilter(filter);
-    const ids = await this.listIds('.json');
-    const records = await mapLimit(ids, this.listConcurrency, async (id) => (await this.readRecord(id))?.record ?? null);
-    return records
-      .filter((r): r is IacStateRecord => r !== null && matchesFilter(r, parsed))
-      .sort((a, b) => compare(a.resource_id, b.resource_id));
+    return this.readPage('.json', parsePage(page), async (id) => {
+      const record = (await this.readRecord(id))?.record ?? null;
+      return record && matchesFilter(record, parsed) ? record : null;
+    });
   }
 
   async delete(resourceId: string, options: IacWriteOptions, context: IacCallContext): Promise<void> {
-    parseContext(context);
+    const ctx = parseContext(context);
     const id = parseResourceId(resourceId);
     const lockId = parseWriteLockId(options.lockId);
-    await this.execute(id, { type: 'DeleteState', data: { resourceId: id, lockId } }, true);
+    await this.execute(id, { type: 'DeleteState', data: { resourceId: id, lockId, caller: callerOf(ctx) } }, true);
   }
 
   async lock(resourceId: string, request: IacLockRequest, context: IacCallContext): Promise<IacLock> {
@@ -237,29 +239,29 @@ export class S3IacStateStore implements IacStateStore {
     const id = parseResourceId(resourceId);
     const { lockId, ...rest } = parseLockRequest(request);
     this.requireLocking(id);
-    const command: IacCommand = { type: 'AcquireLock', data: { ...rest, resourceId: id, lockId: lockId ?? this.newId(), who: ctx.actor } };
+    const command: IacCommand = { type: 'AcquireLock', data: { ...rest, resourceId: id, lockId: lockId ?? this.newId(), caller: callerOf(ctx) } };
     return (await this.execute(id, command, false)).after.lock!;
   }
 
   async renewLock(resourceId: string, lockId: string, options: IacRenewOptions, context: IacCallContext): Promise<IacLock> {
-    parseContext(context);
+    const ctx = parseContext(context);
     const id = parseResourceId(resourceId);
-    const command: IacCommand = { type: 'RenewLock', data: { resourceId: id, lockId: parseLockId(lockId), ttlSeconds: parseTtl(options.ttlSeconds) } };
+    const command: IacCommand = { type: 'RenewLock', data: { resourceId: id, lockId: parseLockId(lockId), ttlSeconds: parseTtl(options.ttlSeconds), caller: callerOf(ctx) } };
     this.requireLocking(id);
     return (await this.execute(id, command, false)).after.lock!;
   }
 
   async unlock(resourceId: string, lockId: string, context: IacCallContext): Promise<void> {
-    parseContext(context);
+    const ctx = parseContext(context);
     const id = parseResourceId(resourceId);
-    const command: IacCommand = { type: 'ReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId) } };
+    const command: IacCommand = { type: 'ReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId), caller: callerOf(ctx) } };
     this.requireLocking(id);
     await this.execute(id, command, false);
   }
 
   /** Allowed with locking off too, so an operator can clear a lock left by a client that had it on. */
   async forceUnlock(resourceId: string, lockId: string, context: IacCallContext): Promise<IacLock> {
-    parseContext(context);
+    const ctx = parseContext(context);
     const id = parseResourceId(resourceId);
     const { before } = await this.execute(id, { type: 'ForceReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId) } }, false);
     return before.lock!;
@@ -270,11 +272,31 @@ export class S3IacStateStore implements IacStateStore {
     return found && isLockLive(found.lock, this.now()) ? found.lock : null;
   }
 
-  async listLocks(): Promise<IacLock[]> {
-    const ids = await this.listIds('.lock');
-    const locks = await mapLimit(ids, this.listConcurrency, async (id) => (await this.readLock(id))?.lock ?? null);
+  async listLocks(page?: IacPage): Promise<IacLock[]> {
     const now = this.now();
-    return locks.filter((l): l is IacLock => isLockLive(l, now)).sort((a, b) => compare(a.resourceId, b.resourceId));
+    return this.readPage('.lock', parsePage(page), async (id) => {
+      const lock = (await this.readLock(id))?.lock ?? null;
+      return isLockLive(lock, now) ? lock : null;
+    });
+  }
+
+  /**
+   * A page of a list: the ids with an object of this suffix, by code point, after `after`; their
+   * objects read a few at a time, in order, until `limit` of them are kept. (Key order is not id
+   * order — `a.json` sorts after `a-b.json` — so the ids are sorted here, not by the listing.)
+   */
+  private async readPage<T>(
+    suffix: '.json' | '.lock',
+    { limit = Number.POSITIVE_INFINITY, after }: { readonly limit?: number; readonly after?: string },
+    read: (id: string) => Promise<T | null>,
+  ): Promise<T[]> {
+    const ids = (await this.listIds(suffix)).filter((id) => after === undefined || compare(id, after) > 0).sort(compare);
+    const kept: T[] = [];
+    for (let start = 0; start < ids.length && kept.length < limit; start += this.listConcurrency) {
+      const found = await mapLimit(ids.slice(start, start + this.listConcurrency), this.listConcurrency, read);
+      for (const item of found) if (item !== null && kept.length < limit) kept.push(item);
+    }
+    return kept;
   }
 
   private requireLocking(resourceId: string): void {
