@@ -213,3 +213,51 @@ describe('DigitalOcean client against a malformed API', () => {
     expect((list as Error).message).not.toContain(TOKEN);
   });
 });
+
+describe('DigitalOcean client paging links', () => {
+  let home: Server;
+  let evil: Server;
+  let homeUrl: string;
+  let evilUrl: string;
+  const evilHits: string[] = [];
+  let next = '';
+
+  beforeAll(async () => {
+    evil = createServer((req, res) => {
+      evilHits.push(`${req.url} ${req.headers.authorization ?? ''}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ droplets: [], links: {}, meta: { total: 0 } }));
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
+    home = createServer((req, res) => {
+      const page = new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1';
+      const body = page === '1' ? { droplets: [], links: { pages: { next } }, meta: { total: 0 } } : { droplets: [], links: {}, meta: { total: 0 } };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => home.listen(0, '127.0.0.1', resolve));
+    homeUrl = `http://127.0.0.1:${(home.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => home.close(() => resolve()));
+    await new Promise<void>((resolve) => evil.close(() => resolve()));
+  });
+
+  it.each([
+    ['another origin', () => `${evilUrl}/v2/droplets?page=2`],
+    ['a protocol-relative link', () => `//${evilUrl.slice('http://'.length)}/v2/droplets?page=2`],
+    ['an empty authority with a host in the path', () => `http:///${evilUrl.slice('http://'.length)}//v2/droplets?page=2`],
+    ['a path that reads as a host', () => `${evilUrl}//${evilUrl.slice('http://'.length)}/v2/droplets?page=2`],
+    ['a path that reads as a protocol-relative URL', () => `http://elsewhere.invalid///${evilUrl.slice('http://'.length)}/v2/droplets?page=2`],
+  ])('never sends the token off the configured origin: %s', async (_label, link) => {
+    // given an API whose first page links the next one somewhere else
+    next = link();
+    evilHits.length = 0;
+    const client = new DigitalOceanClient({ baseUrl: homeUrl, token: TOKEN, purpose: 'sync', maxRetries: 0 });
+
+    // when every page is listed
+    await client.listDroplets().catch(() => undefined);
+
+    // then the other host was never called, so no token went there
+    expect(evilHits).toEqual([]);
+  });
+});

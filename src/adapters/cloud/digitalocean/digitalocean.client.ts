@@ -243,10 +243,27 @@ export class DigitalOceanClient implements CloudProvider {
       yield body;
       const next = body.links?.pages?.next;
       if (!next) return;
-      // the token only ever goes to the configured host: a link elsewhere keeps its path and query only
-      const link = new URL(next, this.baseUrl);
-      url = link.origin === this.baseUrl.origin ? link : new URL(`${link.pathname.replace(/^\//, '')}${link.search}`, this.baseUrl);
+      url = this.onConfiguredOrigin(next);
     }
+  }
+
+  /**
+   * A next-page link as a URL on the configured origin: the token only ever goes there. A link
+   * elsewhere keeps its path and query only, set on the configured URL with the URL API (so a
+   * path such as `//evil.example/x` stays a path), and the final URL's origin is checked again.
+   */
+  private onConfiguredOrigin(next: string): URL {
+    const link = new URL(next, this.baseUrl);
+    let url = link;
+    if (link.origin !== this.baseUrl.origin) {
+      url = new URL(this.baseUrl.href);
+      url.pathname = `${this.baseUrl.pathname}${link.pathname.replace(/^\/+/, '')}`;
+      url.search = link.search;
+    }
+    if (url.origin !== this.baseUrl.origin) {
+      throw new CloudApiError({ status: 0, id: 'invalid_response', message: 'DigitalOcean answered a next-page link off the API origin; not followed' });
+    }
+    return url;
   }
 
   private parse<T extends z.ZodType>(schema: T, answer: Answer, what: string): z.infer<T> {
