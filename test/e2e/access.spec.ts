@@ -1,4 +1,7 @@
 import { ROLES, roleAtLeast } from '../../src/domain/access/roles.js';
+import { startServer } from '../../src/adapters/app/server.js';
+import { loadConfig } from '../../src/adapters/config/config.js';
+import { createLogger } from '../../src/adapters/logging/logger.js';
 import { concretePath, startTestApp, type TestApp } from '../support/app.js';
 
 describe('access: every route declares who may call it, and the guard enforces it', () => {
@@ -63,5 +66,25 @@ describe('access: every route declares who may call it, and the guard enforces i
   it('printed a bootstrap platform_admin token at the first start, which works', async () => {
     expect(app.tokens.bootstrap).toMatch(/^clt_/);
     expect((await app.request('GET', '/metrics', { token: app.tokens.bootstrap })).status).toBe(200);
+  });
+
+  it('makes no bootstrap token again once every token was revoked: only a database that never had one gets it', async () => {
+    // given every token revoked
+    const { items } = await app.server.tokens.list();
+    for (const token of items) await app.server.tokens.revoke(token.name);
+    expect((await app.request('GET', '/metrics', { token: app.tokens.platform_admin })).status).toBe(401);
+
+    // when the service starts again on the same database
+    let announced = '';
+    const again = await startServer(loadConfig({ DATABASE_URL: app.db.url, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', INVENTORY_SYNC_CRON: 'off', DRIFT_DETECT_CRON: 'off' }), createLogger({ level: 'silent' }), {
+      announce: (text) => (announced += text),
+    });
+    try {
+      // then no token was made or shown: a revoked-out installation is not reopened by a restart
+      expect(announced).toBe('');
+      expect((await again.tokens.list()).items).toEqual([]);
+    } finally {
+      await again.close();
+    }
   });
 });

@@ -11,7 +11,10 @@ export interface ApiToken {
   createdAt: Date;
   createdBy: string;
   revokedAt: Date | null;
+  /** Written at most once a minute per token. */
   lastUsedAt: Date | null;
+  /** After this the token answers 401; null: it does not expire. */
+  expiresAt: Date | null;
 }
 
 export const ApiTokenEntity = new EntitySchema<ApiToken>({
@@ -27,5 +30,6 @@ export const ApiTokenEntity = new EntitySchema<ApiToken>({
     createdBy: { type: 'string', fieldName: 'created_by' },
     revokedAt: { type: 'datetime', nullable: true, fieldName: 'revoked_at' },
     lastUsedAt: { type: 'datetime', nullable: true, fieldName: 'last_used_at' },
+    expiresAt: { type: 'datetime', nullable: true, fieldName: 'expires_at' },
   },
 });

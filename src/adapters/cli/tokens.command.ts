@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ROLES } from '../../domain/access/roles.js';
-import { ApiTokenService } from '../auth/api-token.service.js';
+import { ApiTokenService, parseDuration } from '../auth/api-token.service.js';
 import { printJson, printTable } from './output.js';
 import { withInfrastructure } from './with-infrastructure.js';
 
@@ -14,12 +14,17 @@ export function registerTokenCommands(program: Command): void {
     .description('create a token and print it once')
     .requiredOption('--name <name>', 'a name for the token; recorded as the actor of what it does')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--expires-in <duration>', 'lifetime, e.g. 30d, 12h, 90m (default: no expiry)')
     .option('--json', 'machine-readable output')
-    .action((options: { name: string; role: string; json?: boolean }) =>
+    .action((options: { name: string; role: string; expiresIn?: string; json?: boolean }) =>
       withInfrastructure(async ({ orm }) => {
-        const { token, listing } = await new ApiTokenService(orm).create(options.name, options.role, CLI_ACTOR);
+        const expiresAt = options.expiresIn === undefined ? null : new Date(Date.now() + parseDuration(options.expiresIn));
+        const { token, listing } = await new ApiTokenService(orm).create(options.name, options.role, CLI_ACTOR, { expiresAt });
         if (options.json) printJson({ ...listing, token });
-        else process.stdout.write(`Created ${listing.role} token "${listing.name}". It is shown once, keep it safe:\n\n  ${token}\n\n`);
+        else {
+          const until = listing.expiresAt ? ` until ${listing.expiresAt.toISOString()}` : '';
+          process.stdout.write(`Created ${listing.role} token "${listing.name}"${until}. It is shown once, keep it safe:\n\n  ${token}\n\n`);
+        }
       }),
     );
 
@@ -30,9 +35,9 @@ export function registerTokenCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((options: { all?: boolean; json?: boolean }) =>
       withInfrastructure(async ({ orm }) => {
-        const listings = await new ApiTokenService(orm).list({ includeRevoked: options.all ?? false });
-        if (options.json) printJson(listings);
-        else printTable(listings, ['name', 'role', 'tokenPrefix', 'createdAt', 'createdBy', 'revokedAt']);
+        const { items } = await new ApiTokenService(orm).list({ includeRevoked: options.all ?? false });
+        if (options.json) printJson(items);
+        else printTable(items, ['name', 'role', 'tokenPrefix', 'createdAt', 'createdBy', 'expiresAt', 'lastUsedAt', 'revokedAt']);
       }),
     );
 

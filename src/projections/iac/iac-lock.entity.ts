@@ -8,6 +8,8 @@ export interface IacLockRow {
   operation: string;
   info: string;
   who: string;
+  /** The id of the principal that took it; null on locks taken before ids were recorded. */
+  whoId: string | null;
   acquiredAt: Date;
   expiresAt: Date;
   ttlSeconds: number;
@@ -23,6 +25,7 @@ export const IacLockEntity = new EntitySchema<IacLockRow>({
     operation: { type: 'string' },
     info: { type: 'text' },
     who: { type: 'string' },
+    whoId: { type: 'string', nullable: true, fieldName: 'who_id' },
     acquiredAt: { type: 'datetime', fieldName: 'acquired_at' },
     expiresAt: { type: 'datetime', fieldName: 'expires_at' },
     ttlSeconds: { type: 'integer', fieldName: 'ttl_seconds' },

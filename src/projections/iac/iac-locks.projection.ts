@@ -25,8 +25,8 @@ export const iacLocksProjection: Projection<IacLockRow> = {
     const event = domainEvent as DomainEvent & Handled;
     switch (event.type) {
       case 'LockAcquired': {
-        const { acquiredAt, expiresAt, ...lock } = event.data;
-        return { ...lock, acquiredAt: new Date(acquiredAt), expiresAt: new Date(expiresAt) };
+        const { acquiredAt, expiresAt, whoId, ...lock } = event.data;
+        return { ...lock, whoId: whoId ?? null, acquiredAt: new Date(acquiredAt), expiresAt: new Date(expiresAt) };
       }
       case 'LockRenewed':
         return row && { ...row, expiresAt: new Date(event.data.expiresAt), ttlSeconds: event.data.ttlSeconds };

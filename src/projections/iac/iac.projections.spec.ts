@@ -94,10 +94,20 @@ describe('the iac-locks projection', () => {
     // then the row holds the lock with the renewed expiry
     expect(row).toEqual({
       ...lock,
+      whoId: null,
       acquiredAt: new Date(lock.acquiredAt),
       expiresAt: new Date('2026-11-22T11:10:00.000Z'),
       ttlSeconds: 3600,
     });
+  });
+
+  it('keeps the id of the principal that took the lock', () => {
+    // given a lock taken by token id tok-1
+    // when it is folded
+    const row = fold(iacLocksProjection, [domainEvent({ type: 'LockAcquired', data: { ...lock, whoId: 'tok-1' } })]);
+
+    // then the row names the principal by id, beside its name
+    expect(row).toMatchObject({ who: lock.who, whoId: 'tok-1' });
   });
 
   it.each([

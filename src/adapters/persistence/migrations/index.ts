@@ -7,6 +7,7 @@ import { Migration20261122000400Sagas } from './Migration20261122000400Sagas.js'
 import { Migration20261122000500Inventory } from './Migration20261122000500Inventory.js';
 import { Migration20261201000000BatchAppend } from './Migration20261201000000BatchAppend.js';
 import { Migration20261201000100DriftPrefilter } from './Migration20261201000100DriftPrefilter.js';
+import { Migration20261202000000Trust } from './Migration20261202000000Trust.js';
 
 /** Listed, not globbed: the same list runs from the TypeScript sources in tests and from dist/. */
 export const migrations: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261122000500Inventory', class: Migration20261122000500Inventory },
   { name: 'Migration20261201000000BatchAppend', class: Migration20261201000000BatchAppend },
   { name: 'Migration20261201000100DriftPrefilter', class: Migration20261201000100DriftPrefilter },
+  { name: 'Migration20261202000000Trust', class: Migration20261202000000Trust },
 ];

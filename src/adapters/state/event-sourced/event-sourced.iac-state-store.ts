@@ -226,6 +226,7 @@ interface IacLockColumns {
   operation: string;
   info: string;
   who: string;
+  who_id: string | null;
   acquired_at: Date | string;
   expires_at: Date | string;
   ttl_seconds: number;
@@ -239,6 +240,7 @@ function toLock(row: IacLockColumns): IacLock {
     operation: row.operation,
     info: row.info,
     who: row.who,
+    ...(row.who_id === null ? {} : { whoId: row.who_id }),
     acquiredAt: new Date(row.acquired_at).toISOString(),
     expiresAt: new Date(row.expires_at).toISOString(),
     ttlSeconds: row.ttl_seconds,
