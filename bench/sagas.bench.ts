@@ -28,7 +28,7 @@ const store = new PostgresEventStore(db.pool, db.url);
 const workers: ReturnType<typeof startWorker>[] = [];
 try {
   // commands only in this process: the two worker processes run the projections and the steps
-  const { service } = createSagaEngine({ orm: db.orm, eventStore: store, databaseUrl: db.url });
+  const { service } = createSagaEngine({ orm: db.orm, eventStore: store, databaseUrl: db.url, demoDefinitions: true });
   for (let i = 0; i < PROCESSES; i++) workers.push(startWorker(db.url));
   await Promise.all(workers.map((w) => w.started));
 

@@ -1,9 +1,10 @@
 /**
  * The expected failures, as values the edges map in one place (STYLE.md 12): invalid input → 400,
- * not found → 404, conflict → 409, not allowed → 422. Feature errors extend these; anything else
+ * forbidden → 403, not found → 404, conflict → 409, not allowed → 422. Feature errors extend these; anything else
  * is unexpected and answers 500 without detail.
  */
 import type { z } from 'zod';
+import type { Role } from './access/roles.js';
 
 export interface FieldIssue {
   /** Dotted path into the input, e.g. `config` or `dependencies.2`; empty for the whole input. */
@@ -35,6 +36,17 @@ export class InvalidInput extends ExpectedError {
     message = `invalid input: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
   ) {
     super(message);
+  }
+}
+
+/** The caller's role does not reach this action on this thing (an unmanaged droplet, an admin-only definition). */
+export class Forbidden extends ExpectedError {
+  override readonly name: string = 'Forbidden';
+  readonly code: string = 'forbidden';
+  override readonly details: { readonly requiredRole: Role };
+  constructor(message: string, requiredRole: Role) {
+    super(message);
+    this.details = { requiredRole };
   }
 }
 

@@ -246,23 +246,26 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
     expect(snapshots[0]!.deletedAt).not.toBeNull();
   });
 
-  it('reverts a tags drift: the droplet gets the spec tags back (keeping the control plane own), the drift closes reverted', async () => {
+  it('reverts a tags drift to the spec value, never a caller one: the droplet gets the spec tags back (keeping the control plane own), the drift closes reverted', async () => {
     const provisioned = await finished(await start('provision_droplet', request));
     const dropletId = (provisioned.steps[0]!.output as { dropletId: number }).dropletId;
     const resourceId = dropletResourceId(dropletId);
     const own = [MANAGED_TAG, sagaTag(provisioned.id)];
-    // the spec wants team:web; someone swapped it for rogue behind the control plane's back
-    await decideAndAppend(runtime.store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { tags: [...own, 'team:web'] }, reason: 'recorded', sagaId: null } }, ctx);
+    // the spec wants team:web (a value without the control plane's own tags, which must not strip
+    // them); someone swapped it for rogue behind the control plane's back
+    await decideAndAppend(runtime.store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { tags: ['team:web'] }, reason: 'recorded', sagaId: null } }, ctx);
     sim.state.setTags(dropletId, [...own, 'rogue']);
     const live = observeDroplet((await dropletDeps(sim.url, runtime.store).cloud.getDroplet(dropletId))!);
     await decideAndAppend(runtime.store, toSpecStream(resourceId), specDecider, { type: 'DetectDrift', data: { resourceId, live, newDriftId: () => 'drift-tags-1' } }, ctx);
 
-    // a value without the control plane's own tags must not strip them
-    const sagaId = await start('revert_drift', { resourceId, driftId: 'drift-tags-1', dropletId, field: 'tags', value: ['team:web'] }, 'drift_revert');
+    // a value and a droplet in the inputs are not the saga's to take: it reads them from the spec
+    const sagaId = await start('revert_drift', { resourceId, driftId: 'drift-tags-1', field: 'tags', dropletId: 1, value: ['evil'] }, 'drift_revert');
     const view = await finished(sagaId);
 
     expect(view.status).toBe('completed');
     expect(view.steps.map((s) => s.name)).toEqual(['begin_revert', 'retag_droplet', 'complete_revert']);
+    expect(view.inputs).toEqual({ resourceId, driftId: 'drift-tags-1', field: 'tags' });
+    expect(view.steps[0]!.output).toEqual({ driftId: 'drift-tags-1', dropletId, field: 'tags', value: ['team:web'] });
     expect([...sim.state.droplet(dropletId).tags].sort()).toEqual([...own, 'team:web'].sort());
     const specEvents = (await types(toSpecStream(resourceId))).map((e) => e.type);
     expect(specEvents.slice(-3)).toEqual(['DriftDetected', 'DriftRevertRequested', 'DriftReverted']);

@@ -52,7 +52,7 @@ describe('saga workers killed at random moments', () => {
     await createEffectsTable(db.pool);
     store = new PostgresEventStore(db.pool, db.url);
     // commands and reads only: the workers run in child processes
-    engine = createSagaEngine({ orm: db.orm, eventStore: store, databaseUrl: db.url });
+    engine = createSagaEngine({ orm: db.orm, eventStore: store, databaseUrl: db.url, demoDefinitions: true });
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => stopWorker(w, 'SIGKILL')));

@@ -57,6 +57,7 @@ export async function startSagaRuntime(
     orm,
     eventStore: store,
     databaseUrl: url,
+    demoDefinitions: true,
     effects: recordEffects ? new TableEffects(pool) : NO_EFFECTS,
     definitions: definitions(store),
     manager: { workers: 3, pollMs: 25, leaseMs: 3_000, recheckMs: 2_000, ...manager },

@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
 import { InvalidInput } from '../../domain/errors.js';
+import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
+import { dropletSagaDefinitions } from '../../application/provisioning/droplet.definitions.js';
+import { DEFAULT_DROPLET_TIMING } from '../../application/provisioning/droplet.steps.js';
+import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
+import type { Infrastructure } from '../app/infrastructure.js';
 import { createSagaEngine, type SagaEngine } from '../saga/saga-engine.js';
 import { printJson, printTable } from './output.js';
 import { withInfrastructure } from './with-infrastructure.js';
@@ -7,9 +12,30 @@ import { withInfrastructure } from './with-infrastructure.js';
 const CLI_ACTOR = 'cli';
 const cliContext = () => ({ actor: CLI_ACTOR, correlationId: `cli-${process.pid}-${Date.now()}`, causationId: null });
 
-function withSagas(work: (engine: SagaEngine) => Promise<void>): Promise<void> {
-  // commands only: the workers run in `serve`
-  return withInfrastructure((infra) => work(createSagaEngine({ orm: infra.orm, eventStore: infra.eventStore, databaseUrl: infra.databaseUrl })));
+/** The CLI reaches the database directly: whoever runs it has platform_admin's reach, no more (internal definitions stay internal). */
+const CLI_CALLER = { role: 'platform_admin' } as const;
+
+/**
+ * The CLI starts sagas and reads them; `serve`'s workers run their steps. The definitions are here
+ * for their input schemas, so the droplet steps get a cloud that refuses to be called.
+ */
+const NO_CLOUD_HERE = new Proxy({} as CloudProvider, {
+  get: () => () => Promise.reject(new Error('the CLI does not run saga steps: the workers in `cloudledger serve` do')),
+});
+
+function withSagas(work: (engine: SagaEngine, infra: Infrastructure) => Promise<void>): Promise<void> {
+  return withInfrastructure((infra) =>
+    work(
+      createSagaEngine({
+        orm: infra.orm,
+        eventStore: infra.eventStore,
+        databaseUrl: infra.databaseUrl,
+        demoDefinitions: infra.config.sagaDemoDefinitions,
+        definitions: dropletSagaDefinitions({ cloud: NO_CLOUD_HERE, store: infra.eventStore, timing: DEFAULT_DROPLET_TIMING }),
+      }),
+      infra,
+    ),
+  );
 }
 
 function parseInputs(text: string): unknown {
@@ -31,20 +57,35 @@ export function registerSagaCommands(program: Command): void {
     .option('--inputs <json>', 'the saga inputs as JSON', '{}')
     .option('--definition-version <n>', 'definition version (default: the latest)')
     .option('--deployment-id <id>', 'group the saga under a deployment')
+    .option('--idempotency-key <key>', 'run it at most once: the same key and request within 24 h prints the first saga again and starts nothing')
     .option('--json', 'machine-readable output')
-    .action((options: { definition: string; kind: string; inputs: string; definitionVersion?: string; deploymentId?: string; json?: boolean }) =>
-      withSagas(async ({ service }) => {
-        const request = {
-          kind: options.kind,
-          definition: options.definition,
-          inputs: parseInputs(options.inputs),
-          ...(options.definitionVersion ? { version: Number(options.definitionVersion) } : {}),
-          ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}),
-        };
-        const { sagaId } = await service.start(request, cliContext());
-        if (options.json) printJson({ sagaId });
-        else process.stdout.write(`Started saga ${sagaId}.\n`);
-      }),
+    .action(
+      (options: { definition: string; kind: string; inputs: string; definitionVersion?: string; deploymentId?: string; idempotencyKey?: string; json?: boolean }) =>
+        withSagas(async ({ service }, infra) => {
+          const request = {
+            kind: options.kind,
+            definition: options.definition,
+            inputs: parseInputs(options.inputs),
+            ...(options.definitionVersion ? { version: Number(options.definitionVersion) } : {}),
+            ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}),
+          };
+          const ctx = cliContext();
+          let sagaId: string;
+          let replayed = false;
+          if (options.idempotencyKey === undefined) ({ sagaId } = await service.start(request, ctx, CLI_CALLER));
+          else {
+            const key = IdempotentCommands.parseKey(options.idempotencyKey);
+            const outcome = await new IdempotentCommands(infra.eventStore).run(
+              { principalId: CLI_ACTOR, key, method: 'POST', path: '/api/v1/sagas', body: request },
+              ctx,
+              async (seed) => ({ status: 202, body: await service.start(request, { ...ctx, idempotencySeed: seed }, CLI_CALLER) }),
+            );
+            ({ sagaId } = outcome.response.body as { sagaId: string });
+            replayed = outcome.replayed;
+          }
+          if (options.json) printJson({ sagaId, replayed });
+          else process.stdout.write(replayed ? `Saga ${sagaId} was started by an earlier request with this key; nothing new started.\n` : `Started saga ${sagaId}.\n`);
+        }),
     );
 
   sagas

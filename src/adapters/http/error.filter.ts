@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
-import { Conflict, ExpectedError, InvalidInput, NotAllowed, NotFound } from '../../domain/errors.js';
+import { Conflict, ExpectedError, Forbidden, InvalidInput, NotAllowed, NotFound } from '../../domain/errors.js';
 import { currentRequest } from './request-context.js';
 
 /** Errors the body parser raises, by their `type`. */
@@ -19,6 +19,7 @@ const BODY_PARSER_ERRORS: Readonly<Record<string, [number, string, string]>> = {
  */
 export function toHttpError(error: unknown): [number, Record<string, unknown>] {
   if (error instanceof InvalidInput) return [400, { error: error.code, message: 'invalid input', issues: error.issues }];
+  if (error instanceof Forbidden) return [403, { error: error.code, message: error.message, ...error.details, tokenRole: currentRequest()?.principal?.role }];
   if (error instanceof NotFound) return [404, { error: error.code, message: error.message, ...error.details }];
   if (error instanceof WrongExpectedRevision) {
     return [409, { error: 'wrong_expected_revision', message: 'someone else changed this first; read it again and retry', stream: error.stream, expected: String(error.expected), actual: String(error.actual) }];

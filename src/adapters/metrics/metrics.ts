@@ -66,20 +66,20 @@ export class Metrics {
   });
   readonly sagas = new Counter({
     name: 'sagas_total',
-    help: 'Saga starts, completions, rollbacks and failures by kind',
-    labelNames: ['kind', 'outcome'] as const,
+    help: 'Saga starts, completions, rollbacks and failures by definition (never the free-text kind: labels stay bounded)',
+    labelNames: ['definition', 'outcome'] as const,
     registers: [this.registry],
   });
   readonly sagaStepDuration = new Histogram({
     name: 'saga_step_duration_seconds',
-    help: 'Saga step execution time by kind, step and outcome',
-    labelNames: ['kind', 'step', 'outcome'] as const,
+    help: 'Saga step execution time by definition, step and outcome',
+    labelNames: ['definition', 'step', 'outcome'] as const,
     registers: [this.registry],
   });
   readonly sagaStepRetries = new Counter({
     name: 'saga_step_retries_total',
-    help: 'Saga step retries by kind and step',
-    labelNames: ['kind', 'step'] as const,
+    help: 'Saga step retries by definition and step',
+    labelNames: ['definition', 'step'] as const,
     registers: [this.registry],
   });
   readonly digitalOceanCalls = new Counter({

@@ -18,10 +18,10 @@ export interface SagaEngine {
 
 export function sagaMetricsSink(metrics: Metrics): SagaMetricsSink {
   return {
-    sagaStarted: (kind) => metrics.sagas.inc({ kind, outcome: 'started' }),
-    sagaFinished: (kind, outcome) => metrics.sagas.inc({ kind, outcome }),
-    stepFinished: (kind, step, outcome, seconds) => metrics.sagaStepDuration.observe({ kind, step, outcome }, seconds),
-    stepRetried: (kind, step) => metrics.sagaStepRetries.inc({ kind, step }),
+    sagaStarted: (definition) => metrics.sagas.inc({ definition, outcome: 'started' }),
+    sagaFinished: (definition, outcome) => metrics.sagas.inc({ definition, outcome }),
+    stepFinished: (definition, step, outcome, seconds) => metrics.sagaStepDuration.observe({ definition, step, outcome }, seconds),
+    stepRetried: (definition, step) => metrics.sagaStepRetries.inc({ definition, step }),
   };
 }
 
@@ -30,7 +30,9 @@ export interface SagaEngineOptions {
   readonly eventStore: EventStore;
   readonly databaseUrl: string;
   readonly metrics?: Metrics;
-  /** Where built-in steps record their effects (tests); default nowhere. */
+  /** The demo and test definitions (`script`, `noop`); off unless configured (SAGA_DEMO_DEFINITIONS). */
+  readonly demoDefinitions?: boolean;
+  /** Where the demo steps record their effects (tests); default nowhere. */
   readonly effects?: StepEffects;
   /** Definitions beyond the built-in ones. */
   readonly definitions?: readonly SagaDefinition[];
@@ -39,7 +41,8 @@ export interface SagaEngineOptions {
 
 /** The saga parts wired together: definitions, commands and views, the list read model, the workers. */
 export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
-  const definitions = new SagaDefinitions([...builtinSagaDefinitions(options.effects ?? NO_EFFECTS), ...(options.definitions ?? [])]);
+  const demo = options.demoDefinitions ? builtinSagaDefinitions(options.effects ?? NO_EFFECTS) : [];
+  const definitions = new SagaDefinitions([...demo, ...(options.definitions ?? [])]);
   const metrics = options.metrics ? sagaMetricsSink(options.metrics) : undefined;
   const manager = new SagaProcessManager(options.eventStore, new PgSagaWorkQueue(options.orm, options.databaseUrl), definitions, {
     metrics,

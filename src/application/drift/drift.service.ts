@@ -6,7 +6,8 @@ import type { EventMetadata } from '../../domain/events/event-envelope.js';
 import { dropletIdOf } from '../../domain/inventory/resource.js';
 import { toSpecStream } from '../../domain/streams.js';
 import { appendDecidedToStreams, decideAndAppend, loadStream } from '../decide-and-append.js';
-import type { SagaService } from '../saga/saga.service.js';
+import { REVERT_DRIFT } from '../provisioning/droplet.definitions.js';
+import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
 import type { DriftReadModel } from './drift.ports.js';
 
 export interface DetectReport {
@@ -82,18 +83,15 @@ export class DriftService {
    * the drift as reverted when it completes. A drift that is not open answers 409, a field that
    * cannot be reverted 422 — checked here first, and again by the saga's first step.
    */
-  async revert(driftId: string, metadata: Metadata): Promise<{ sagaId: string; resourceId: string }> {
+  async revert(driftId: string, ctx: SagaCommandContext): Promise<{ sagaId: string; resourceId: string }> {
     const resourceId = await this.resourceOf(driftId);
     const { state } = await loadStream(this.store, toSpecStream(resourceId), specDecider);
     // a dry run of the request: throws the typed refusal (not open, not revertible), appends nothing
     decideSpec({ type: 'RequestRevert', data: { resourceId, driftId, sagaId: 'dry-run' } }, state, this.now());
-    const { spec, drift } = openDrift(state, resourceId, driftId);
-    const dropletId = dropletIdOf(resourceId);
-    if (dropletId === null) throw new DriftNotRevertible(`${resourceId} is not a droplet: only droplets can be changed back; accept the drift instead`);
-    const { sagaId } = await this.sagas.start(
-      { kind: 'drift_revert', definition: 'revert_drift', inputs: { resourceId, driftId, dropletId, field: drift.field, value: spec[drift.field] } },
-      metadata,
-    );
+    const { drift } = openDrift(state, resourceId, driftId);
+    if (dropletIdOf(resourceId) === null) throw new DriftNotRevertible(`${resourceId} is not a droplet: only droplets can be changed back; accept the drift instead`);
+    // the saga reads the value to go back to from the spec itself
+    const { sagaId } = await this.sagas.start({ kind: 'drift_revert', definition: REVERT_DRIFT, inputs: { resourceId, driftId, field: drift.field } }, ctx);
     return { sagaId, resourceId };
   }
 

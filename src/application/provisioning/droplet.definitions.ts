@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import type { SagaDefinition } from '../../domain/saga/saga-definitions.js';
+import { isReservedTag, MANAGED_TAG, RESERVED_TAG_PREFIX } from '../../domain/inventory/resource.js';
 import { extend } from '../../domain/saga/saga-step.js';
-import { beginRevertStep, completeRevertStep, revertInputs } from '../drift/drift-revert.steps.js';
+import { beginRevertStep, beginRevertStepV1, completeRevertStep, revertInputs, revertInputsV1, revertTarget } from '../drift/drift-revert.steps.js';
 import {
   createDropletInput,
   createDropletSnapshotStep,
   createDropletStep,
   destroyDropletStep,
   type DropletStepDeps,
+  tagName,
   registerDropletStep,
   resizeDropletStep,
   retagDropletStep,
@@ -22,26 +24,63 @@ export const REVERT_DRIFT = 'revert_drift';
 const dropletTarget = z.object({ dropletId: z.number().int().positive() });
 export const snapshotInputs = dropletTarget.extend({ label: z.string().min(1).max(255).optional() });
 
+/** A provisioning request: the create step's input, with none of the tags only cloudledger sets. */
+export const provisionRequest = createDropletInput.extend({
+  tags: z
+    .array(tagName.refine((tag) => !isReservedTag(tag), `is reserved: ${MANAGED_TAG} and ${RESERVED_TAG_PREFIX}* tags are set by cloudledger only`))
+    .max(50)
+    .default([]),
+});
+
 /** The droplet templates: provision = [create, wait active, register]; destroy; snapshot; and the drift revert. */
 export function dropletSagaDefinitions(deps: DropletStepDeps): SagaDefinition[] {
-  const resize = extend(resizeDropletStep(deps), { inputFrom: (ctx) => ({ dropletId: ctx.input('dropletId'), size: ctx.input('value') }) });
-  const retag = extend(retagDropletStep(deps), { inputFrom: (ctx) => ({ dropletId: ctx.input('dropletId'), tags: ctx.input('value') }) });
+  // the droplet and the value come from what begin_revert read on the spec stream, never from the inputs
+  const target = (ctx: { output(step: string): unknown }) => revertTarget.parse(ctx.output('begin_revert'));
+  const resize = extend(resizeDropletStep(deps), { inputFrom: (ctx) => ({ dropletId: target(ctx).dropletId, size: target(ctx).value }) });
+  const retag = extend(retagDropletStep(deps), { inputFrom: (ctx) => ({ dropletId: target(ctx).dropletId, tags: target(ctx).value }) });
+  const resizeV1 = extend(resizeDropletStep(deps), { inputFrom: (ctx) => ({ dropletId: ctx.input('dropletId'), size: ctx.input('value') }) });
+  const retagV1 = extend(retagDropletStep(deps), { inputFrom: (ctx) => ({ dropletId: ctx.input('dropletId'), tags: ctx.input('value') }) });
   return [
     {
       name: PROVISION_DROPLET,
       version: 1,
       description: 'create a droplet tagged with its saga, wait until it is active, record it in the inventory with its desired spec',
-      inputs: createDropletInput,
+      inputs: provisionRequest,
       steps: [createDropletStep(deps), waitDropletActiveStep(deps), registerDropletStep(deps)],
+      startableBy: 'operator',
     },
-    { name: DESTROY_DROPLET, version: 1, description: 'destroy a droplet and record its deletion', inputs: dropletTarget, steps: [destroyDropletStep(deps)] },
-    { name: SNAPSHOT_DROPLET, version: 1, description: 'snapshot a droplet under a deterministic name', inputs: snapshotInputs, steps: [createDropletSnapshotStep(deps)] },
+    // through the generic route these act on any droplet, managed or not: platform_admin only
+    // (operators use DELETE /droplets/:id and POST /droplets/:id/snapshots, which check)
+    {
+      name: DESTROY_DROPLET,
+      version: 1,
+      description: 'destroy a droplet and record its deletion',
+      inputs: dropletTarget,
+      steps: [destroyDropletStep(deps)],
+      startableBy: 'platform_admin',
+    },
+    {
+      name: SNAPSHOT_DROPLET,
+      version: 1,
+      description: 'snapshot a droplet under a deterministic name',
+      inputs: snapshotInputs,
+      steps: [createDropletSnapshotStep(deps)],
+      startableBy: 'platform_admin',
+    },
+    // internal: started by POST /drift/:id/revert only (no startableBy)
+    {
+      name: REVERT_DRIFT,
+      version: 2,
+      description: "change a droplet back to its spec's value (resize for size_slug, tag/untag for tags) and close the drift as reverted",
+      inputs: revertInputs,
+      steps: (inputs) => [beginRevertStep(deps.store), inputs.field === 'tags' ? retag : resize, completeRevertStep(deps.store)],
+    },
     {
       name: REVERT_DRIFT,
       version: 1,
-      description: 'change a droplet back to its spec (resize for size_slug, tag/untag for tags) and close the drift as reverted',
-      inputs: revertInputs,
-      steps: (inputs) => [beginRevertStep(deps.store), inputs.field === 'tags' ? retag : resize, completeRevertStep(deps.store)],
+      description: 'the first revert, kept for sagas started with it: the value came in with the inputs',
+      inputs: revertInputsV1,
+      steps: (inputs) => [beginRevertStepV1(deps.store), inputs.field === 'tags' ? retagV1 : resizeV1, completeRevertStep(deps.store)],
     },
   ];
 }

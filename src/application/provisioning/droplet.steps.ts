@@ -106,7 +106,7 @@ const dropletName = z
   .string()
   .max(255)
   .regex(/^[a-zA-Z0-9]?[a-z0-9A-Z.-]*[a-z0-9A-Z]$/, 'must be letters, digits, dots and dashes, starting and ending with a letter or digit');
-const tagName = z.string().regex(/^[a-zA-Z0-9_\-:]{1,255}$/, 'must be 1 to 255 letters, digits, colons, dashes and underscores');
+export const tagName = z.string().regex(/^[a-zA-Z0-9_\-:]{1,255}$/, 'must be 1 to 255 letters, digits, colons, dashes and underscores');
 
 export const createDropletInput = z.object({
   name: dropletName,

@@ -104,7 +104,7 @@ function scriptSteps(effects: StepEffects, inputs: Record<string, unknown>): Any
 }
 
 /**
- * The built-in definitions: `script` runs the built-in steps listed in its inputs
+ * The demo and test definitions, registered only when configured (SAGA_DEMO_DEFINITIONS): `script` runs the built-in steps listed in its inputs
  * (`{"steps":[{"op":"noop"},{"op":"sleep","ms":500},{"op":"flaky","failures":2},{"op":"fail"}]}`);
  * `noop` runs three no-op steps (`twice` shows rename()).
  */
@@ -117,6 +117,7 @@ export function builtinSagaDefinitions(effects: StepEffects): SagaDefinition[] {
       description: 'built-in steps (noop, sleep, fail, flaky) in the order given in inputs.steps',
       inputs: scriptInputs,
       steps: (inputs) => scriptSteps(effects, inputs),
+      startableBy: 'operator',
     },
     {
       name: 'noop',
@@ -124,6 +125,7 @@ export function builtinSagaDefinitions(effects: StepEffects): SagaDefinition[] {
       description: 'three no-op steps',
       inputs: z.object({}).loose(),
       steps: [rename(noop, 'first'), rename(noop, 'second'), rename(noop, 'third')],
+      startableBy: 'operator',
     },
   ];
 }

@@ -189,12 +189,12 @@ export class SagaProcessManager {
       return out;
     });
     const result = await this.store.appendToStream(toSagaStream(sagaId), encoded, { expectedRevision: loaded.revision });
-    const kind = (loaded.state as StartedSaga).kind;
+    const definition = (loaded.state as StartedSaga).definition;
     for (const event of events) {
-      if (event.type === 'SagaCompleted') this.options.metrics.sagaFinished(kind, 'completed');
-      if (event.type === 'SagaRolledBack') this.options.metrics.sagaFinished(kind, 'rolled_back');
-      if (event.type === 'SagaCancelled') this.options.metrics.sagaFinished(kind, 'cancelled');
-      if (event.type === 'SagaFailed') this.options.metrics.sagaFinished(kind, 'failed');
+      if (event.type === 'SagaCompleted') this.options.metrics.sagaFinished(definition, 'completed');
+      if (event.type === 'SagaRolledBack') this.options.metrics.sagaFinished(definition, 'rolled_back');
+      if (event.type === 'SagaCancelled') this.options.metrics.sagaFinished(definition, 'cancelled');
+      if (event.type === 'SagaFailed') this.options.metrics.sagaFinished(definition, 'failed');
     }
     return { ...loaded, state: events.reduce(evolve, loaded.state), revision: result.nextExpectedRevision, lastEventId };
   }
@@ -248,7 +248,7 @@ export class SagaProcessManager {
           const recovering = (state.steps[action.step]!.status === 'running' && !claim.startedHere.has(key)) || claim.interrupted;
           claim.interrupted = false;
           result = await runStep(step, { ...this.baseContext(state, step, action.step, action.attempt, now), recovering }, this.stop.signal);
-          this.options.metrics.stepFinished(state.kind, step.name, result.kind, (performance.now() - started) / 1000);
+          this.options.metrics.stepFinished(state.definition, step.name, result.kind, (performance.now() - started) / 1000);
           results.set(key, result);
         }
         const base = { sagaId, step: action.step, name: action.name, attempt: action.attempt, at };
@@ -259,7 +259,7 @@ export class SagaProcessManager {
         }
         const policy = step.retry ?? DEFAULT_RETRY_POLICY;
         if (shouldRetry(policy, result.error, action.attempt)) {
-          this.options.metrics.stepRetried(state.kind, step.name);
+          this.options.metrics.stepRetried(state.definition, step.name);
           const dueAt = new Date(now.getTime() + backoffDelayMs(policy, action.attempt, this.options.random())).toISOString();
           return [{ type: 'StepFailed', data: { ...base, error: result.error.message, code: result.error.code, willRetry: true, dueAt } }];
         }

@@ -36,12 +36,12 @@ export interface StepEffects {
 
 export const NO_EFFECTS: StepEffects = { record: async () => undefined };
 
-/** Metrics the process manager feeds; the adapter maps them onto Prometheus. */
+/** Metrics the process manager feeds, by definition name (bounded); the adapter maps them onto Prometheus. */
 export interface SagaMetricsSink {
-  sagaStarted(kind: string): void;
-  sagaFinished(kind: string, outcome: 'completed' | 'rolled_back' | 'cancelled' | 'failed'): void;
-  stepFinished(kind: string, step: string, outcome: string, seconds: number): void;
-  stepRetried(kind: string, step: string): void;
+  sagaStarted(definition: string): void;
+  sagaFinished(definition: string, outcome: 'completed' | 'rolled_back' | 'cancelled' | 'failed'): void;
+  stepFinished(definition: string, step: string, outcome: string, seconds: number): void;
+  stepRetried(definition: string, step: string): void;
 }
 
 export const NO_METRICS: SagaMetricsSink = {

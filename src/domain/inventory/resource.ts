@@ -8,6 +8,13 @@ export const MANAGED_TAG = 'managed-by-cloudledger';
 export const SAGA_TAG_PREFIX = 'cloudledger-saga-';
 export const sagaTag = (sagaId: string): string => `${SAGA_TAG_PREFIX}${sagaId.slice(0, 8)}`;
 
+/**
+ * Tags only cloudledger sets: the managed tag and every `cloudledger-` tag (a saga's). A caller
+ * who could set them could make an unmanaged droplet look managed, or adopt another saga's.
+ */
+export const RESERVED_TAG_PREFIX = 'cloudledger-';
+export const isReservedTag = (tag: string): boolean => tag === MANAGED_TAG || tag.toLowerCase().startsWith(RESERVED_TAG_PREFIX);
+
 /** Provider-qualified and stable (DESIGN.md, "Streams and events"). */
 export const dropletResourceId = (dropletId: number | string): string => `do:droplet:${dropletId}`;
 

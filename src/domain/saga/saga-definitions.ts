@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type FieldIssue, InvalidInput, NotFound, toFieldIssues } from '../errors.js';
+import { type Role, roleAtLeast } from '../access/roles.js';
+import { type FieldIssue, Forbidden, InvalidInput, NotFound, toFieldIssues } from '../errors.js';
 import type { AnySagaStep } from './saga-step.js';
 
 /** A saga definition: a name, a version and its ordered steps (fixed, or chosen from the inputs). */
@@ -10,6 +11,16 @@ export interface SagaDefinition {
   /** The saga inputs; a start with inputs that do not fit is refused before anything is written. */
   readonly inputs: z.ZodType<Record<string, unknown>>;
   readonly steps: readonly AnySagaStep[] | ((inputs: Record<string, unknown>) => readonly AnySagaStep[]);
+  /**
+   * The least role that may start it with `POST /api/v1/sagas`. Absent: an internal definition,
+   * started only through its own route (a drift revert), whose inputs that route derives itself.
+   */
+  readonly startableBy?: Role;
+}
+
+/** Who asks to start a saga through the generic route: the definition must allow their role. */
+export interface StartCaller {
+  readonly role: Role;
 }
 
 export class SagaDefinitionNotFound extends NotFound {
@@ -79,15 +90,23 @@ export class SagaDefinitions {
     return typeof def.steps === 'function' ? def.steps(inputs) : def.steps;
   }
 
-  /** Checks a start request; InvalidInput with one issue per field when it does not fit. */
-  resolveStart(request: unknown): ResolvedStart {
+  /**
+   * Checks a start request; InvalidInput with one issue per field when it does not fit. With a
+   * caller (the generic route), only definitions startable by the caller's role are known: an
+   * internal one reads as unknown, one needing a higher role is Forbidden.
+   */
+  resolveStart(request: unknown, caller?: StartCaller): ResolvedStart {
     const parsed = sagaStartSchema.safeParse(request);
     if (!parsed.success) throw new InvalidInput(toFieldIssues(parsed.error));
     const { kind, definition: name, version, inputs, deploymentId } = parsed.data;
     const definition = this.find(name, version);
-    if (!definition) {
-      const known = [...new Set(this.list().map((d) => d.name))].sort().join(', ');
-      throw new InvalidInput([{ path: 'definition', message: `unknown saga definition ${name}${version ? ` version ${version}` : ''} (known: ${known})` }]);
+    if (!definition || (caller && definition.startableBy === undefined)) {
+      const startable = this.list().filter((d) => caller === undefined || (d.startableBy !== undefined && roleAtLeast(caller.role, d.startableBy)));
+      const known = [...new Set(startable.map((d) => d.name))].sort().join(', ') || 'none';
+      throw new InvalidInput([{ path: 'definition', message: `unknown saga definition ${name}${version ? ` version ${version}` : ''} (yours to start: ${known})` }]);
+    }
+    if (caller && definition.startableBy !== undefined && !roleAtLeast(caller.role, definition.startableBy)) {
+      throw new Forbidden(`saga definition ${name} needs the ${definition.startableBy} role to start`, definition.startableBy);
     }
     const checked = definition.inputs.safeParse(inputs);
     if (!checked.success) throw new InvalidInput(toFieldIssues(checked.error).map((i) => ({ ...i, path: i.path ? `inputs.${i.path}` : 'inputs' })));

@@ -2,11 +2,10 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { z } from 'zod';
 import type { SagaReadModel } from '../../../application/saga/saga.ports.js';
 import type { SagaService } from '../../../application/saga/saga.service.js';
-import { InvalidInput } from '../../../domain/errors.js';
 import { sagaStartSchema } from '../../../domain/saga/saga-definitions.js';
 import { ApiRoute } from '../api-route.decorator.js';
-import { commandContext } from '../command-context.js';
-import { pageQuery } from '../page-query.js';
+import { caller, commandContext } from '../command-context.js';
+import { pageOf, pageQuery } from '../page-query.js';
 
 export const SAGA_SERVICE = Symbol('SagaService');
 export const SAGA_READ_MODEL = Symbol('SagaReadModel');
@@ -52,17 +51,19 @@ export class SagasController {
   @Post()
   @HttpCode(202)
   @ApiRoute({
-    summary: 'Start a saga: {kind, definition, inputs, deploymentId?}; the workers run it',
+    summary: 'Start a saga: {kind, definition, inputs, deploymentId?}; the workers run it. Only definitions that declare the caller\'s role may start them (internal ones, such as revert_drift, start through their own routes)',
     role: 'operator',
     tags: TAGS,
+    idempotent: true,
     body: sagaStartSchema,
     responses: {
       202: { description: 'accepted: the saga id', schema: z.object({ sagaId: z.string() }) },
-      400: { description: 'unknown definition or inputs that do not fit it (field issues); nothing is written' },
+      400: { description: 'unknown definition (or one not startable here), or inputs that do not fit it (field issues); nothing is written' },
+      403: { description: 'the definition needs a higher role' },
     },
   })
   start(@Body() body: unknown): Promise<{ sagaId: string }> {
-    return this.sagas.start(body, commandContext());
+    return this.sagas.start(body, commandContext(), caller());
   }
 
   @Get()
@@ -71,12 +72,10 @@ export class SagasController {
     role: 'viewer',
     tags: TAGS,
     query: listQuery,
-    responses: { 200: { description: 'a page of sagas', schema: z.object({ items: z.array(summary), nextCursor: z.string().nullable() }) } },
+    responses: { 200: { description: 'a page of sagas', schema: pageOf(summary) } },
   })
-  list(@Query() query: Record<string, string | undefined>): Promise<unknown> {
-    const parsed = listQuery.safeParse(query);
-    if (!parsed.success) throw new InvalidInput(parsed.error.issues.map((i) => ({ path: ['query', ...i.path.map(String)].join('.'), message: i.message })));
-    return this.readModel.list(parsed.data);
+  list(@Query() query: z.infer<typeof listQuery>): Promise<unknown> {
+    return this.readModel.list(query);
   }
 
   @Get(':id')
