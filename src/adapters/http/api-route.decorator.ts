@@ -12,6 +12,11 @@ export interface ApiRouteSpec {
   /** The weakest role allowed, or 'public' for unauthenticated endpoints (health, docs). */
   readonly role: Role | 'public';
   readonly tags?: readonly string[];
+  /**
+   * The route starts work: it honours an `Idempotency-Key` header (the same principal, key and
+   * request within 24 hours gets the first answer again, with `Idempotent-Replayed: true`).
+   */
+  readonly idempotent?: boolean;
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly body?: z.ZodType;

@@ -65,6 +65,7 @@ export function buildOpenApiDocument(routes: readonly DiscoveredRoute[], version
     const parameters = [
       ...objectParameters(spec.params, 'path', schemas),
       ...objectParameters(spec.query, 'query', schemas),
+      ...(spec.idempotent ? [IDEMPOTENCY_KEY_PARAMETER] : []),
     ];
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(spec.responses)) {
@@ -77,6 +78,13 @@ export function buildOpenApiDocument(routes: readonly DiscoveredRoute[], version
       responses['401'] ??= { description: 'missing, unknown or revoked token', content: { 'application/json': { schema: ERROR_SCHEMA } } };
       responses['403'] ??= { description: `the token's role is weaker than ${spec.role}`, content: { 'application/json': { schema: ERROR_SCHEMA } } };
       responses['429'] ??= { description: 'rate limited', content: { 'application/json': { schema: ERROR_SCHEMA } } };
+    }
+    if (spec.idempotent) {
+      for (const [status, response] of Object.entries(responses)) {
+        if (status.startsWith('2')) responses[status] = { ...(response as object), headers: { 'Idempotent-Replayed': REPLAYED_HEADER } };
+      }
+      responses['409'] ??= { description: 'a request with this Idempotency-Key is still being processed: retry after `retry-after`', content: { 'application/json': { schema: ERROR_SCHEMA } } };
+      responses['422'] ??= { description: 'this Idempotency-Key was used with another request (`idempotency_key_reused`)', content: { 'application/json': { schema: ERROR_SCHEMA } } };
     }
     if (spec.body || spec.params || spec.query) {
       responses['400'] ??= { description: 'invalid input, with field-level issues', content: { 'application/json': { schema: ERROR_SCHEMA } } };
@@ -103,6 +111,17 @@ export function buildOpenApiDocument(routes: readonly DiscoveredRoute[], version
     paths,
   };
 }
+
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes the request safe to retry (IETF httpapi Idempotency-Key draft): the same principal, key, method, path and body within 24 hours gets the first answer again, with `Idempotent-Replayed: true`, and starts nothing; the same key with another request is 422 `idempotency_key_reused`. 1-255 printable ASCII characters, bare or as a quoted string.',
+  schema: { type: 'string', minLength: 1, maxLength: 257 },
+};
+
+const REPLAYED_HEADER = { description: '`true` when this is the answer to an earlier request with the same Idempotency-Key (nothing ran)', schema: { type: 'string', enum: ['true'] } };
 
 const ERROR_SCHEMA = {
   type: 'object',

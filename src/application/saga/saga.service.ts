@@ -2,17 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
 import { Conflict } from '../../domain/errors.js';
-import type { SagaDefinitions } from '../../domain/saga/saga-definitions.js';
+import type { SagaDefinitions, StartCaller } from '../../domain/saga/saga-definitions.js';
 import { decide, SagaNotFound } from '../../domain/saga/saga.decider.js';
 import type { SagaState, StepState } from '../../domain/saga/saga.state.js';
 import { toSagaStream } from '../../domain/streams.js';
+import { uuidV5 } from './event-ids.js';
 import { encodeSagaEvent, loadSaga } from './saga-stream.js';
 import { NO_METRICS, type SagaMetricsSink } from './saga.ports.js';
 
 export interface SagaCommandContext {
   readonly actor: string;
+  /** The actor's id (an API token's id), recorded beside its name. */
+  readonly actorId?: string;
   readonly correlationId: string;
   readonly causationId: string | null;
+  /**
+   * Set when the command runs under an Idempotency-Key: the saga id is derived from it, so a retry
+   * after a crash finds the saga the first run started instead of starting another.
+   */
+  readonly idempotencySeed?: string;
 }
 
 /** One step as the API shows it: its folded state without the engine's bookkeeping. */
@@ -42,6 +50,8 @@ export interface SagaView {
 
 const MAX_CONFLICT_RETRIES = 10;
 
+const metadataOf = ({ actor, actorId, correlationId, causationId }: SagaCommandContext) => ({ actor, ...(actorId ? { actorId } : {}), correlationId, causationId });
+
 /** The saga commands (start, cancel) and the always-current view of one saga, read from its stream. */
 export class SagaService {
   constructor(
@@ -54,17 +64,26 @@ export class SagaService {
     return this.options.now?.() ?? new Date();
   }
 
-  /** Validates before anything is written: an unknown definition or bad inputs is InvalidInput. */
-  async start(request: unknown, ctx: SagaCommandContext): Promise<{ sagaId: string }> {
-    const start = this.definitions.resolveStart(request);
-    const sagaId = randomUUID();
+  /**
+   * Validates before anything is written: an unknown definition or bad inputs is InvalidInput. With
+   * a caller (the generic route), the definition must be startable by the caller's role.
+   */
+  async start(request: unknown, ctx: SagaCommandContext, caller?: StartCaller): Promise<{ sagaId: string }> {
+    const start = this.definitions.resolveStart(request, caller);
+    const sagaId = ctx.idempotencySeed ? uuidV5(`saga/${ctx.idempotencySeed}`) : randomUUID();
     const events = decide({ type: 'StartSaga', data: { sagaId, start, triggeredBy: ctx.actor, now: this.now() } }, { status: 'new' });
-    await this.store.appendToStream(
-      toSagaStream(sagaId),
-      events.map((event) => encodeSagaEvent(event, randomUUID(), ctx)),
-      { expectedRevision: 'no_stream' },
-    );
-    (this.options.metrics ?? NO_METRICS).sagaStarted(start.kind);
+    try {
+      await this.store.appendToStream(
+        toSagaStream(sagaId),
+        events.map((event) => encodeSagaEvent(event, randomUUID(), metadataOf(ctx))),
+        { expectedRevision: 'no_stream' },
+      );
+    } catch (error) {
+      // the same idempotent request ran before and started it: that saga is the answer
+      if (ctx.idempotencySeed && error instanceof WrongExpectedRevision) return { sagaId };
+      throw error;
+    }
+    (this.options.metrics ?? NO_METRICS).sagaStarted(start.definition.name);
     this.options.onChanged?.();
     return { sagaId };
   }
@@ -78,7 +97,7 @@ export class SagaService {
       try {
         await this.store.appendToStream(
           toSagaStream(sagaId),
-          events.map((event) => encodeSagaEvent(event, randomUUID(), { ...ctx, correlationId: loaded.correlationId })),
+          events.map((event) => encodeSagaEvent(event, randomUUID(), { ...metadataOf(ctx), correlationId: loaded.correlationId })),
           { expectedRevision: loaded.revision },
         );
         this.options.onChanged?.();

@@ -76,7 +76,9 @@ export class EventRegistry<Defs extends readonly EventDefinition[] = readonly Ev
     const def = this.definitionOf(type, id, undefined);
     const parsed = def.schema.safeParse(data);
     if (!parsed.success) throw new EventSchemaViolation(type, id, undefined, toFieldIssues(parsed.error));
-    return { id, type, data: parsed.data, metadata: { ...metadata, schemaVersion: def.schemaVersion } };
+    // only the envelope's own fields are stored: a caller's context may carry more
+    const { correlationId, causationId, actor, actorId } = metadata;
+    return { id, type, data: parsed.data, metadata: { correlationId, causationId, actor, ...(actorId === undefined ? {} : { actorId }), schemaVersion: def.schemaVersion } };
   }
 
   /** Upcasts a stored event to the current version and validates it. Throws EventSchemaViolation. */
