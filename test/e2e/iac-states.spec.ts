@@ -36,7 +36,7 @@ describe('IaC state over HTTP', () => {
     const listed = async (query: string): Promise<string[]> => {
       // the list is served by a projection: wait until it has caught up
       for (let i = 0; ; i++) {
-        const ids = ((await (await app.request('GET', `/api/v1/iac/states${query}`, { token: app.tokens.viewer })).json()) as { resource_id: string }[]).map((r) => r.resource_id);
+        const ids = ((await (await app.request('GET', `/api/v1/iac/states${query}`, { token: app.tokens.viewer })).json()) as { items: { resource_id: string }[] }).items.map((r) => r.resource_id);
         if (ids.length >= 1 || i > 100) return ids.sort();
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -50,7 +50,15 @@ describe('IaC state over HTTP', () => {
 
     const refused = await app.request('PUT', path, { token: app.tokens.platform_admin, body: record('do:droplet:10', { status: 'error' }) });
     expect(refused.status).toBe(409);
-    expect(await refused.json()).toMatchObject({ error: 'lock_held', lock: { lockId, owner: 'pipeline-7' } });
+    // whose lock and until when, never its id
+    const held = (await refused.json()) as { lock: Record<string, unknown>; message: string };
+    expect(held).toMatchObject({ error: 'lock_held', lock: { owner: 'pipeline-7', operation: 'apply', who: 'e2e-operator', expiresAt: expect.any(String) } });
+    expect(held.lock).not.toHaveProperty('lockId');
+    expect(JSON.stringify(held)).not.toContain(lockId);
+    // the id, learnt some other way, is no use to another principal
+    const stolen = await app.request('PUT', `${path}?lock_id=${lockId}`, { token: app.tokens.platform_admin, body: record('do:droplet:10', { status: 'error' }) });
+    expect(stolen.status).toBe(409);
+    expect((await app.request('DELETE', `${path}/lock?lock_id=${lockId}`, { token: app.tokens.platform_admin })).status).toBe(409);
     const wrongId = await app.request('PUT', `${path}?lock_id=not-the-lock`, { token: app.tokens.operator, body: record('do:droplet:10') });
     expect(wrongId.status).toBe(409);
 
@@ -61,6 +69,9 @@ describe('IaC state over HTTP', () => {
     const history = (await (await app.request('GET', `${path}/history`, { token: app.tokens.viewer })).json()) as { type: string; actor: string }[];
     expect(history.map((h) => h.type)).toEqual(['StateSaved', 'LockAcquired', 'StateSaved', 'LockReleased']);
     expect(new Set(history.map((h) => h.actor))).toEqual(new Set(['e2e-operator']));
+    // lock ids in the history only for platform_admin
+    expect(JSON.stringify(history)).not.toContain(lockId);
+    expect(JSON.stringify(await (await app.request('GET', `${path}/history`, { token: app.tokens.platform_admin })).json())).toContain(lockId);
   });
 
   it('force-unlocks only for platform_admin', async () => {

@@ -33,7 +33,17 @@ export async function startTestApp(
     },
   });
   const logger = createLogger({ level: 'debug', destination });
-  const config = loadConfig({ DATABASE_URL: databaseUrl(db.url), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', NODE_ENV: 'test', ...env });
+  // every test request comes from 127.0.0.1: the address limit is set high unless a test sets it
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl(db.url),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    NODE_ENV: 'test',
+    SAGA_DEMO_DEFINITIONS: 'true',
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000',
+    ...env,
+  });
   let bootstrap = '';
   const server = await startServer(config, logger, {
     announce: (text) => {

@@ -18,6 +18,8 @@ import { ProjectionRunner } from '../projections/projection-runner.js';
 
 /** The parts every entry point (server, CLI) shares, opened in order and closed in reverse. */
 export interface Infrastructure {
+  /** The configuration it was opened with. */
+  readonly config: AppConfig;
   readonly databaseUrl: string;
   readonly orm: MikroORM;
   readonly eventStore: EventStore;
@@ -96,6 +98,7 @@ export async function openInfrastructure(config: AppConfig, logger: Logger, metr
     };
 
     return {
+      config,
       databaseUrl,
       orm,
       eventStore,

@@ -4,11 +4,14 @@ import { createServer, type Server } from 'node:http';
 import { DiscoveryService, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
+import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
+import { DropletCommands } from '../../application/provisioning/droplet-commands.js';
+import { addressRateLimit, authenticate, parseBody } from '../http/edge.middleware.js';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUiDist from 'swagger-ui-dist';
 import { projectionCatalogue } from '../../projections/projection-catalogue.js';
-import { ApiTokenService } from '../auth/api-token.service.js';
+import { ApiTokenService, TokenNameTaken } from '../auth/api-token.service.js';
 import type { AppConfig } from '../config/config.js';
 import { AppModule } from '../http/app.module.js';
 import { ReadinessProbe } from '../http/health/readiness.probe.js';
@@ -77,6 +80,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
       eventStore: infrastructure.eventStore,
       databaseUrl: infrastructure.databaseUrl,
       metrics,
+      demoDefinitions: config.sagaDemoDefinitions,
       definitions: dropletSagaDefinitions({ cloud: cloud.provisioning, store: infrastructure.eventStore, timing: dropletTiming }),
       manager: {
         workers: config.sagaWorkers,
@@ -116,6 +120,8 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
         rateLimitPerMinute: config.rateLimitPerMinute,
         iacState: await infrastructure.iacState(),
         sagas: sagas.service,
+        droplets: new DropletCommands(eventStore, sagas.service),
+        idempotency: new IdempotentCommands(eventStore),
         sagaReadModel: sagas.readModel,
         inventory,
         sync,
@@ -124,11 +130,15 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
       }),
       { logger: new NestPinoLogger(logger), bodyParser: false },
     );
-    // before the routes, in this order: context (ids), metrics, request log, body
+    app.set('trust proxy', config.trustProxy);
+    // before the routes, in this order: context (ids), metrics, request log, the limit per client
+    // address, who is calling, and only then the body (edge.middleware.ts)
     app.use(requestContextMiddleware);
     app.use(httpMetricsMiddleware(metrics));
     app.use(pinoHttp({ logger, genReqId: () => currentRequest()?.requestId ?? 'none', quietReqLogger: true, autoLogging: { ignore: (req) => req.url === '/health/live' } }));
-    app.use(express.json({ limit: config.bodyLimitBytes }));
+    app.use(addressRateLimit(config.rateLimitPerAddressPerMinute));
+    app.use(authenticate(tokens));
+    app.use(parseBody(config.bodyLimitBytes));
     app.use('/docs/assets', express.static(swaggerUiDist.getAbsoluteFSPath(), { index: false }));
     await app.init();
     schedules = scheduleJobs(
@@ -192,10 +202,20 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
   }
 }
 
-/** A first run has no token to call the API with: make the platform_admin one and show it once. */
+/**
+ * A first run has no token to call the API with: make the platform_admin one and show it once. Only
+ * on a database that never had a token — revoking every token must not bring a bootstrap one back.
+ */
 async function ensureBootstrapToken(tokens: ApiTokenService, config: AppConfig, announce: (text: string) => void): Promise<void> {
-  if ((await tokens.countLive()) > 0) return;
-  const { token } = await tokens.create('bootstrap', 'platform_admin', 'system:bootstrap', config.bootstrapToken);
+  if (await tokens.anyEverCreated()) return;
+  let token: string;
+  try {
+    ({ token } = await tokens.create('bootstrap', 'platform_admin', 'system:bootstrap', { token: config.bootstrapToken }));
+  } catch (error) {
+    // another instance starting at the same moment made it
+    if (error instanceof TokenNameTaken) return;
+    throw error;
+  }
   if (config.bootstrapToken) return;
   announce(
     `\nNo API token existed, so a platform_admin token named "bootstrap" was created. It is shown once:\n\n  ${token}\n\n` +

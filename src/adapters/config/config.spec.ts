@@ -39,6 +39,9 @@ describe('configuration', () => {
         readyMaxLagSeconds: 30,
         bodyLimitBytes: 1_048_576,
         rateLimitPerMinute: 600,
+        rateLimitPerAddressPerMinute: 600,
+        trustProxy: false,
+        sagaDemoDefinitions: true,
         metricsPort: undefined,
         bootstrapToken: undefined,
         sagaWorkers: 4,
@@ -87,6 +90,9 @@ describe('configuration', () => {
         READY_MAX_LAG_SECONDS: '2.5',
         BODY_LIMIT_BYTES: '65536',
         RATE_LIMIT_PER_MINUTE: '120',
+        RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '300',
+        TRUST_PROXY: 'loopback, 10.0.0.0/8',
+        SAGA_DEMO_DEFINITIONS: 'true',
         METRICS_PORT: '9464',
         BOOTSTRAP_TOKEN: 'clt_bootstrap-token-for-automation',
         SAGA_WORKERS: '0',
@@ -123,6 +129,9 @@ describe('configuration', () => {
         readyMaxLagSeconds: 2.5,
         bodyLimitBytes: 65536,
         rateLimitPerMinute: 120,
+        rateLimitPerAddressPerMinute: 300,
+        trustProxy: 'loopback,10.0.0.0/8',
+        sagaDemoDefinitions: true,
         metricsPort: 9464,
         bootstrapToken: 'clt_bootstrap-token-for-automation',
         sagaWorkers: 0,
@@ -171,6 +180,9 @@ describe('configuration', () => {
       ['INVENTORY_SYNC_CRON', 'hourly', 'INVENTORY_SYNC_CRON: must be a cron expression with six fields (seconds first, e.g. "0 20 * * * *") or off, got "hourly"'],
       ['DRIFT_DETECT_CRON', '99 * * * * *', 'DRIFT_DETECT_CRON: must be a cron expression with six fields (seconds first, e.g. "0 20 * * * *") or off, got "99 * * * * *" (Field value (99) is out of range)'],
       ['DROPLET_ACTIVE_MAX_POLLS', '0', 'DROPLET_ACTIVE_MAX_POLLS: must be an integer between 1 and 100000, got "0"'],
+      ['RATE_LIMIT_PER_ADDRESS_PER_MINUTE', '0', 'RATE_LIMIT_PER_ADDRESS_PER_MINUTE: must be an integer between 1 and 1000000, got "0"'],
+      ['TRUST_PROXY', 'everyone', 'TRUST_PROXY: must be true, false, a number of hops, or addresses/subnets separated by commas, got "everyone"'],
+      ['SAGA_DEMO_DEFINITIONS', 'sometimes', 'SAGA_DEMO_DEFINITIONS: must be true or false, got "sometimes"'],
       [
         'KURRENTDB_URL',
         'http://kurrentdb:2113',
@@ -182,6 +194,31 @@ describe('configuration', () => {
       expect(error.name).toBe('ConfigError');
       expect(lines(error)).toEqual([line]);
       expect(error.issues).toEqual([{ variable: name, message: line.slice(name.length + 2) }]);
+    });
+  });
+
+  describe('given NODE_ENV=production', () => {
+    it('when no DigitalOcean token or API URL is set, then it refuses to start rather than use the simulator', () => {
+      expect(lines(refusal({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' }))).toEqual([
+        'DIGITALOCEAN_TOKEN: is required when NODE_ENV=production (or set DIGITALOCEAN_API_URL to a simulator on purpose): production never falls back to the built-in simulator',
+      ]);
+    });
+
+    it('when a token, or an API URL on purpose, is set, then it starts, without the demo sagas', () => {
+      expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', DIGITALOCEAN_TOKEN: 'dop_v1_x' }).sagaDemoDefinitions).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', DIGITALOCEAN_API_URL: 'http://sim:8089' }).digitalOceanApiUrl).toBe('http://sim:8089');
+    });
+  });
+
+  describe('given TRUST_PROXY', () => {
+    it.each([
+      ['true', true],
+      ['0', false],
+      ['2', 2],
+      ['loopback', 'loopback'],
+      ['10.0.0.0/8, 192.168.1.7', '10.0.0.0/8,192.168.1.7'],
+    ])('when %j, then Express gets %j', (raw, value) => {
+      expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(value);
     });
   });
 

@@ -49,6 +49,12 @@ export interface AppConfig {
   readonly bodyLimitBytes: number;
   /** Requests per minute per API token; more answer 429. */
   readonly rateLimitPerMinute: number;
+  /** Requests per minute per client address, counted before authentication; more answer 429. */
+  readonly rateLimitPerAddressPerMinute: number;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client address. */
+  readonly trustProxy: boolean | number | string;
+  /** Whether the demo and test saga definitions (`script`, `noop`) are registered. */
+  readonly sagaDemoDefinitions: boolean;
   /** When set, /metrics is also served without a token on this port (for a scraper inside the network). */
   readonly metricsPort: number | undefined;
   /** The first platform_admin token, when there is no token yet; absent: one is generated and printed once. */
@@ -92,6 +98,7 @@ export const CONFIG_DEFAULTS = {
   READY_MAX_LAG_SECONDS: 30,
   BODY_LIMIT_BYTES: 1_048_576,
   RATE_LIMIT_PER_MINUTE: 600,
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE: 600,
   SAGA_WORKERS: 4,
   SAGA_LEASE_SECONDS: 30,
   IAC_STATE_BACKEND: 'event-sourced',
@@ -172,7 +179,7 @@ export const CONFIG_DOCS: readonly ConfigVariableDoc[] = Object.freeze([
   {
     name: 'DIGITALOCEAN_API_URL',
     default: CONFIG_DEFAULTS.DIGITALOCEAN_API_URL,
-    description: 'Base URL of the DigitalOcean API (`http://` or `https://`), e.g. a standalone simulator.',
+    description: 'Base URL of the DigitalOcean API (`http://` or `https://`), e.g. a standalone simulator. With `NODE_ENV=production`, either this or `DIGITALOCEAN_TOKEN` must be set: production never falls back to the simulator.',
   },
   {
     name: 'PROJECTION_BATCH_SIZE',
@@ -193,6 +200,21 @@ export const CONFIG_DOCS: readonly ConfigVariableDoc[] = Object.freeze([
     name: 'RATE_LIMIT_PER_MINUTE',
     default: String(CONFIG_DEFAULTS.RATE_LIMIT_PER_MINUTE),
     description: 'Requests per minute per API token; more answer 429.',
+  },
+  {
+    name: 'RATE_LIMIT_PER_ADDRESS_PER_MINUTE',
+    default: String(CONFIG_DEFAULTS.RATE_LIMIT_PER_ADDRESS_PER_MINUTE),
+    description: 'Requests per minute per client address, counted before authentication (requests with a bad or no token count too); more answer 429 with `retry-after`. Health checks are not counted.',
+  },
+  {
+    name: 'TRUST_PROXY',
+    default: 'false',
+    description: "Express's `trust proxy`: `false` (the client address is the connection's peer), `true`, a number of proxy hops, or addresses/subnets (`loopback, 10.0.0.0/8`) whose `X-Forwarded-For` is believed. Set it behind a load balancer, or every client shares the balancer's address limit.",
+  },
+  {
+    name: 'SAGA_DEMO_DEFINITIONS',
+    default: 'unset: true on the embedded database, else false',
+    description: 'Registers the demo and test saga definitions (`script`, `noop`), which anyone with the operator role may start. Off in a real deployment unless set to `true`.',
   },
   {
     name: 'METRICS_PORT',
@@ -344,6 +366,17 @@ function hostName(raw: string): Parsed<string> {
     : { ok: false, message: `must be a host name or an IP address, got ${shown(raw)}` };
 }
 
+/** What Express's `trust proxy` takes: true/false, a hop count, or addresses and subnets. */
+function trustProxy(raw: string): Parsed<boolean | number | string> {
+  const flag = boolean(raw);
+  if (flag.ok) return flag;
+  if (/^\d{1,2}$/.test(raw)) return { ok: true, value: Number(raw) };
+  const parts = raw.split(',').map((p) => p.trim());
+  return parts.every((p) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p))
+    ? { ok: true, value: parts.join(',') }
+    : { ok: false, message: `must be true, false, a number of hops, or addresses/subnets separated by commas, got ${shown(raw)}` };
+}
+
 /** Six cron fields (seconds first), as @nestjs/schedule takes them, or `off`. */
 function cronOrOff(raw: string): Parsed<string> {
   const value = raw.trim();
@@ -375,7 +408,8 @@ export const configSchema = z
     LOG_LEVEL: variable(oneOf(LOG_LEVELS), CONFIG_DEFAULTS.LOG_LEVEL),
     NODE_ENV: variable(oneOf(NODE_ENVS), CONFIG_DEFAULTS.NODE_ENV),
     DIGITALOCEAN_TOKEN: variable(secretToken),
-    DIGITALOCEAN_API_URL: variable(url(['http:', 'https:'], 'an http:// or https:// URL'), CONFIG_DEFAULTS.DIGITALOCEAN_API_URL),
+    // no fallback here: whether it was set decides whether production may start without a token
+    DIGITALOCEAN_API_URL: variable(url(['http:', 'https:'], 'an http:// or https:// URL')),
     DIGITALOCEAN_SYNC_TOKEN: variable(secretToken),
     DROPLET_ACTIVE_POLL_SECONDS: variable(positiveNumber, CONFIG_DEFAULTS.DROPLET_ACTIVE_POLL_SECONDS),
     DROPLET_ACTIVE_MAX_POLLS: variable(integer(1, 100_000, 'an integer between 1 and 100000'), CONFIG_DEFAULTS.DROPLET_ACTIVE_MAX_POLLS),
@@ -389,6 +423,12 @@ export const configSchema = z
     READY_MAX_LAG_SECONDS: variable(positiveNumber, CONFIG_DEFAULTS.READY_MAX_LAG_SECONDS),
     BODY_LIMIT_BYTES: variable(integer(1024, 1_073_741_824, 'a number of bytes between 1024 and 1073741824'), CONFIG_DEFAULTS.BODY_LIMIT_BYTES),
     RATE_LIMIT_PER_MINUTE: variable(integer(1, 1_000_000, 'an integer between 1 and 1000000'), CONFIG_DEFAULTS.RATE_LIMIT_PER_MINUTE),
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: variable(
+      integer(1, 1_000_000, 'an integer between 1 and 1000000'),
+      CONFIG_DEFAULTS.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+    ),
+    TRUST_PROXY: variable(trustProxy, false),
+    SAGA_DEMO_DEFINITIONS: variable(boolean),
     METRICS_PORT: variable(integer(0, 65535, 'an integer between 0 and 65535')),
     SAGA_WORKERS: variable(integer(0, 64, 'an integer between 0 and 64'), CONFIG_DEFAULTS.SAGA_WORKERS),
     SAGA_LEASE_SECONDS: variable(integer(1, 86_400, 'a number of seconds between 1 and 86400'), CONFIG_DEFAULTS.SAGA_LEASE_SECONDS),
@@ -409,6 +449,13 @@ export const configSchema = z
     (env, ctx) => {
       if (env.EVENT_STORE === 'kurrentdb' && env.KURRENTDB_URL === undefined) {
         ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
+      }
+      if (env.NODE_ENV === 'production' && env.DIGITALOCEAN_TOKEN === undefined && env.DIGITALOCEAN_API_URL === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DIGITALOCEAN_TOKEN'],
+          message: 'is required when NODE_ENV=production (or set DIGITALOCEAN_API_URL to a simulator on purpose): production never falls back to the built-in simulator',
+        });
       }
       if (env.IAC_STATE_BACKEND === 's3' && env.IAC_S3_BUCKET === undefined) {
         ctx.addIssue({ code: 'custom', path: ['IAC_S3_BUCKET'], message: 'is required when IAC_STATE_BACKEND=s3' });
@@ -444,7 +491,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     digitalOceanToken: e.DIGITALOCEAN_TOKEN,
-    digitalOceanApiUrl: e.DIGITALOCEAN_API_URL,
+    digitalOceanApiUrl: e.DIGITALOCEAN_API_URL ?? CONFIG_DEFAULTS.DIGITALOCEAN_API_URL,
     digitalOceanSyncToken: e.DIGITALOCEAN_SYNC_TOKEN,
     dropletActivePollSeconds: e.DROPLET_ACTIVE_POLL_SECONDS,
     dropletActiveMaxPolls: e.DROPLET_ACTIVE_MAX_POLLS,
@@ -455,6 +502,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     readyMaxLagSeconds: e.READY_MAX_LAG_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitPerAddressPerMinute: e.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY,
+    sagaDemoDefinitions: e.SAGA_DEMO_DEFINITIONS ?? e.DATABASE_URL === undefined,
     metricsPort: e.METRICS_PORT,
     bootstrapToken: e.BOOTSTRAP_TOKEN,
     sagaWorkers: e.SAGA_WORKERS,

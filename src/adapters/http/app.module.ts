@@ -8,7 +8,11 @@ import { IAC_STATE_STORE, type IacStateStore } from '../../domain/iac/iac-state-
 import { ApiTokenService } from '../auth/api-token.service.js';
 import { IacStatesController } from './iac/iac-states.controller.js';
 import { SAGA_READ_MODEL, SAGA_SERVICE, SagasController } from './saga/sagas.controller.js';
-import { DropletsController } from './droplets/droplets.controller.js';
+import { DROPLET_COMMANDS, DropletsController } from './droplets/droplets.controller.js';
+import type { DropletCommands } from '../../application/provisioning/droplet-commands.js';
+import type { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
+import { IDEMPOTENT_COMMANDS, IdempotencyInterceptor } from './idempotency.interceptor.js';
+import { TokensController } from './tokens/tokens.controller.js';
 import { DRIFT_SERVICE, DriftController } from './drift/drift.controller.js';
 import { INVENTORY_READ_MODEL, INVENTORY_SYNC, InventoryController, RESOURCE_HISTORY } from './inventory/inventory.controller.js';
 import type { DriftService } from '../../application/drift/drift.service.js';
@@ -37,6 +41,8 @@ export interface AppDependencies {
   readonly rateLimitPerMinute: number;
   readonly iacState: IacStateStore;
   readonly sagas: SagaService;
+  readonly droplets: DropletCommands;
+  readonly idempotency: IdempotentCommands;
   readonly sagaReadModel: SagaReadModel;
   readonly inventory: PgInventoryReadModel;
   readonly sync: InventorySync;
@@ -55,7 +61,17 @@ export class AppModule {
         ScheduleModule.forRoot(),
         DiscoveryModule,
       ],
-      controllers: [HealthController, DocsController, MetricsController, IacStatesController, SagasController, DropletsController, InventoryController, DriftController],
+      controllers: [
+        HealthController,
+        DocsController,
+        MetricsController,
+        TokensController,
+        IacStatesController,
+        SagasController,
+        DropletsController,
+        InventoryController,
+        DriftController,
+      ],
       providers: [
         { provide: EVENT_STORE, useValue: deps.eventStore },
         { provide: ReadinessProbe, useValue: deps.readiness },
@@ -63,6 +79,8 @@ export class AppModule {
         { provide: Metrics, useValue: deps.metrics },
         { provide: IAC_STATE_STORE, useValue: deps.iacState },
         { provide: SAGA_SERVICE, useValue: deps.sagas },
+        { provide: DROPLET_COMMANDS, useValue: deps.droplets },
+        { provide: IDEMPOTENT_COMMANDS, useValue: deps.idempotency },
         { provide: SAGA_READ_MODEL, useValue: deps.sagaReadModel },
         { provide: INVENTORY_READ_MODEL, useValue: deps.inventory },
         { provide: INVENTORY_SYNC, useValue: deps.sync },
@@ -70,10 +88,12 @@ export class AppModule {
         { provide: RESOURCE_HISTORY, useValue: deps.history },
         { provide: APP_VERSION, useValue: deps.version },
         { provide: RATE_LIMIT_PER_MINUTE, useValue: deps.rateLimitPerMinute },
-        // guards run in this order: who is calling, then how often
+        // guards run in this order: may the caller (authenticated by the edge middleware) call
+        // this, then how often; interceptors: validate, then run under the Idempotency-Key
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_INTERCEPTOR, useClass: ValidationInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_FILTER, useValue: new ErrorFilter(deps.logger) },
       ],
     };

@@ -7,7 +7,12 @@ export interface RequestContext {
   readonly requestId: string;
   /** From the caller's `x-correlation-id`, else the request id: ties the events a request causes together. */
   readonly correlationId: string;
+  /** Who is calling, once the bearer token was verified. */
   principal?: Principal;
+  /** Why a bearer token sent gave no principal: not a bearer header, or unknown, revoked or expired. */
+  authFailure?: 'malformed' | 'unknown';
+  /** Set when the request runs under an Idempotency-Key: the same for every retry of it (see IdempotentCommands). */
+  idempotencySeed?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -26,7 +26,7 @@ export class DriftController {
     role: 'viewer',
     tags: TAGS,
     query: inboxQuery,
-    responses: { 200: { description: 'a page of open drift' } },
+    responses: { 200: { description: 'a page of open drift, and the cursor of the next' } },
   })
   inbox(@Query() query: z.infer<typeof inboxQuery>): Promise<unknown> {
     return this.readModel.listOpenDrift(query);
@@ -48,6 +48,7 @@ export class DriftController {
     summary: 'Accept a drift: the live value becomes the spec (version + 1) and the drift closes as accepted',
     role: 'platform_admin',
     tags: TAGS,
+    idempotent: true,
     params,
     responses: { 201: { description: 'the new spec version' }, 404: { description: 'no such drift' }, 409: { description: 'the drift is not open (or is being reverted)' } },
   })
@@ -61,6 +62,7 @@ export class DriftController {
     summary: 'Revert a drift: a saga changes the droplet back to its spec (resize for size_slug, retag for tags) and closes the drift as reverted',
     role: 'platform_admin',
     tags: TAGS,
+    idempotent: true,
     params,
     responses: {
       202: { description: 'accepted: the revert saga', schema: z.object({ sagaId: z.string(), resourceId: z.string() }) },

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { ApiRoute } from '../api-route.decorator.js';
+import { currentRequest } from '../request-context.js';
 import { ReadinessProbe, type Readiness } from './readiness.probe.js';
 
 const checkSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
@@ -24,10 +25,13 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** 200 when the event store and the read-model database answer and no projection lags; else 503. */
+  /**
+   * 200 when the event store and the read-model database answer and no projection lags; else 503.
+   * Each check's error detail only to a caller with a valid token: it names hosts and projections.
+   */
   @Get('ready')
   @ApiRoute({
-    summary: 'Readiness: event store and database answer, no projection lags or is stopped',
+    summary: 'Readiness: event store and database answer, no projection lags or is stopped (computed at most every 2 s; error detail only with a valid token)',
     role: 'public',
     tags: ['operations'],
     responses: {
@@ -38,6 +42,7 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) response: Response): Promise<Readiness> {
     const readiness = await this.readiness.check();
     response.status(readiness.status === 'ready' ? 200 : 503);
-    return readiness;
+    if (currentRequest()?.principal) return readiness;
+    return { status: readiness.status, checks: Object.fromEntries(Object.entries(readiness.checks).map(([name, { ok }]) => [name, { ok }])) };
   }
 }

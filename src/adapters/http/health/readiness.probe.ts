@@ -8,8 +8,14 @@ export interface Readiness {
   readonly checks: Record<string, { ok: boolean; detail?: string }>;
 }
 
-/** What /health/ready checks, each with a time limit so a hung dependency reads as unready. */
+/**
+ * What /health/ready checks, each with a time limit so a hung dependency reads as unready. The
+ * answer is computed at most once per `cacheMs`, with one computation in flight: a burst of probes
+ * costs the database one check.
+ */
 export class ReadinessProbe {
+  private latest: { readonly at: number; settled: boolean; readonly readiness: Promise<Readiness> } | undefined;
+
   constructor(
     private readonly store: EventStore,
     private readonly orm: MikroORM,
@@ -17,9 +23,23 @@ export class ReadinessProbe {
     private readonly projections: readonly AnyProjection[],
     private readonly maxLagSeconds: number,
     private readonly timeoutMs = 2000,
+    private readonly cacheMs = 2000,
+    private readonly clock: () => number = Date.now,
   ) {}
 
-  async check(): Promise<Readiness> {
+  check(): Promise<Readiness> {
+    const now = this.clock();
+    const latest = this.latest;
+    if (latest && (!latest.settled || now - latest.at < this.cacheMs)) return latest.readiness;
+    const entry = { at: now, settled: false, readiness: this.compute() };
+    void entry.readiness.finally(() => {
+      entry.settled = true;
+    });
+    this.latest = entry;
+    return entry.readiness;
+  }
+
+  private async compute(): Promise<Readiness> {
     const [eventStore, database, projections] = await Promise.all([
       this.probe(async () => {
         for await (const _ of this.store.readAll({ maxCount: 1 })) break;

@@ -2,8 +2,10 @@ import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Inject, Pa
 import { z } from 'zod';
 import { roleAtLeast } from '../../../domain/access/roles.js';
 import { InvalidInput, NotAllowed, NotFound } from '../../../domain/errors.js';
-import { iacLockRequestSchema, iacLockSchema, lockIdSchema, lockTtlSchema } from '../../../domain/iac/iac-lock.js';
-import { IAC_STATE_STORE, type IacStateStore, hasHistory } from '../../../domain/iac/iac-state-store.port.js';
+import { iacLockRequestSchema, iacLockSchema, lockIdSchema, lockTtlSchema, withoutLockId } from '../../../domain/iac/iac-lock.js';
+import { IAC_STATE_STORE, type IacPage, type IacStateStore, hasHistory } from '../../../domain/iac/iac-state-store.port.js';
+import { keysetCursor } from '../../persistence/keyset-cursor.js';
+import { pageOf, pageQuery } from '../page-query.js';
 import { iacStateFilterFieldsSchema, iacStateRecordInputSchema, iacStateRecordSchema, resourceIdSchema } from '../../../domain/iac/iac-state.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { commandContext } from '../command-context.js';
@@ -18,24 +20,61 @@ const unlockQuery = z.object({
 });
 const renewBody = z.strictObject({ lockId: lockIdSchema, ttlSeconds: lockTtlSchema });
 const historyEntry = z.object({ type: z.string(), revision: z.string(), actor: z.string(), recordedAt: z.string() }).loose();
+const listQuery = iacStateFilterFieldsSchema.extend(pageQuery(100));
+const locksQuery = z.object(pageQuery(100));
+const idCursor = keysetCursor(resourceIdSchema);
+const lockView = iacLockSchema.partial({ lockId: true });
 
-@Controller('api/v1/iac/states')
+/** A page of an IaC list: one more than the limit is read, to know whether another page follows. */
+async function pageOfIds<T>(read: (page: IacPage) => Promise<T[]>, idOf: (item: T) => string, query: { limit: number; cursor?: string }) {
+  const items = await read({ limit: query.limit + 1, ...(query.cursor === undefined ? {} : { after: idCursor.decode(query.cursor)[0] }) });
+  const page = items.slice(0, query.limit);
+  return { items: page, nextCursor: items.length > query.limit ? idCursor.encode([idOf(page.at(-1)!)]) : null };
+}
+
+/** Lock ids are for their holder and platform_admin (to force-unlock): everyone else sees the lock without it. */
+function seesLockIds(): boolean {
+  const principal = currentRequest()?.principal;
+  return principal !== undefined && roleAtLeast(principal.role, 'platform_admin');
+}
+
+/** A history entry's data without lock ids, for a caller who may not see them. */
+function redactLockIds(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  return Object.fromEntries(Object.entries(data).filter(([key]) => key !== 'lockId'));
+}
+
+@Controller('api/v1/iac')
 export class IacStatesController {
   constructor(@Inject(IAC_STATE_STORE) private readonly store: IacStateStore) {}
 
-  @Get()
+  @Get('states')
   @ApiRoute({
-    summary: 'List IaC state records, optionally filtered (empty or missing filter: all)',
+    summary: 'List IaC state records by resource id, optionally filtered (empty or missing filter: all); paginate with cursor',
     role: 'viewer',
     tags: TAGS,
-    query: iacStateFilterFieldsSchema,
-    responses: { 200: { description: 'the records', schema: z.array(iacStateRecordSchema) } },
+    query: listQuery,
+    responses: { 200: { description: 'a page of records', schema: pageOf(iacStateRecordSchema) } },
   })
-  list(@Query() filter: z.infer<typeof iacStateFilterFieldsSchema>): Promise<unknown[]> {
-    return this.store.list(filter);
+  list(@Query() query: z.infer<typeof listQuery>): Promise<unknown> {
+    const { limit, cursor, ...filter } = query;
+    return pageOfIds((page) => this.store.list(filter, page), (record) => record.resource_id, { limit, cursor });
   }
 
-  @Get(':resourceId')
+  @Get('locks')
+  @ApiRoute({
+    summary: 'Every live lock, by resource id: owner, operation, who and until when (the lock id only to platform_admin); paginate with cursor',
+    role: 'viewer',
+    tags: TAGS,
+    query: locksQuery,
+    responses: { 200: { description: 'a page of locks', schema: pageOf(lockView) } },
+  })
+  async locks(@Query() query: z.infer<typeof locksQuery>): Promise<unknown> {
+    const page = await pageOfIds((p) => this.store.listLocks(p), (lock) => lock.resourceId, query);
+    return seesLockIds() ? page : { ...page, items: page.items.map(withoutLockId) };
+  }
+
+  @Get('states/:resourceId')
   @ApiRoute({
     summary: 'One IaC state record',
     role: 'viewer',
@@ -49,7 +88,7 @@ export class IacStatesController {
     return record;
   }
 
-  @Put(':resourceId')
+  @Put('states/:resourceId')
   @ApiRoute({
     summary: 'Save (insert or replace) a record; on a locked record, pass the holder\'s lock_id',
     role: 'operator',
@@ -70,7 +109,7 @@ export class IacStatesController {
     return this.store.save(body, { lockId: query.lock_id }, commandContext());
   }
 
-  @Delete(':resourceId')
+  @Delete('states/:resourceId')
   @HttpCode(204)
   @ApiRoute({
     summary: 'Delete a record; on a locked record, pass the holder\'s lock_id',
@@ -84,9 +123,9 @@ export class IacStatesController {
     await this.store.delete(resourceId, { lockId: query.lock_id }, commandContext());
   }
 
-  @Get(':resourceId/history')
+  @Get('states/:resourceId/history')
   @ApiRoute({
-    summary: 'Every change of a record and its locks, with who and when (event-sourced backend)',
+    summary: 'Every change of a record and its locks, with who and when (event-sourced backend); lock ids only to platform_admin',
     role: 'viewer',
     tags: TAGS,
     params,
@@ -94,10 +133,11 @@ export class IacStatesController {
   })
   async history(@Param('resourceId') resourceId: string): Promise<unknown[]> {
     if (!hasHistory(this.store)) throw new NotAllowed('this IaC state backend keeps no history (set IAC_STATE_BACKEND=event-sourced)');
-    return this.store.history(resourceId);
+    const entries = await this.store.history(resourceId);
+    return seesLockIds() ? entries : entries.map((entry) => ({ ...entry, data: redactLockIds(entry.data) }));
   }
 
-  @Post(':resourceId/lock')
+  @Post('states/:resourceId/lock')
   @ApiRoute({
     summary: 'Take the lock on a record (a lock that expired may be taken over)',
     role: 'operator',
@@ -110,7 +150,7 @@ export class IacStatesController {
     return this.store.lock(resourceId, body, commandContext());
   }
 
-  @Post(':resourceId/lock/renew')
+  @Post('states/:resourceId/lock/renew')
   @HttpCode(200)
   @ApiRoute({
     summary: 'Extend the lock the caller holds',
@@ -124,7 +164,7 @@ export class IacStatesController {
     return this.store.renewLock(resourceId, body.lockId, { ttlSeconds: body.ttlSeconds }, commandContext());
   }
 
-  @Delete(':resourceId/lock')
+  @Delete('states/:resourceId/lock')
   @HttpCode(204)
   @ApiRoute({
     summary: 'Release the lock (lock_id of the holder); with force=true, force-unlock it: platform_admin only',

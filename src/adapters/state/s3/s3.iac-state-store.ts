@@ -261,7 +261,7 @@ export class S3IacStateStore implements IacStateStore {
 
   /** Allowed with locking off too, so an operator can clear a lock left by a client that had it on. */
   async forceUnlock(resourceId: string, lockId: string, context: IacCallContext): Promise<IacLock> {
-    const ctx = parseContext(context);
+    parseContext(context);
     const id = parseResourceId(resourceId);
     const { before } = await this.execute(id, { type: 'ForceReleaseLock', data: { resourceId: id, lockId: parseLockId(lockId) } }, false);
     return before.lock!;
