@@ -23,7 +23,11 @@ describe('trust: authorization, idempotency, abuse resistance and paging, black-
   afterAll(async () => {
     const output = box?.serveOutput() ?? '';
     await box?.close();
+    // what never reaches a log line: tokens, authorization headers, idempotency keys
     for (const token of Object.values(box?.tokens ?? {})) expect(output).not.toContain(token);
+    expect(output).not.toMatch(/Bearer\s+\S/i);
+    expect(output).not.toContain('provision-burst-1');
+    expect(output).toContain('"idempotency-key":"[redacted]"');
   });
 
   const get = (path: string, token = box.tokens.viewer) => box.request('GET', path, { token });
@@ -234,6 +238,7 @@ describe('trust: authorization, idempotency, abuse resistance and paging, black-
       const key = { 'idempotency-key': '"provision-retry-2"' };
       const first = await post('/api/v1/droplets', droplet('idem-2'), box.tokens.operator, key);
       expect(first.status).toBe(202);
+      await finished(first.body.sagaId);
       const before = await snapshot();
       const other = await post('/api/v1/droplets', droplet('idem-2-changed'), box.tokens.operator, key);
       expect(other.status).toBe(422);
@@ -246,7 +251,6 @@ describe('trust: authorization, idempotency, abuse resistance and paging, black-
       const theirs = await post('/api/v1/droplets', droplet('idem-2'), box.tokens.otherOperator, key);
       expect(theirs.status).toBe(202);
       expect(theirs.body.sagaId).not.toBe(first.body.sagaId);
-      await finished(first.body.sagaId);
       await finished(theirs.body.sagaId);
     });
 

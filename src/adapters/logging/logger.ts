@@ -6,6 +6,7 @@ import { currentRequest } from '../http/request-context.js';
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["idempotency-key"]',
   'headers.authorization',
   'authorization',
   'token',
