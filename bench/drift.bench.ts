@@ -6,12 +6,12 @@ import { PgInventoryReadModel } from '../src/adapters/inventory/inventory-read-m
 import { AdvisoryJobLease } from '../src/adapters/projections/advisory-lease.js';
 import { ProjectionRunner } from '../src/adapters/projections/projection-runner.js';
 import type { DetectionInput, DriftReadModel } from '../src/application/drift/drift.ports.js';
-import { appendDecidedToStreams } from '../src/application/decide-and-append.js';
+import { appendDecidedToStreams } from '../src/application/event-stream.js';
 import { type DetectReport, DriftService } from '../src/application/drift/drift.service.js';
 import { InventorySync } from '../src/application/inventory/inventory-sync.js';
 import type { SagaService } from '../src/application/saga/saga.service.js';
 import { compareSpec } from '../src/domain/drift/drift-compare.js';
-import { decideSpec, type OpenDrift, type SpecState } from '../src/domain/drift/spec.decider.js';
+import { type OpenDrift, specDecider, type SpecState } from '../src/domain/drift/spec.decider.js';
 import type { EventStore } from '../src/domain/event-store/event-store.port.js';
 import { eventCatalogue } from '../src/domain/events/event-catalogue.js';
 import { MANAGED_TAG, type ResourceState } from '../src/domain/inventory/resource.js';
@@ -113,6 +113,9 @@ class TimedStore implements EventStore {
   readAll(...args: Parameters<EventStore['readAll']>): ReturnType<EventStore['readAll']> {
     return this.inner.readAll(...args);
   }
+  headPosition(...args: Parameters<EventStore['headPosition']>): ReturnType<EventStore['headPosition']> {
+    return this.inner.headPosition(...args);
+  }
   subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>): ReturnType<EventStore['subscribeToAll']> {
     return this.inner.subscribeToAll(...args);
   }
@@ -199,7 +202,7 @@ async function detectPerResource(db: TestDatabase, store: EventStore, meta: Meta
       checked++;
       drifted += compareSpec(spec.spec, resource).length;
       const state: SpecState = { status: 'recorded', spec: spec.spec, version: spec.spec_version, open, closed: [] };
-      const events = decideSpec({ type: 'DetectDrift', data: { resourceId, live: resource, newDriftId: () => randomUUID() } }, state, now);
+      const events = specDecider.decide({ type: 'DetectDrift', data: { resourceId, live: resource, newDriftId: () => randomUUID() } }, state, now);
       if (events.length === 0) continue;
       // one append per resource, as detect_one records each drift
       const [revision] = await appendDecidedToStreams(store, [{ stream: toSpecStream(resourceId), events, expectedRevision: BigInt(spec.stream_revision) }], meta);

@@ -261,6 +261,16 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         const limited = await collect(store.readAll({ filter: { streamPrefixes: [prefix] }, maxCount: 2 }));
         expect(limited).toHaveLength(2);
       });
+
+      it('tells the head: the position of the last event written, by filter, null when none matches', async () => {
+        const prefix = `${category}h${randomUUID().slice(0, 6)}-`;
+        expect(await store.headPosition({ streamPrefixes: [prefix] })).toBeNull();
+        const first = await store.appendToStream(`${prefix}a`, [testEvent('HeadA')], { expectedRevision: 'no_stream' });
+        const second = await store.appendToStream(`${prefix}b`, [testEvent('HeadB')], { expectedRevision: 'no_stream' });
+        expect(await store.headPosition({ streamPrefixes: [prefix] })).toEqual(second.position);
+        expect(await store.headPosition({ streamPrefixes: [prefix], eventTypes: ['HeadA'] })).toEqual(first.position);
+        expect(await store.headPosition({ streamPrefixes: [prefix], eventTypes: ['Nothing'] })).toBeNull();
+      });
     });
 
     describe('subscribing to $all', () => {

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { StreamNotFound } from '../../src/domain/event-store/event-store.errors.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -42,5 +43,25 @@ describe('the PostgreSQL event store beyond the contract', () => {
     ).rejects.toMatchObject({ name: 'DuplicateEventId', stream: s, eventId: a.id });
     expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A']);
     await expect(collect(store.readStream(t))).rejects.toBeInstanceOf(StreamNotFound);
+  });
+
+  it('tells a head above the transaction horizon: committed, but not readable until the open transaction elsewhere ends', async () => {
+    // given a transaction held open on another connection (it holds the cluster's horizon back)
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select pg_current_xact_id()');
+      // when an event commits after it took its transaction id
+      const prefix = uniqueStream('horizon');
+      const appended = await store.appendToStream(prefix, [testEvent('AboveHorizon')], { expectedRevision: 'no_stream' });
+
+      // then readers do not see it yet, but the head names it: a reader waiting for its writes waits for it
+      expect(await collect(store.readAll({ filter: { streamPrefixes: [prefix] } }))).toEqual([]);
+      expect(await store.headPosition({ streamPrefixes: [prefix] })).toEqual(appended.position);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
   });
 });

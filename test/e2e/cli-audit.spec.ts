@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { decideAndAppend } from '../../src/application/decide-and-append.js';
+import { handleOnStream } from '../../src/application/event-stream.js';
 import { specDecider } from '../../src/domain/drift/spec.decider.js';
-import { resourceDecider } from '../../src/domain/inventory/resource.decider.js';
+import { observe as observeCommand, resourceDecider } from '../../src/domain/inventory/resource.decider.js';
 import { MANAGED_TAG, type ResourceState } from '../../src/domain/inventory/resource.js';
 import { toResourceStream, toSpecStream } from '../../src/domain/streams.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -30,9 +30,9 @@ describe('cloudledger audit', () => {
     db = await createTestDatabase('cl_cli_audit');
     const store = new PostgresEventStore(db.pool, db.url);
     const observe = (s: ResourceState) =>
-      decideAndAppend(store, toResourceStream(ID), resourceDecider, { resourceId: ID, observed: s, source: 'sync', sagaId: null }, { actor: 'system:sync', correlationId: 'cli', causationId: null });
+      handleOnStream(store, toResourceStream(ID), resourceDecider, observeCommand({ resourceId: ID, observed: s, source: 'sync', sagaId: null }), { actor: 'system:sync', correlationId: 'cli', causationId: null });
     await observe(state('s-1vcpu-1gb'));
-    await decideAndAppend(store, toSpecStream(ID), specDecider, { type: 'RecordSpec', data: { resourceId: ID, spec: { size_slug: 's-1vcpu-1gb' }, reason: 'recorded', sagaId: null } }, { actor: 'alice', correlationId: 'cli', causationId: null });
+    await handleOnStream(store, toSpecStream(ID), specDecider, { type: 'RecordSpec', data: { resourceId: ID, spec: { size_slug: 's-1vcpu-1gb' }, reason: 'recorded', sagaId: null } }, { actor: 'alice', correlationId: 'cli', causationId: null });
     await new Promise((r) => setTimeout(r, 30));
     between = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 30));

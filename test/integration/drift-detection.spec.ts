@@ -1,12 +1,12 @@
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { PgInventoryReadModel } from '../../src/adapters/inventory/inventory-read-model.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
-import { decideAndAppend } from '../../src/application/decide-and-append.js';
+import { handleOnStream } from '../../src/application/event-stream.js';
 import { DriftService } from '../../src/application/drift/drift.service.js';
 import type { SagaService } from '../../src/application/saga/saga.service.js';
 import { specDecider } from '../../src/domain/drift/spec.decider.js';
 import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
-import { resourceDecider } from '../../src/domain/inventory/resource.decider.js';
+import { observe as observeCommand, resourceDecider } from '../../src/domain/inventory/resource.decider.js';
 import { MANAGED_TAG, type ResourceState } from '../../src/domain/inventory/resource.js';
 import { toResourceStream, toSpecStream } from '../../src/domain/streams.js';
 import { projectionCatalogue } from '../../src/projections/projection-catalogue.js';
@@ -52,9 +52,9 @@ describe('drift detection against PostgreSQL', () => {
   });
 
   const observe = (id: number, state: ResourceState | null) =>
-    decideAndAppend(store, toResourceStream(`do:droplet:${id}`), resourceDecider, { resourceId: `do:droplet:${id}`, observed: state, source: 'sync', sagaId: null }, meta('system:sync'));
+    handleOnStream(store, toResourceStream(`do:droplet:${id}`), resourceDecider, observeCommand({ resourceId: `do:droplet:${id}`, observed: state, source: 'sync', sagaId: null }), meta('system:sync'));
   const recordSpec = (id: number, spec: Record<string, unknown>) =>
-    decideAndAppend(store, toSpecStream(`do:droplet:${id}`), specDecider, { type: 'RecordSpec', data: { resourceId: `do:droplet:${id}`, spec, reason: 'recorded', sagaId: null } }, meta('alice'));
+    handleOnStream(store, toSpecStream(`do:droplet:${id}`), specDecider, { type: 'RecordSpec', data: { resourceId: `do:droplet:${id}`, spec, reason: 'recorded', sagaId: null } }, meta('alice'));
   const openDrift = async (resourceId: string) =>
     (await db.pool.query<{ id: string; field: string }>(`select id, field from cloud_drift where resource_id = $1 and status = 'open'`, [resourceId])).rows;
 
@@ -86,8 +86,8 @@ describe('drift detection against PostgreSQL', () => {
 
   it('refuses to revert drift on a resource that is not a droplet (422), and leaves it open', async () => {
     const resourceId = 'do:volume:5';
-    await decideAndAppend(store, toResourceStream(resourceId), resourceDecider, { resourceId, observed: live(5, { size_slug: '100gb' }), source: 'sync', sagaId: null }, meta('system:sync'));
-    await decideAndAppend(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: '50gb' }, reason: 'recorded', sagaId: null } }, meta('alice'));
+    await handleOnStream(store, toResourceStream(resourceId), resourceDecider, observeCommand({ resourceId, observed: live(5, { size_slug: '100gb' }), source: 'sync', sagaId: null }), meta('system:sync'));
+    await handleOnStream(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: '50gb' }, reason: 'recorded', sagaId: null } }, meta('alice'));
     expect(await drift.detect(meta('system:drift-detection'))).toMatchObject({ new_drift: 1 });
     const [open] = await openDrift(resourceId);
 
@@ -172,8 +172,8 @@ describe('drift detection while the cloud_drift inbox lags the spec streams', ()
     running = detectionReads.map((p) => runner.run(p, stop.signal));
     const drift = new DriftService(store, new PgInventoryReadModel(db.orm), {} as SagaService, () => runner.waitForCatchUp(detectionReads));
     const resourceId = 'do:droplet:77';
-    await decideAndAppend(store, toResourceStream(resourceId), resourceDecider, { resourceId, observed: live(77), source: 'sync', sagaId: null }, meta('system:sync'));
-    await decideAndAppend(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: 's-2vcpu-4gb' }, reason: 'recorded', sagaId: null } }, meta('alice'));
+    await handleOnStream(store, toResourceStream(resourceId), resourceDecider, observeCommand({ resourceId, observed: live(77), source: 'sync', sagaId: null }), meta('system:sync'));
+    await handleOnStream(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: 's-2vcpu-4gb' }, reason: 'recorded', sagaId: null } }, meta('alice'));
 
     // when detection runs twice
     const first = await drift.detect(meta('run-1'));

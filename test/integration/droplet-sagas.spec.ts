@@ -9,7 +9,7 @@ import { snapshotInputs } from '../../src/application/provisioning/droplet.defin
 import { createDropletInput } from '../../src/application/provisioning/droplet.steps.js';
 import { extend, StepError } from '../../src/domain/saga/saga-step.js';
 import { toResourceStream, toSpecStream } from '../../src/domain/streams.js';
-import { decideAndAppend } from '../../src/application/decide-and-append.js';
+import { handleOnStream } from '../../src/application/event-stream.js';
 import { specDecider } from '../../src/domain/drift/spec.decider.js';
 import { observeDroplet } from '../../src/domain/inventory/resource.js';
 import type { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
@@ -118,6 +118,7 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
       params: createDropletInput.parse(request),
       now,
       resumedFrom: { dueAt: longAgo, note: `looking for a droplet tagged ${sagaTag(sagaId)} since ${longAgo} (creates: 1)` },
+      memory: { phase: 'searching' as const, since: longAgo, creates: 1 },
       recovering,
       triggeredBy: 'alice',
       input: () => undefined,
@@ -135,7 +136,9 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
 
     // and once the listing shows it, it adopts it
     await new Promise((r) => setTimeout(r, 500));
-    expect(await step.execute({ ...ctx(false), resumedFrom: { dueAt: now.toISOString(), note: (outcome as { note: string }).note } })).toMatchObject({ status: 'done', output: { adopted: true } });
+    expect(
+      await step.execute({ ...ctx(false), resumedFrom: { dueAt: now.toISOString(), note: (outcome as { note: string }).note }, memory: (outcome as { memory: { phase: 'searching'; since: string; creates: number } }).memory }),
+    ).toMatchObject({ status: 'done', output: { adopted: true } });
     expect(posts()).toBe(before);
   });
 
@@ -253,10 +256,10 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
     const own = [MANAGED_TAG, sagaTag(provisioned.id)];
     // the spec wants team:web (a value without the control plane's own tags, which must not strip
     // them); someone swapped it for rogue behind the control plane's back
-    await decideAndAppend(runtime.store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { tags: ['team:web'] }, reason: 'recorded', sagaId: null } }, ctx);
+    await handleOnStream(runtime.store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { tags: ['team:web'] }, reason: 'recorded', sagaId: null } }, ctx);
     sim.state.setTags(dropletId, [...own, 'rogue']);
     const live = observeDroplet((await dropletDeps(sim.url, runtime.store).cloud.getDroplet(dropletId))!);
-    await decideAndAppend(runtime.store, toSpecStream(resourceId), specDecider, { type: 'DetectDrift', data: { resourceId, live, newDriftId: () => 'drift-tags-1' } }, ctx);
+    await handleOnStream(runtime.store, toSpecStream(resourceId), specDecider, { type: 'DetectDrift', data: { resourceId, live, newDriftId: () => 'drift-tags-1' } }, ctx);
 
     // a value and a droplet in the inputs are not the saga's to take: it reads them from the spec
     const sagaId = await start('revert_drift', { resourceId, driftId: 'drift-tags-1', field: 'tags', dropletId: 1, value: ['evil'] }, 'drift_revert');

@@ -1,7 +1,7 @@
 import { startSimulator, type RunningSimulator } from '../../src/adapters/cloud/digitalocean/simulator/simulator.js';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { createSagaEngine, type SagaEngine } from '../../src/adapters/saga/saga-engine.js';
-import { loadStream } from '../../src/application/decide-and-append.js';
+import { loadStream } from '../../src/application/event-stream.js';
 import { resourceDecider } from '../../src/domain/inventory/resource.decider.js';
 import { dropletResourceId, MANAGED_TAG, sagaTag } from '../../src/domain/inventory/resource.js';
 import { toResourceStream } from '../../src/domain/streams.js';

@@ -1,6 +1,7 @@
 import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
 import type {
   AppendResult,
+  EventFilter,
   EventStore,
   EventToAppend,
   ExpectedRevision,
@@ -11,6 +12,7 @@ import type {
   SubscribeToAllOptions,
   Subscription,
 } from '../../domain/event-store/event-store.port.js';
+import type { Position } from '../../domain/event-store/position.js';
 import type { Metrics } from './metrics.js';
 
 /** Times every append and counts failures, whichever adapter sits underneath. */
@@ -56,6 +58,10 @@ export class InstrumentedEventStore implements EventStore {
 
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
     return this.inner.readAll(options);
+  }
+
+  headPosition(filter?: EventFilter): Promise<Position | null> {
+    return this.inner.headPosition(filter);
   }
 
   subscribeToAll(options?: SubscribeToAllOptions): Subscription {

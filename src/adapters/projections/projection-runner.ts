@@ -1,7 +1,7 @@
 import { type EntityManager, wrap } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EventStore, RecordedEvent } from '../../domain/event-store/event-store.port.js';
-import { formatPosition, parsePosition, type Position, START } from '../../domain/event-store/position.js';
+import { comparePositions, formatPosition, parsePosition, type Position, START } from '../../domain/event-store/position.js';
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import { EventSchemaViolation, type EventRegistry } from '../../domain/events/event-registry.js';
 import { type ProjectionCheckpoint, ProjectionCheckpointEntity } from '../../projections/checkpoints/projection-checkpoint.entity.js';
@@ -215,11 +215,22 @@ export class ProjectionRunner {
   /**
    * Resolves once these projections have applied every event of their types written so far (or
    * when `timeoutMs` passes: the caller reads a little behind, which its expected revisions catch).
+   * "Written so far" is the store's head, not what subscribers can read yet: on PostgreSQL an event
+   * committed above the transaction horizon (held back by a transaction anywhere in the cluster)
+   * is waited for too, so a caller sees its own writes.
    */
   async waitForCatchUp(projections: readonly AnyProjection[], timeoutMs = 10_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
+    const heads = await Promise.all(projections.map((p) => this.store.headPosition({ eventTypes: p.eventTypes })));
     for (;;) {
-      const lagging = (await this.status(projections, { lagCountLimit: 1 })).some((s) => s.lagEvents > 0 && s.status !== 'stopped');
+      const checkpoints = await this.orm.em.fork().find(ProjectionCheckpointEntity, { name: { $in: projections.map((p) => p.name) } });
+      const byName = new Map(checkpoints.map((c) => [c.name, c]));
+      const lagging = projections.some((projection, i) => {
+        const row = byName.get(projection.name);
+        const head = heads[i] ?? null;
+        if (head === null || row?.status === 'stopped') return false;
+        return comparePositions(row ? parsePosition(row.position) : START, head) < 0;
+      });
       if (!lagging) return true;
       if (Date.now() > deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { compareSpec } from '../../domain/drift/drift-compare.js';
-import { decideSpec, DriftNotFound, DriftNotRevertible, openDrift, type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
+import { DriftNotFound, DriftNotRevertible, openDrift, type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
 import { dropletIdOf } from '../../domain/inventory/resource.js';
 import { toSpecStream } from '../../domain/streams.js';
-import { appendDecidedToStreams, decideAndAppend, loadStream } from '../decide-and-append.js';
+import { appendDecidedToStreams, handleOnStream, loadStream } from '../event-stream.js';
 import { REVERT_DRIFT } from '../provisioning/droplet.definitions.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
 import type { DriftReadModel } from './drift.ports.js';
@@ -48,11 +48,11 @@ export class DriftService {
     let opened = 0;
     let stale = 0;
     let skipped = 0;
-    const appends: { stream: string; expectedRevision: bigint; events: SpecEvent[] }[] = [];
+    const appends: { stream: string; expectedRevision: bigint; events: readonly SpecEvent[] }[] = [];
     for (const row of rows) {
       drifted += compareSpec(row.spec, row.live).length;
       const state: SpecState = { status: 'recorded', spec: row.spec, version: row.specVersion, open: row.open, closed: [] };
-      const events = decideSpec({ type: 'DetectDrift', data: { resourceId: row.resourceId, live: row.live, newDriftId: () => randomUUID() } }, state, now);
+      const events = specDecider.decide({ type: 'DetectDrift', data: { resourceId: row.resourceId, live: row.live, newDriftId: () => randomUUID() } }, state, now);
       if (events.length > 0) appends.push({ stream: toSpecStream(row.resourceId), expectedRevision: BigInt(row.streamRevision), events });
     }
     (await appendDecidedToStreams(this.store, appends, metadata)).forEach((revision, i) => {
@@ -87,7 +87,7 @@ export class DriftService {
     const resourceId = await this.resourceOf(driftId);
     const { state } = await loadStream(this.store, toSpecStream(resourceId), specDecider);
     // a dry run of the request: throws the typed refusal (not open, not revertible), appends nothing
-    decideSpec({ type: 'RequestRevert', data: { resourceId, driftId, sagaId: 'dry-run' } }, state, this.now());
+    specDecider.decide({ type: 'RequestRevert', data: { resourceId, driftId, sagaId: 'dry-run' } }, state, this.now());
     const { drift } = openDrift(state, resourceId, driftId);
     if (dropletIdOf(resourceId) === null) throw new DriftNotRevertible(`${resourceId} is not a droplet: only droplets can be changed back; accept the drift instead`);
     // the saga reads the value to go back to from the spec itself
@@ -103,6 +103,6 @@ export class DriftService {
   }
 
   private decide(command: SpecCommand, metadata: Metadata) {
-    return decideAndAppend(this.store, toSpecStream(command.data.resourceId), specDecider, command, metadata, this.now);
+    return handleOnStream(this.store, toSpecStream(command.data.resourceId), specDecider, command, metadata, { now: this.now });
   }
 }

@@ -4,7 +4,7 @@ import type { EventMetadata } from '../../domain/events/event-envelope.js';
 import { InvalidInput } from '../../domain/errors.js';
 import { idempotencyDecider, IdempotentRequestInProgress, type StoredResponse } from '../../domain/idempotency/idempotency.decider.js';
 import { toIdempotencyStream } from '../../domain/streams.js';
-import { decideAndAppend } from '../decide-and-append.js';
+import { handleOnStream } from '../event-stream.js';
 import { uuidV5 } from '../saga/event-ids.js';
 
 /** What makes two requests the same: who sends them, with which key, and the request itself. */
@@ -75,13 +75,13 @@ export class IdempotentCommands {
     for (;;) {
       let claimed;
       try {
-        claimed = await decideAndAppend(
+        claimed = await handleOnStream(
           this.store,
           stream,
           idempotencyDecider,
           { type: 'ClaimIdempotencyKey', data: { principalId: request.principalId, method: request.method, path: request.path, fingerprint } },
           metadata,
-          now,
+          { now },
         );
       } catch (error) {
         if (!(error instanceof IdempotentRequestInProgress) || Date.now() >= deadline) throw error;
@@ -95,12 +95,11 @@ export class IdempotentCommands {
       try {
         response = await operation(seed);
       } catch (error) {
-        await decideAndAppend(this.store, stream, idempotencyDecider, { type: 'ReleaseIdempotencyClaim', data: { fingerprint, reason: (error as Error).message ?? String(error) } }, metadata, now).catch(
-          () => undefined,
-        );
+        const reason = error instanceof Error ? error.message : String(error);
+        await handleOnStream(this.store, stream, idempotencyDecider, { type: 'ReleaseIdempotencyClaim', data: { fingerprint, reason } }, metadata, { now }).catch(() => undefined);
         throw error;
       }
-      await decideAndAppend(this.store, stream, idempotencyDecider, { type: 'RecordIdempotentResponse', data: { fingerprint, response } }, metadata, now);
+      await handleOnStream(this.store, stream, idempotencyDecider, { type: 'RecordIdempotentResponse', data: { fingerprint, response } }, metadata, { now });
       return { response, replayed: false };
     }
   }

@@ -2,11 +2,11 @@ import { Conflict } from '../../domain/errors.js';
 import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
-import { decideObservation, type Observation, resourceDecider, type ResourceEvent, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
+import { type Observation, observe, resourceDecider, type ResourceEvent, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
 import { dropletResourceId, observeDroplet } from '../../domain/inventory/resource.js';
 import { toResourceStream } from '../../domain/streams.js';
 import { forEachConcurrently } from '../concurrency.js';
-import { appendDecidedToStreams, decideAndAppend } from '../decide-and-append.js';
+import { appendDecidedToStreams, handleOnStream } from '../event-stream.js';
 import type { InventoryEntry, InventorySnapshot, JobLease } from './inventory.ports.js';
 
 export interface SyncReport {
@@ -91,7 +91,7 @@ export class InventorySync {
     const decided: { observation: Observation; stream: string; expectedRevision: bigint | 'no_stream'; events: readonly ResourceEvent[] }[] = [];
     for (const { observation, entry } of work) {
       const current: ResourceStreamState = !entry ? { status: 'unknown' } : entry.deleted ? { status: 'deleted', state: entry.state } : { status: 'present', state: entry.state };
-      const events = decideObservation(observation, current, now);
+      const events = resourceDecider.decide(observe(observation), current, now);
       if (events.length === 0) counts.unchanged++;
       else decided.push({ observation, stream: toResourceStream(observation.resourceId), expectedRevision: entry ? entry.streamRevision : 'no_stream', events });
     }
@@ -101,7 +101,7 @@ export class InventorySync {
     const lagged = decided.filter((_, i) => revisions[i] === null);
     counts.redecided = lagged.length;
     await forEachConcurrently(lagged, async (item) => {
-      item.events = (await decideAndAppend(this.store, item.stream, resourceDecider, item.observation, metadata, () => now)).events;
+      item.events = (await handleOnStream(this.store, item.stream, resourceDecider, observe(item.observation), metadata, { now: () => now })).events;
     });
     for (const { events } of decided) {
       counts.eventsAppended += events.length;

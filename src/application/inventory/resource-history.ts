@@ -6,7 +6,8 @@ import { eventCatalogue } from '../../domain/events/event-catalogue.js';
 import { NotFound } from '../../domain/errors.js';
 import { resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
 import { toResourceStream, toSagaStream, toSpecStream } from '../../domain/streams.js';
-import { foldEvents, readStreamEvents } from '../decide-and-append.js';
+import { foldRecorded, readStreamEvents } from '../event-stream.js';
+import { eventTypesOf } from '../../domain/decider.js';
 
 /** The moment an audit replays to: an RFC 3339 time with its offset (no local-time guessing). */
 export const auditMoment = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time with its offset, e.g. 2026-11-22T10:00:00Z' });
@@ -98,12 +99,12 @@ export class ResourceHistory {
     const [resourceEvents, specEvents] = await this.ownStreams(resourceId);
     const upTo = (events: RecordedEvent[]) => events.filter((e) => e.recordedAt.getTime() <= moment.getTime());
     const resourceThen = upTo(resourceEvents);
-    const specThen = upTo(specEvents).filter((e) => (specDecider.eventTypes as readonly string[]).includes(e.type));
+    const specThen = upTo(specEvents).filter((e) => eventTypesOf(specDecider).includes(e.type));
     return {
       resourceId,
       asOf: moment.toISOString(),
-      resource: foldEvents(resourceDecider, resourceThen),
-      spec: specView(foldEvents(specDecider, specThen)),
+      resource: foldRecorded(resourceDecider, resourceThen),
+      spec: specView(foldRecorded(specDecider, specThen)),
       eventsApplied: resourceThen.length + specThen.length,
     };
   }

@@ -5,7 +5,7 @@ import { Forbidden } from '../../domain/errors.js';
 import { resourceDecider } from '../../domain/inventory/resource.decider.js';
 import { dropletResourceId, isManaged } from '../../domain/inventory/resource.js';
 import { toResourceStream } from '../../domain/streams.js';
-import { loadStream } from '../decide-and-append.js';
+import { loadStream } from '../event-stream.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
 import { DESTROY_DROPLET, PROVISION_DROPLET, type provisionRequest, SNAPSHOT_DROPLET } from './droplet.definitions.js';
 

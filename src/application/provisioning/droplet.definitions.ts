@@ -13,6 +13,7 @@ import {
   registerDropletStep,
   resizeDropletStep,
   retagDropletStep,
+  shutdownDropletStep,
   waitDropletActiveStep,
 } from './droplet.steps.js';
 
@@ -53,12 +54,13 @@ export function dropletSagaDefinitions(deps: DropletStepDeps): SagaDefinition[] 
     // (operators use DELETE /droplets/:id and POST /droplets/:id/snapshots, which check)
     {
       name: DESTROY_DROPLET,
-      version: 1,
-      description: 'destroy a droplet and record its deletion',
+      version: 2,
+      description: 'shut a droplet down gracefully (best effort), destroy it and record its deletion',
       inputs: dropletTarget,
-      steps: [destroyDropletStep(deps)],
+      steps: [shutdownDropletStep(deps), destroyDropletStep(deps)],
       startableBy: 'platform_admin',
     },
+    { name: DESTROY_DROPLET, version: 1, description: 'the first destroy, kept for sagas started with it', inputs: dropletTarget, steps: [destroyDropletStep(deps)] },
     {
       name: SNAPSHOT_DROPLET,
       version: 1,

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { type Action, CloudApiError, type CloudProvider, type Droplet, type DropletActionRequest, type Snapshot } from '../../domain/cloud/cloud.port.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import { type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
-import { type Observation, resourceDecider } from '../../domain/inventory/resource.decider.js';
+import { type Observation, observe as observeCommand, resourceDecider } from '../../domain/inventory/resource.decider.js';
 import { dropletResourceId, MANAGED_TAG, observeDroplet, resourceStateSchema, SAGA_TAG_PREFIX, sagaTag } from '../../domain/inventory/resource.js';
-import { type SagaStep, type StepContext, StepError, type StepOutcome } from '../../domain/saga/saga-step.js';
+import { ignoreErrors, type SagaStep, type StepContext, StepError, type StepOutcome } from '../../domain/saga/saga-step.js';
 import { toResourceStream, toSpecStream } from '../../domain/streams.js';
-import { type DecideResult, decideInStep } from '../decide-and-append.js';
+import type { Handled } from '../command-handler.js';
+import type { StreamVersion } from '../event-stream.js';
+import { handleInStep } from '../saga/handle-in-step.js';
 
 /** How the droplet steps pace their polling; the defaults are DigitalOcean's real pace. */
 export interface DropletStepTiming {
@@ -24,6 +26,8 @@ export interface DropletStepTiming {
   /** After a snapshot action completes: looks for the snapshot this often, this many times (listings lag). */
   readonly snapshotFindPollMs: number;
   readonly snapshotFindTries: number;
+  /** How many action polls a graceful shutdown before destroy gets before the destroy goes on without it. */
+  readonly shutdownMaxPolls: number;
 }
 
 export const DEFAULT_DROPLET_TIMING: DropletStepTiming = {
@@ -36,6 +40,7 @@ export const DEFAULT_DROPLET_TIMING: DropletStepTiming = {
   actionMaxPolls: 120,
   snapshotFindPollMs: 5_000,
   snapshotFindTries: 12,
+  shutdownMaxPolls: 24,
 };
 
 export interface DropletStepDeps {
@@ -66,7 +71,9 @@ async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-const waiting = (retryAfterMs: number, note: string): StepOutcome<never> => ({ status: 'waiting', retryAfterMs, note });
+/** Poll again later without holding a worker, remembering what the next look needs. */
+type Waiting<M> = Extract<StepOutcome<never, M>, { readonly status: 'waiting' }>;
+const waiting = <M = never>(retryAfterMs: number, note: string, memory?: M): Waiting<M> => ({ status: 'waiting', retryAfterMs, note, ...(memory === undefined ? {} : { memory }) });
 
 /** The droplet as DigitalOcean has it now; a droplet that no longer exists fails the step for good. */
 async function existingDroplet(cloud: CloudProvider, id: number): Promise<Droplet> {
@@ -82,21 +89,15 @@ async function keepOldest<T extends { readonly id: number }>(found: readonly T[]
   return keep!;
 }
 
-/** Polls counted through the notes a waiting step leaves (they survive restarts). */
-function pollNumber(ctx: StepContext, pattern: RegExp): number {
-  const match = ctx.resumedFrom ? pattern.exec(ctx.resumedFrom.note) : null;
-  return match ? Number(match[1]) : 0;
-}
-
 /** Records what the provider has for this droplet in the inventory (source: this saga). */
 function observe(deps: DropletStepDeps, ctx: StepContext, resourceId: string, droplet: Observation['observed']): Promise<unknown> {
   const observation: Observation = { resourceId, observed: droplet, source: 'saga', sagaId: ctx.sagaId };
-  return decideInStep(deps.store, ctx, toResourceStream(resourceId), resourceDecider, observation);
+  return handleInStep(deps.store, ctx, toResourceStream(resourceId), resourceDecider, observeCommand(observation));
 }
 
 /** Decides on the droplet's spec stream (as this saga's step). */
-export function decideSpecInStep(store: EventStore, ctx: StepContext, command: SpecCommand): Promise<DecideResult<SpecState, SpecEvent>> {
-  return decideInStep(store, ctx, toSpecStream(command.data.resourceId), specDecider, command);
+export function decideSpecInStep(store: EventStore, ctx: StepContext, command: SpecCommand): Promise<Handled<SpecState, SpecEvent, StreamVersion>> {
+  return handleInStep(store, ctx, toSpecStream(command.data.resourceId), specDecider, command);
 }
 
 // ---- create_droplet ---------------------------------------------------------------------------
@@ -117,9 +118,11 @@ export const createDropletInput = z.object({
   sshKeys: z.array(z.union([z.string().min(1).max(255), z.number().int().positive()])).max(50).default([]),
 });
 const createDropletOutput = z.object({ dropletId: z.number().int().positive(), name: z.string(), adopted: z.boolean() });
-
-const SEARCH_NOTE = /looking for a droplet tagged \S+ since (\S+) \(creates: (\d+)\)/;
-const searchNote = (tag: string, since: Date, creates: number): string => `looking for a droplet tagged ${tag} since ${since.toISOString()} (creates: ${creates})`;
+/** While an earlier run may have created the droplet: since when it is looked for, and how many creates got no answer. */
+const createDropletMemory = z.object({ phase: z.literal('searching'), since: z.iso.datetime({ offset: true }), creates: z.number().int().min(0) });
+type CreateDropletMemory = z.infer<typeof createDropletMemory>;
+const searching = (tag: string, since: Date, creates: number) =>
+  waiting<CreateDropletMemory>(0, `looking for a droplet tagged ${tag} since ${since.toISOString()} (creates: ${creates})`, { phase: 'searching', since: since.toISOString(), creates });
 
 /**
  * Creates the droplet, tagged with its saga and as managed. Idempotent through the saga tag: when
@@ -127,32 +130,33 @@ const searchNote = (tag: string, since: Date, creates: number): string => `looki
  * was lost), the step looks for a droplet with the tag — for a grace period, because a new droplet
  * is missing from tag listings for a moment — and adopts it instead of creating a second.
  */
-export function createDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof createDropletInput>, z.infer<typeof createDropletOutput>> {
+export function createDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof createDropletInput>, z.infer<typeof createDropletOutput>, CreateDropletMemory> {
   const { cloud, timing } = deps;
   /**
    * The droplets this saga made: its tag and the name asked for. The tag holds only 8 characters
    * of the saga id, so the name guards against another saga's droplet with the same tag.
    */
-  const sagaDroplets = async (ctx: StepContext<z.infer<typeof createDropletInput>>): Promise<Droplet[]> =>
+  const sagaDroplets = async (ctx: StepContext<z.infer<typeof createDropletInput>, CreateDropletMemory>): Promise<Droplet[]> =>
     (await call('list droplets by saga tag', () => cloud.listDroplets({ tag: sagaTag(ctx.sagaId) }))).filter((d) => d.name === ctx.params.name);
   return {
     name: 'create_droplet',
     input: createDropletInput,
     output: createDropletOutput,
+    memory: createDropletMemory,
     retry: { maxAttempts: 5, initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2 },
     // longer than the client's worst case (retries on 429 wait up to a minute each): a create given up
     // on by the timeout would go on and land after this step had created another
     timeoutMs: 5 * 60_000,
     async execute(ctx) {
       const tag = sagaTag(ctx.sagaId);
-      const search = ctx.resumedFrom ? SEARCH_NOTE.exec(ctx.resumedFrom.note) : null;
-      const creates = search ? Number(search[2]) : 0;
+      const search = ctx.memory;
+      const creates = search?.creates ?? 0;
       if (search || ctx.attempt > 1 || ctx.recovering) {
         const found = await sagaDroplets(ctx);
         if (found.length > 0) return { status: 'done', output: await adopt(found) };
         // recovering: a create may have just been posted by the run that was cut short, so the grace starts again
-        const since = search && !ctx.recovering ? new Date(search[1]!) : ctx.now;
-        if (ctx.now.getTime() - since.getTime() < timing.adoptGraceMs) return waiting(timing.adoptPollMs, searchNote(tag, since, creates));
+        const since = search && !ctx.recovering ? new Date(search.since) : ctx.now;
+        if (ctx.now.getTime() - since.getTime() < timing.adoptGraceMs) return { ...searching(tag, since, creates), retryAfterMs: timing.adoptPollMs };
         if (creates >= timing.maxCreates) throw new StepError('create_unconfirmed', `${creates} creates got no answer and no droplet tagged ${tag} appeared`, false);
       }
       const { name, region, size, image, tags, sshKeys } = ctx.params;
@@ -161,7 +165,7 @@ export function createDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeo
         return { status: 'done', output: { dropletId: droplet.id, name: droplet.name, adopted: false } };
       } catch (error) {
         // the create may have happened: look for it by its tag before trying again
-        if (error instanceof CloudApiError && error.outcomeUnknown) return waiting(timing.adoptPollMs, searchNote(tag, ctx.now, creates + 1));
+        if (error instanceof CloudApiError && error.outcomeUnknown) return { ...searching(tag, ctx.now, creates + 1), retryAfterMs: timing.adoptPollMs };
         throw stepErrorOf(error, 'create droplet');
       }
     },
@@ -188,15 +192,17 @@ export function createDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeo
 // ---- wait_droplet_active ----------------------------------------------------------------------
 
 const activeOutput = z.object({ dropletId: z.number().int().positive(), publicIpv4: z.string().nullable(), state: resourceStateSchema });
-const POLL_NOTE = /^poll (\d+):/;
+/** How many looks so far. */
+const pollMemory = z.object({ polls: z.number().int().min(0) });
 
 /** Polls the droplet through the timer queue until it is active with a public IPv4; no side effect, no compensation. */
-export function waitDropletActiveStep(deps: DropletStepDeps): SagaStep<z.infer<typeof dropletRef>, z.infer<typeof activeOutput>> {
+export function waitDropletActiveStep(deps: DropletStepDeps): SagaStep<z.infer<typeof dropletRef>, z.infer<typeof activeOutput>, z.infer<typeof pollMemory>> {
   const { cloud, timing } = deps;
   return {
     name: 'wait_droplet_active',
     input: dropletRef,
     output: activeOutput,
+    memory: pollMemory,
     inputFrom: (ctx) => ctx.output('create_droplet'),
     timeoutMs: 60_000,
     async execute(ctx) {
@@ -205,9 +211,9 @@ export function waitDropletActiveStep(deps: DropletStepDeps): SagaStep<z.infer<t
       if (droplet.status === 'active' && droplet.public_ipv4 !== null) {
         return { status: 'done', output: { dropletId: id, publicIpv4: droplet.public_ipv4, state: observeDroplet(droplet) } };
       }
-      const poll = pollNumber(ctx, POLL_NOTE) + 1;
-      if (poll > timing.activeMaxPolls) throw new StepError('not_active_in_time', `droplet ${id} still ${droplet.status} after ${timing.activeMaxPolls} polls`, false);
-      return waiting(timing.activePollMs, `poll ${poll}: droplet ${id} is ${droplet.status}`);
+      const polls = (ctx.memory?.polls ?? 0) + 1;
+      if (polls > timing.activeMaxPolls) throw new StepError('not_active_in_time', `droplet ${id} still ${droplet.status} after ${timing.activeMaxPolls} polls`, false);
+      return waiting(timing.activePollMs, `poll ${polls}: droplet ${id} is ${droplet.status}`, { polls });
     },
   };
 }
@@ -243,6 +249,42 @@ export function registerDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typ
   };
 }
 
+// ---- shutdown_droplet -------------------------------------------------------------------------
+
+const shutdownOutput = z.object({ shutDown: z.boolean() });
+
+/**
+ * Asks the droplet's operating system to halt before it is destroyed, so its services stop cleanly.
+ * Best effort: a droplet already gone, a shutdown that errors or takes longer than
+ * `shutdownMaxPolls` looks is recorded (its error kept on the step) and the destroy goes on —
+ * the error handler `ignoreErrors`, with no retries, says so.
+ */
+export function shutdownDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof dropletRef>, z.infer<typeof shutdownOutput>, ActionMemory> {
+  const { cloud, timing } = deps;
+  return {
+    name: 'shutdown_droplet',
+    input: dropletRef,
+    output: shutdownOutput,
+    memory: actionMemory,
+    retry: { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0, multiplier: 1 },
+    onError: ignoreErrors({ shutDown: false }),
+    async execute(ctx) {
+      const id = ctx.params.dropletId;
+      const polled = await pollAction(deps, ctx.memory, timing.shutdownMaxPolls);
+      if (polled?.done) return { status: 'done', output: { shutDown: true } };
+      if (polled) return { ...pollingAction(`shutdown ${id}`, polled.actionId, polled.poll), retryAfterMs: timing.actionPollMs };
+      const droplet = await existingDroplet(cloud, id);
+      if (droplet.status === 'off') return { status: 'done', output: { shutDown: true } };
+      if (droplet.locked) return whileBusy(deps, ctx.memory, id);
+      const action = await postAction(deps, id, { type: 'shutdown' });
+      if (action === 'busy') return whileBusy(deps, ctx.memory, id);
+      // the droplet's status tells on the next look whether it took effect
+      if (action === 'unknown') return waiting(timing.actionPollMs, `shutdown ${id}: the request may or may not have taken effect`);
+      return { ...pollingAction(`shutdown ${id}`, action.id, 0), retryAfterMs: timing.actionPollMs };
+    },
+  };
+}
+
 // ---- destroy_droplet --------------------------------------------------------------------------
 
 const destroyOutput = z.object({ dropletId: z.number().int().positive(), resourceId: z.string() });
@@ -266,29 +308,37 @@ export function destroyDropletStep(deps: DropletStepDeps): SagaStep<z.infer<type
 
 // ---- actions ----------------------------------------------------------------------------------
 
-const ACTION_NOTE = /action (\d+) \(poll (\d+)\)/;
-const actionNote = (what: string, actionId: number, poll: number): string => `${what}: action ${actionId} (poll ${poll})`;
+/** A droplet action being polled, or the droplet's other action being waited out: what an action step remembers. */
+const actionMemory = z.discriminatedUnion('phase', [
+  z.object({ phase: z.literal('action'), actionId: z.number().int().positive(), polls: z.number().int().min(0) }),
+  z.object({ phase: z.literal('busy'), polls: z.number().int().min(0) }),
+]);
+type ActionMemory = z.infer<typeof actionMemory>;
 
-/** The action a waiting step is polling, from its note, and whether it is done; throws when it errored or took too long. */
-async function pollAction(deps: DropletStepDeps, ctx: StepContext): Promise<{ actionId: number; poll: number; done: boolean } | null> {
-  const match = ctx.resumedFrom ? ACTION_NOTE.exec(ctx.resumedFrom.note) : null;
-  if (!match) return null;
-  const actionId = Number(match[1]);
-  const poll = Number(match[2]) + 1;
+const pollingAction = (what: string, actionId: number, polls: number) =>
+  waiting<ActionMemory>(0, `${what}: action ${actionId} (poll ${polls})`, { phase: 'action', actionId, polls });
+
+/** The action a waiting step is polling, from its memory, and whether it is done; throws when it errored or took too long. */
+async function pollAction(
+  deps: DropletStepDeps,
+  memory: { readonly phase: string } | undefined,
+  maxPolls = deps.timing.actionMaxPolls,
+): Promise<{ actionId: number; poll: number; done: boolean } | null> {
+  if (memory?.phase !== 'action') return null;
+  const { actionId, polls } = memory as Extract<ActionMemory, { phase: 'action' }>;
+  const poll = polls + 1;
   const action = await call('get action', () => deps.cloud.getAction(actionId));
   if (action.status === 'errored') throw new StepError('action_errored', `${action.type} action ${actionId} errored`, false);
   if (action.status === 'completed') return { actionId, poll, done: true };
-  if (poll > deps.timing.actionMaxPolls) throw new StepError('action_too_slow', `${action.type} action ${actionId} still in progress after ${deps.timing.actionMaxPolls} polls`, false);
+  if (poll > maxPolls) throw new StepError('action_too_slow', `${action.type} action ${actionId} still in progress after ${maxPolls} polls`, false);
   return { actionId, poll, done: false };
 }
 
-const BUSY_NOTE = /is busy with another action \(poll (\d+)\)/;
-
 /** Waits for the droplet's other action to end, as long as an action of ours may take; then gives up. */
-function whileBusy(deps: DropletStepDeps, ctx: StepContext, dropletId: number): StepOutcome<never> {
-  const poll = pollNumber(ctx, BUSY_NOTE) + 1;
-  if (poll > deps.timing.actionMaxPolls) throw new StepError('droplet_busy', `droplet ${dropletId} was still busy with another action after ${deps.timing.actionMaxPolls} polls`, false);
-  return waiting(deps.timing.actionPollMs, `droplet ${dropletId} is busy with another action (poll ${poll})`);
+function whileBusy(deps: DropletStepDeps, memory: { readonly phase: string } | undefined, dropletId: number): Waiting<ActionMemory> {
+  const polls = (memory?.phase === 'busy' ? (memory as Extract<ActionMemory, { phase: 'busy' }>).polls : 0) + 1;
+  if (polls > deps.timing.actionMaxPolls) throw new StepError('droplet_busy', `droplet ${dropletId} was still busy with another action after ${deps.timing.actionMaxPolls} polls`, false);
+  return waiting<ActionMemory>(deps.timing.actionPollMs, `droplet ${dropletId} is busy with another action (poll ${polls})`, { phase: 'busy', polls });
 }
 
 /**
@@ -309,9 +359,20 @@ async function postAction(deps: DropletStepDeps, dropletId: number, action: Drop
 
 const snapshotInput = z.object({ dropletId, label: z.string().min(1).max(255).optional() });
 const snapshotOutput = z.object({ dropletId: z.number().int().positive(), snapshotId: z.string(), snapshotName: z.string(), label: z.string().nullable() });
-const FIND_NOTE = /looking for snapshot \S+ \(try (\d+)\)/;
-const SNAPSHOT_SEARCH_NOTE = /looking for snapshot \S+ made earlier, since (\S+)/;
-const snapshotSearchNote = (name: string, since: Date): string => `looking for snapshot ${name} made earlier, since ${since.toISOString()}`;
+/**
+ * Where a snapshot step is: polling its action, waiting out the droplet's other action, looking for
+ * the snapshot once its action completed (the listing lags), or looking for one an earlier run may
+ * have made before posting again.
+ */
+const snapshotMemory = z.discriminatedUnion('phase', [
+  ...actionMemory.options,
+  z.object({ phase: z.literal('finding'), tries: z.number().int().min(1) }),
+  z.object({ phase: z.literal('searching'), since: z.iso.datetime({ offset: true }) }),
+]);
+type SnapshotMemory = z.infer<typeof snapshotMemory>;
+const finding = (name: string, tries: number) => waiting<SnapshotMemory>(0, `looking for snapshot ${name} (try ${tries})`, { phase: 'finding', tries });
+const searchingSnapshot = (name: string, since: Date) =>
+  waiting<SnapshotMemory>(0, `looking for snapshot ${name} made earlier, since ${since.toISOString()}`, { phase: 'searching', since: since.toISOString() });
 
 export const snapshotName = (dropletId: number, sagaId: string): string => `cloudledger-snap-${dropletId}-${sagaId.slice(0, 8)}`;
 
@@ -323,7 +384,7 @@ export const snapshotName = (dropletId: number, sagaId: string): string => `clou
  * lost), the step waits until the droplet is unlocked and looks for the snapshot as long as the
  * listing may lag before it posts again. Compensation deletes every snapshot with the name.
  */
-export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.infer<typeof snapshotInput>, z.infer<typeof snapshotOutput>> {
+export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.infer<typeof snapshotInput>, z.infer<typeof snapshotOutput>, SnapshotMemory> {
   const { cloud, timing } = deps;
   const named = async (id: number, name: string) => (await call('list snapshots', () => cloud.listDropletSnapshots(id))).filter((s) => s.name === name);
   /** One snapshot per saga: should two carry the name, the oldest is kept and the others deleted. */
@@ -334,46 +395,46 @@ export function createDropletSnapshotStep(deps: DropletStepDeps): SagaStep<z.inf
     name: 'create_droplet_snapshot',
     input: snapshotInput,
     output: snapshotOutput,
+    memory: snapshotMemory,
     retry: { maxAttempts: 6, initialDelayMs: 2_000, maxDelayMs: 30_000, multiplier: 2 },
     async execute(ctx) {
       const { dropletId: id, label } = ctx.params;
       const name = snapshotName(id, ctx.sagaId);
-      const done = (snapshot: { id: number }): StepOutcome<z.infer<typeof snapshotOutput>> => ({
+      const done = (snapshot: { id: number }): StepOutcome<z.infer<typeof snapshotOutput>, SnapshotMemory> => ({
         status: 'done',
         output: { dropletId: id, snapshotId: String(snapshot.id), snapshotName: name, label: label ?? null },
       });
-      const note = ctx.resumedFrom?.note ?? '';
+      const memory = ctx.memory;
 
-      const tries = FIND_NOTE.exec(note);
-      if (tries) {
+      if (memory?.phase === 'finding') {
         const found = await named(id, name);
         if (found.length > 0) return done(await adopt(found));
-        const attempt = Number(tries[1]) + 1;
-        if (attempt > timing.snapshotFindTries) throw new StepError('snapshot_not_found', `snapshot ${name} did not appear after its action completed`, false);
-        return waiting(timing.snapshotFindPollMs, `looking for snapshot ${name} (try ${attempt})`);
+        const tries = memory.tries + 1;
+        if (tries > timing.snapshotFindTries) throw new StepError('snapshot_not_found', `snapshot ${name} did not appear after its action completed`, false);
+        return { ...finding(name, tries), retryAfterMs: timing.snapshotFindPollMs };
       }
-      const polled = await pollAction(deps, ctx);
-      if (polled && !polled.done) return waiting(timing.actionPollMs, actionNote(`snapshot ${name}`, polled.actionId, polled.poll));
+      const polled = await pollAction(deps, memory);
+      if (polled && !polled.done) return { ...pollingAction(`snapshot ${name}`, polled.actionId, polled.poll), retryAfterMs: timing.actionPollMs };
       if (polled?.done) {
         const found = await named(id, name);
-        return found.length > 0 ? done(await adopt(found)) : waiting(timing.snapshotFindPollMs, `looking for snapshot ${name} (try 1)`);
+        return found.length > 0 ? done(await adopt(found)) : { ...finding(name, 1), retryAfterMs: timing.snapshotFindPollMs };
       }
 
       const found = await named(id, name);
       if (found.length > 0) return done(await adopt(found));
-      const search = SNAPSHOT_SEARCH_NOTE.exec(note);
+      const search = memory?.phase === 'searching' ? memory : null;
       if (search || ctx.attempt > 1 || ctx.recovering) {
         // an earlier run may have posted the action: let it finish, then give its snapshot time to show
         const droplet = await existingDroplet(cloud, id);
-        if (droplet.locked) return waiting(timing.actionPollMs, snapshotSearchNote(name, ctx.now));
-        const since = search && !ctx.recovering ? new Date(search[1]!) : ctx.now;
-        if (ctx.now.getTime() - since.getTime() < listingLagMs) return waiting(timing.snapshotFindPollMs, snapshotSearchNote(name, since));
+        if (droplet.locked) return { ...searchingSnapshot(name, ctx.now), retryAfterMs: timing.actionPollMs };
+        const since = search && !ctx.recovering ? new Date(search.since) : ctx.now;
+        if (ctx.now.getTime() - since.getTime() < listingLagMs) return { ...searchingSnapshot(name, since), retryAfterMs: timing.snapshotFindPollMs };
       }
       const action = await postAction(deps, id, { type: 'snapshot', name });
       // busy: refused, nothing posted; try again once the droplet's other action is done
-      if (action === 'busy') return whileBusy(deps, ctx, id);
-      if (action === 'unknown') return waiting(timing.actionPollMs, snapshotSearchNote(name, ctx.now));
-      return waiting(timing.actionPollMs, actionNote(`snapshot ${name}`, action.id, 0));
+      if (action === 'busy') return whileBusy(deps, memory, id);
+      if (action === 'unknown') return { ...searchingSnapshot(name, ctx.now), retryAfterMs: timing.actionPollMs };
+      return { ...pollingAction(`snapshot ${name}`, action.id, 0), retryAfterMs: timing.actionPollMs };
     },
     compensationRetry: { ...CLOUD_UNDO_RETRY, initialDelayMs: 2 * listingLagMs },
     async compensate(ctx) {
@@ -400,28 +461,29 @@ const resizeOutput = z.object({ dropletId: z.number().int().positive(), size: z.
  * `disk`: a disk resize cannot be undone), power on, each action polled. It converges from
  * whatever state it finds, so a re-run after a crash goes on where the droplet is.
  */
-export function resizeDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof resizeInput>, z.infer<typeof resizeOutput>> {
+export function resizeDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typeof resizeInput>, z.infer<typeof resizeOutput>, ActionMemory> {
   const { cloud, timing } = deps;
   return {
     name: 'resize_droplet',
     input: resizeInput,
     output: resizeOutput,
+    memory: actionMemory,
     retry: { maxAttempts: 6, initialDelayMs: 2_000, maxDelayMs: 30_000, multiplier: 2 },
     async execute(ctx) {
       const { dropletId: id, size, disk } = ctx.params;
-      const polled = await pollAction(deps, ctx);
-      if (polled && !polled.done) return waiting(timing.actionPollMs, actionNote(`resize ${id} to ${size}`, polled.actionId, polled.poll));
+      const polled = await pollAction(deps, ctx.memory);
+      if (polled && !polled.done) return { ...pollingAction(`resize ${id} to ${size}`, polled.actionId, polled.poll), retryAfterMs: timing.actionPollMs };
       const droplet = await existingDroplet(cloud, id);
-      if (droplet.locked) return whileBusy(deps, ctx, id);
+      if (droplet.locked) return whileBusy(deps, ctx.memory, id);
       let next: DropletActionRequest;
       if (droplet.size_slug !== size) next = droplet.status === 'off' ? { type: 'resize', size, disk } : { type: 'power_off' };
       else if (droplet.status === 'off') next = { type: 'power_on' };
       else return { status: 'done', output: { dropletId: id, size } };
       const action = await postAction(deps, id, next);
-      if (action === 'busy') return whileBusy(deps, ctx, id);
-      // the droplet's state tells on the next look whether it took effect
+      if (action === 'busy') return whileBusy(deps, ctx.memory, id);
+      // the droplet's state tells on the next look whether it took effect: nothing to remember
       if (action === 'unknown') return waiting(timing.actionPollMs, `${next.type} ${id}: the request may or may not have taken effect`);
-      return waiting(timing.actionPollMs, actionNote(`${next.type} ${id}`, action.id, 0));
+      return { ...pollingAction(`${next.type} ${id}`, action.id, 0), retryAfterMs: timing.actionPollMs };
     },
   };
 }

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
-import { DEFAULT_COMPENSATION_POLICY, DEFAULT_RETRY_POLICY, backoffDelayMs, shouldRetry } from '../../domain/saga/retry-policy.js';
-import type { SagaDefinitions } from '../../domain/saga/saga-definitions.js';
+import { DEFAULT_COMPENSATION_POLICY, DEFAULT_RETRY_POLICY } from '../../domain/saga/retry-policy.js';
+import { SagaDefinitionNotFound, type SagaDefinitions } from '../../domain/saga/saga-definitions.js';
+import { type SagaCommand, sagaDecider, type StepPolicy, type StepResult } from '../../domain/saga/saga.decider.js';
 import type { SagaEvent } from '../../domain/saga/saga.events.js';
 import type { AnySagaStep } from '../../domain/saga/saga-step.js';
-import { evolve, type StartedSaga } from '../../domain/saga/saga.state.js';
+import type { StartedSaga } from '../../domain/saga/saga.state.js';
 import { next, type SagaAction } from '../../domain/saga/saga.workflow.js';
 import { toSagaStream } from '../../domain/streams.js';
 import { sagaEventId } from './event-ids.js';
 import { encodeSagaEvent, loadSaga, type LoadedSaga } from './saga-stream.js';
 import { NO_METRICS, type SagaLock, type SagaMetricsSink, type SagaWorkQueue } from './saga.ports.js';
-import { type BaseContext, runCompensation, runStep, type StepRunResult } from './step-runner.js';
+import { type BaseContext, runCompensation, runStep } from './step-runner.js';
 
 export interface SagaProcessManagerOptions {
   /** Workers in this process. */
@@ -43,10 +44,13 @@ interface ClaimMemory {
 
 /** Actions in one claim before the worker gives the saga back (fairness between sagas). */
 const MAX_ACTIONS_PER_CLAIM = 100;
+/** A stuck saga is looked at again after this, in case a worker that knows its definition came up. */
+const STUCK_RECHECK_MS = 60_000;
 
 /**
- * The process manager's workers. Each claims a due saga from the work table, takes the saga's lock,
- * re-reads its stream, asks the pure workflow what comes next and does it, appending the outcome
+ * The process manager's workers: I/O only. Each claims a due saga from the work table, takes the
+ * saga's lock, re-reads its stream, asks the pure workflow what comes next (`next`), does it (runs
+ * a step or a compensation), and hands what happened to the saga decider, whose events it appends
  * with the revision it read; it goes on with the same saga while there is work due now, then gives
  * the row back. Nothing lives only in memory: a worker killed at any point leaves a row that is
  * claimed again once its lease runs out, and a stream that says what happened.
@@ -145,7 +149,7 @@ export class SagaProcessManager {
 
   /** Works the saga while something is due now; returns when its row should be looked at again. */
   private async process(sagaId: string, owner: string, interrupted: boolean): Promise<Date> {
-    const results = new Map<string, StepRunResult>();
+    const results = new Map<string, StepResult>();
     const claim: ClaimMemory = { startedHere: new Set(), interrupted };
     let loaded = await loadSaga(this.store, sagaId);
     let extendedAt = performance.now();
@@ -157,7 +161,10 @@ export class SagaProcessManager {
       if (action.type === 'nothing') return recheck;
       if (action.type === 'wait') return new Date(action.until);
       if (this.stop.signal.aborted) return now;
-      const events = await this.perform(loaded.state as StartedSaga, action, now, results, claim);
+      const state = loaded.state as StartedSaga;
+      const steps = this.stepsOf(state);
+      const command = typeof steps === 'string' ? ({ type: 'MarkStuck', data: { reason: steps } } as const) : await this.perform(state, steps, action, now, results, claim);
+      const events = sagaDecider.decide(command, state, now);
       try {
         // what this worker appended is folded in place: the stream is re-read only when someone else moved it
         loaded = await this.append(sagaId, loaded, events);
@@ -169,6 +176,11 @@ export class SagaProcessManager {
         if (!(error instanceof WrongExpectedRevision)) throw error;
         loaded = await loadSaga(this.store, sagaId);
       }
+      // no worker here can go on with it: look again later, in case one that can takes it
+      if (command.type === 'MarkStuck') {
+        if (events.length > 0) this.options.onNotice?.('saga is stuck: no definition for it in this deployment', { sagaId, reason: command.data.reason });
+        return new Date(now.getTime() + STUCK_RECHECK_MS);
+      }
       if (performance.now() - extendedAt > this.options.leaseMs / 3) {
         await this.queue.extend(sagaId, owner, this.options.leaseMs);
         extendedAt = performance.now();
@@ -178,6 +190,7 @@ export class SagaProcessManager {
   }
 
   private async append(sagaId: string, loaded: LoadedSaga, events: readonly SagaEvent[]): Promise<LoadedSaga> {
+    if (events.length === 0) return loaded;
     let revision = loaded.revision;
     let lastEventId = loaded.lastEventId;
     const encoded = events.map((event) => {
@@ -189,19 +202,21 @@ export class SagaProcessManager {
       return out;
     });
     const result = await this.store.appendToStream(toSagaStream(sagaId), encoded, { expectedRevision: loaded.revision });
-    const definition = (loaded.state as StartedSaga).definition;
+    const state = loaded.state as StartedSaga;
     for (const event of events) {
-      if (event.type === 'SagaCompleted') this.options.metrics.sagaFinished(definition, 'completed');
-      if (event.type === 'SagaRolledBack') this.options.metrics.sagaFinished(definition, 'rolled_back');
-      if (event.type === 'SagaCancelled') this.options.metrics.sagaFinished(definition, 'cancelled');
-      if (event.type === 'SagaFailed') this.options.metrics.sagaFinished(definition, 'failed');
+      if (event.type === 'SagaCompleted') this.options.metrics.sagaFinished(state.definition, 'completed');
+      if (event.type === 'SagaRolledBack') this.options.metrics.sagaFinished(state.definition, 'rolled_back');
+      if (event.type === 'SagaCancelled') this.options.metrics.sagaFinished(state.definition, 'cancelled');
+      if (event.type === 'SagaFailed') this.options.metrics.sagaFinished(state.definition, 'failed');
+      if (event.type === 'StepFailed' && event.data.willRetry) this.options.metrics.stepRetried(state.definition, event.data.name);
     }
-    return { ...loaded, state: events.reduce(evolve, loaded.state), revision: result.nextExpectedRevision, lastEventId };
+    return { ...loaded, state: events.reduce(sagaDecider.evolve, loaded.state), revision: result.nextExpectedRevision, lastEventId };
   }
 
   private baseContext(state: StartedSaga, step: AnySagaStep, index: number, attempt: number, now: Date): BaseContext {
     const outputs = new Map(state.steps.filter((s) => s.status === 'succeeded' || s.status === 'compensation_failed').map((s) => [s.name, s.output]));
     const current = state.steps[index]!;
+    const resumed = current.status === 'waiting' && current.dueAt !== null;
     return {
       sagaId: state.sagaId,
       kind: state.kind,
@@ -210,7 +225,9 @@ export class SagaProcessManager {
       attempt,
       now,
       inputs: state.inputs,
-      resumedFrom: current.status === 'waiting' && current.dueAt ? { dueAt: current.dueAt, note: current.note ?? '' } : null,
+      resumedFrom: resumed ? { dueAt: current.dueAt!, note: current.note ?? '' } : null,
+      // a fresh attempt starts without memory; a resumed one (or an undo) has the step's last
+      storedMemory: resumed || state.status === 'compensating' || current.status === 'compensation_failed' ? current.memory : null,
       recovering: false,
       triggeredBy: state.triggeredBy,
       input: (name) => state.inputs[name],
@@ -218,28 +235,41 @@ export class SagaProcessManager {
     };
   }
 
-  private stepAt(state: StartedSaga, index: number): AnySagaStep {
-    const steps = this.definitions.stepsOf(state.definition, state.version, { ...state.inputs });
-    const step = steps[index];
-    if (!step || step.name !== state.steps[index]?.name) {
-      throw new Error(`saga ${state.sagaId}: definition ${state.definition}@${state.version} has no step ${state.steps[index]?.name} at ${index}`);
+  /** The saga's steps as its definition resolves them here, or why they cannot be had (the saga is stuck). */
+  private stepsOf(state: StartedSaga): readonly AnySagaStep[] | string {
+    let steps: readonly AnySagaStep[];
+    try {
+      steps = this.definitions.stepsOf(state.definition, state.version, { ...state.inputs });
+    } catch (error) {
+      if (error instanceof SagaDefinitionNotFound) return `definition ${state.definition}@${state.version} is not registered in this deployment`;
+      throw error;
     }
-    return step;
+    const mismatch = state.steps.findIndex((s, i) => steps[i]?.name !== s.name);
+    if (mismatch >= 0 || steps.length !== state.steps.length) {
+      return `definition ${state.definition}@${state.version} here does not have the steps the saga started with (${state.steps.map((s) => s.name).join(', ')})`;
+    }
+    return steps;
   }
 
-  /** Performs an action; returns the events that record its outcome. */
-  private async perform(state: StartedSaga, action: Exclude<SagaAction, { type: 'nothing' | 'wait' }>, now: Date, results: Map<string, StepRunResult>, claim: ClaimMemory): Promise<SagaEvent[]> {
-    const sagaId = state.sagaId;
-    const at = now.toISOString();
+  /** Performs the action's I/O (a step, a compensation) and says what happened, as the decider's command. */
+  private async perform(
+    state: StartedSaga,
+    steps: readonly AnySagaStep[],
+    action: Exclude<SagaAction, { type: 'nothing' | 'wait' }>,
+    now: Date,
+    results: Map<string, StepResult>,
+    claim: ClaimMemory,
+  ): Promise<SagaCommand> {
+    const jitter = this.options.random();
     switch (action.type) {
       case 'run': {
-        const step = this.stepAt(state, action.step);
         const key = `${action.step}/${action.attempt}`;
+        // the attempt is recorded before it runs, so a crash mid-step resumes it as the same attempt
         if (action.start) {
-          // the attempt is recorded before it runs, so a crash mid-step resumes it as the same attempt
           claim.startedHere.add(key);
-          return [{ type: 'StepStarted', data: { sagaId, step: action.step, name: action.name, attempt: action.attempt, at } }];
+          return { type: 'BeginAttempt', data: { step: action.step, attempt: action.attempt } };
         }
+        const step = steps[action.step]!;
         let result = results.get(key);
         if (!result) {
           const started = performance.now();
@@ -251,48 +281,32 @@ export class SagaProcessManager {
           this.options.metrics.stepFinished(state.definition, step.name, result.kind, (performance.now() - started) / 1000);
           results.set(key, result);
         }
-        const base = { sagaId, step: action.step, name: action.name, attempt: action.attempt, at };
-        if (result.kind === 'done') return [{ type: 'StepSucceeded', data: { ...base, output: result.output, ignoredError: null } }];
-        if (result.kind === 'waiting') {
-          const dueAt = new Date(now.getTime() + Math.max(0, result.retryAfterMs)).toISOString();
-          return [{ type: 'StepWaiting', data: { ...base, dueAt, note: result.note } }];
-        }
-        const policy = step.retry ?? DEFAULT_RETRY_POLICY;
-        if (shouldRetry(policy, result.error, action.attempt)) {
-          this.options.metrics.stepRetried(state.definition, step.name);
-          const dueAt = new Date(now.getTime() + backoffDelayMs(policy, action.attempt, this.options.random())).toISOString();
-          return [{ type: 'StepFailed', data: { ...base, error: result.error.message, code: result.error.code, willRetry: true, dueAt } }];
-        }
-        const handled = step.onError?.(result.error, { ...this.baseContext(state, step, action.step, action.attempt, now), params: undefined, signal: this.stop.signal });
-        if (handled?.action === 'ignore') return [{ type: 'StepSucceeded', data: { ...base, output: handled.output ?? null, ignoredError: result.error.message } }];
-        return [{ type: 'StepFailed', data: { ...base, error: result.error.message, code: result.error.code, willRetry: false, dueAt: null } }];
+        return { type: 'RecordStepResult', data: { step: action.step, attempt: action.attempt, result, policy: policyOf(step), jitter } };
       }
       case 'compensate': {
-        const step = this.stepAt(state, action.step);
-        const events: SagaEvent[] = action.begin !== null ? [{ type: 'CompensationStarted', data: { sagaId, reason: action.begin, at } }] : [];
-        const base = { sagaId, step: action.step, name: action.name, attempt: action.attempt, at };
-        if (!step.compensate) {
-          this.options.onNotice?.('step has nothing to undo: its compensation is a no-op', { sagaId, step: step.name, reason: action.begin ?? 'rolling back' });
-          return [...events, { type: 'StepCompensated', data: { ...base, noop: true } }];
-        }
-        const error = await runCompensation(step, this.baseContext(state, step, action.step, action.attempt, now), this.stop.signal);
-        if (!error) return [...events, { type: 'StepCompensated', data: { ...base, noop: false } }];
-        const policy = step.compensationRetry ?? DEFAULT_COMPENSATION_POLICY;
-        const dueAt = action.attempt < policy.maxAttempts ? new Date(now.getTime() + backoffDelayMs(policy, action.attempt, this.options.random())).toISOString() : null;
-        return [...events, { type: 'StepCompensationFailed', data: { ...base, error: error.message, dueAt } }];
+        const step = steps[action.step]!;
+        const failedStep = state.steps.find((s) => s.status === 'failed');
+        const failure = failedStep ? { step: failedStep.name, code: failedStep.history.at(-1)?.code ?? 'unknown', error: failedStep.error ?? 'unknown error' } : null;
+        const result = await runCompensation(step, this.baseContext(state, step, action.step, action.attempt, now), failure, this.stop.signal);
+        if (result.kind === 'noop') this.options.onNotice?.('step has nothing to undo: its compensation is a no-op', { sagaId: state.sagaId, step: step.name, reason: action.begin ?? 'rolling back' });
+        return { type: 'RecordCompensation', data: { step: action.step, attempt: action.attempt, begin: action.begin, result, policy: policyOf(step), jitter } };
       }
       case 'complete':
-        return [{ type: 'SagaCompleted', data: { sagaId, at } }];
+        return { type: 'FinishSaga', data: { ending: 'complete', reason: '' } };
       case 'roll-back':
-        return [{ type: 'SagaRolledBack', data: { sagaId, reason: action.reason, at } }];
-      case 'cancel-done':
-        return [{ type: 'SagaCancelled', data: { sagaId, at } }];
       case 'fail':
-        return [{ type: 'SagaFailed', data: { sagaId, reason: action.reason, at } }];
+        return { type: 'FinishSaga', data: { ending: action.type, reason: action.reason } };
+      case 'cancel-done':
+        return { type: 'FinishSaga', data: { ending: 'cancel-done', reason: 'cancelled' } };
       default: {
         const _: never = action;
         throw new Error(`unknown saga action ${JSON.stringify(_)}`);
       }
     }
   }
+}
+
+/** What the saga decider needs of a step's definition to judge its outcomes. */
+function policyOf(step: AnySagaStep): StepPolicy {
+  return { retry: step.retry ?? DEFAULT_RETRY_POLICY, compensationRetry: step.compensationRetry ?? DEFAULT_COMPENSATION_POLICY, ...(step.onError ? { onError: step.onError } : {}) };
 }

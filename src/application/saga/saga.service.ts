@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
-import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
-import { Conflict } from '../../domain/errors.js';
 import type { SagaDefinitions, StartCaller } from '../../domain/saga/saga-definitions.js';
-import { decide, SagaNotFound } from '../../domain/saga/saga.decider.js';
+import { SagaAlreadyExists, type SagaCommand, sagaDecider, SagaNotFound } from '../../domain/saga/saga.decider.js';
 import type { SagaState, StepState } from '../../domain/saga/saga.state.js';
 import { toSagaStream } from '../../domain/streams.js';
+import { handleCommand } from '../command-handler.js';
+import { type Metadata, streamAggregate } from '../event-stream.js';
 import { uuidV5 } from './event-ids.js';
-import { encodeSagaEvent, loadSaga } from './saga-stream.js';
+import { loadSaga } from './saga-stream.js';
 import { NO_METRICS, type SagaMetricsSink } from './saga.ports.js';
 
 export interface SagaCommandContext {
@@ -23,10 +23,12 @@ export interface SagaCommandContext {
   readonly idempotencySeed?: string;
 }
 
-/** One step as the API shows it: its folded state without the engine's bookkeeping. */
-export type SagaStepView = Omit<StepState, 'compensationAttempts' | 'needsCompensation'> & {
+/** One step as the API shows it: its folded state, every attempt with its error, without the engine's bookkeeping. */
+export type SagaStepView = Omit<StepState, 'compensationAttempts' | 'needsCompensation' | 'history' | 'compensations'> & {
   readonly index: number;
   readonly compensated: boolean;
+  readonly attemptHistory: StepState['history'];
+  readonly compensationHistory: StepState['compensations'];
 };
 
 export interface SagaView {
@@ -34,7 +36,9 @@ export interface SagaView {
   readonly kind: string;
   readonly definition: string;
   readonly version: number;
-  readonly status: Exclude<SagaState['status'], 'new'>;
+  /** `stuck` while no worker can go on with it (see `stuckReason`). */
+  readonly status: Exclude<SagaState['status'], 'new'> | 'stuck';
+  readonly stuckReason: string | null;
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly deploymentId: string | null;
   readonly triggeredBy: string;
@@ -48,21 +52,15 @@ export interface SagaView {
   readonly steps: SagaStepView[];
 }
 
-const MAX_CONFLICT_RETRIES = 10;
+const metadataOf = ({ actor, actorId, correlationId, causationId }: SagaCommandContext): Metadata => ({ actor, ...(actorId ? { actorId } : {}), correlationId, causationId });
 
-const metadataOf = ({ actor, actorId, correlationId, causationId }: SagaCommandContext) => ({ actor, ...(actorId ? { actorId } : {}), correlationId, causationId });
-
-/** The saga commands (start, cancel) and the always-current view of one saga, read from its stream. */
+/** The saga commands (start, cancel, retry compensation) and the always-current view of one saga, read from its stream. */
 export class SagaService {
   constructor(
     private readonly store: EventStore,
     private readonly definitions: SagaDefinitions,
     private readonly options: { readonly now?: () => Date; readonly metrics?: SagaMetricsSink; readonly onChanged?: () => void } = {},
   ) {}
-
-  private now(): Date {
-    return this.options.now?.() ?? new Date();
-  }
 
   /**
    * Validates before anything is written: an unknown definition or bad inputs is InvalidInput. With
@@ -71,42 +69,27 @@ export class SagaService {
   async start(request: unknown, ctx: SagaCommandContext, caller?: StartCaller): Promise<{ sagaId: string }> {
     const start = this.definitions.resolveStart(request, caller);
     const sagaId = ctx.idempotencySeed ? uuidV5(`saga/${ctx.idempotencySeed}`) : randomUUID();
-    const events = decide({ type: 'StartSaga', data: { sagaId, start, triggeredBy: ctx.actor, now: this.now() } }, { status: 'new' });
     try {
-      await this.store.appendToStream(
-        toSagaStream(sagaId),
-        events.map((event) => encodeSagaEvent(event, randomUUID(), metadataOf(ctx))),
-        { expectedRevision: 'no_stream' },
-      );
+      await this.handle(sagaId, { type: 'StartSaga', data: { sagaId, start, triggeredBy: ctx.actor } }, ctx);
     } catch (error) {
       // the same idempotent request ran before and started it: that saga is the answer
-      if (ctx.idempotencySeed && error instanceof WrongExpectedRevision) return { sagaId };
+      if (ctx.idempotencySeed !== undefined && error instanceof SagaAlreadyExists) return { sagaId };
       throw error;
     }
     (this.options.metrics ?? NO_METRICS).sagaStarted(start.definition.name);
-    this.options.onChanged?.();
     return { sagaId };
   }
 
   /** Asks a running saga to stop: completed steps are compensated and it ends cancelled. */
   async cancel(sagaId: string, ctx: SagaCommandContext): Promise<SagaView> {
-    for (let attempt = 0; ; attempt++) {
-      const loaded = await loadSaga(this.store, sagaId);
-      const events = decide({ type: 'CancelSaga', data: { sagaId, by: ctx.actor, now: this.now() } }, loaded.state);
-      if (events.length === 0) return this.get(sagaId);
-      try {
-        await this.store.appendToStream(
-          toSagaStream(sagaId),
-          events.map((event) => encodeSagaEvent(event, randomUUID(), { ...metadataOf(ctx), correlationId: loaded.correlationId })),
-          { expectedRevision: loaded.revision },
-        );
-        this.options.onChanged?.();
-        return this.get(sagaId);
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevision)) throw error;
-        if (attempt >= MAX_CONFLICT_RETRIES) throw new Conflict(`saga ${sagaId} keeps changing; try again`);
-      }
-    }
+    await this.handle(sagaId, { type: 'CancelSaga', data: { sagaId, by: ctx.actor } }, ctx);
+    return this.get(sagaId);
+  }
+
+  /** A saga whose compensation failed for good tries it again: it is compensating again, each exhausted step with fresh attempts. */
+  async retryCompensation(sagaId: string, ctx: SagaCommandContext): Promise<SagaView> {
+    await this.handle(sagaId, { type: 'RetryCompensation', data: { sagaId, by: ctx.actor } }, ctx);
+    return this.get(sagaId);
   }
 
   async get(sagaId: string): Promise<SagaView> {
@@ -121,7 +104,8 @@ export class SagaService {
       kind: state.kind,
       definition: state.definition,
       version: state.version,
-      status: state.status,
+      status: state.stuck !== null ? 'stuck' : state.status,
+      stuckReason: state.stuck,
       inputs: state.inputs,
       deploymentId: state.deploymentId,
       triggeredBy: state.triggeredBy,
@@ -130,13 +114,24 @@ export class SagaService {
       startedAt: state.startedAt,
       updatedAt: state.updatedAt,
       finishedAt: finished,
-      error: state.status === 'completed' || state.status === 'cancelled' ? null : (reason ?? failedStep?.error ?? null),
+      error: state.status === 'completed' || state.status === 'cancelled' ? null : (state.stuck ?? reason ?? failedStep?.error ?? null),
       revision: String(revision),
-      steps: state.steps.map(({ compensationAttempts: _attempts, needsCompensation: _needs, ...step }, index) => ({
+      steps: state.steps.map(({ compensationAttempts: _attempts, needsCompensation: _needs, history, compensations, ...step }, index) => ({
         index,
         ...step,
         compensated: step.status === 'compensated',
+        attemptHistory: history,
+        compensationHistory: compensations,
       })),
     };
+  }
+
+  /** Through the one command handler. */
+  private async handle(sagaId: string, command: SagaCommand, ctx: SagaCommandContext) {
+    const handled = await handleCommand(sagaDecider, streamAggregate(this.store, toSagaStream(sagaId), sagaDecider, metadataOf(ctx)), command, {
+      now: () => this.options.now?.() ?? new Date(),
+    });
+    if (handled.events.length > 0) this.options.onChanged?.();
+    return handled;
   }
 }

@@ -54,6 +54,8 @@ export type DropletActionRequest =
   | { readonly type: 'snapshot'; readonly name?: string }
   | { readonly type: 'resize'; readonly size: string; readonly disk?: boolean }
   | { readonly type: 'power_off' }
+  /** A graceful shutdown (the operating system is asked to halt), unlike power_off. */
+  | { readonly type: 'shutdown' }
   | { readonly type: 'power_on' };
 
 export interface CloudProvider {

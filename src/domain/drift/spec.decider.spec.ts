@@ -1,12 +1,11 @@
 import type { ResourceState } from '../inventory/resource.js';
 import type { Spec } from './drift-compare.js';
 import {
-  decideSpec,
   DriftNotFound,
   DriftNotOpen,
   DriftNotRevertible,
-  evolveSpec,
   initialSpecState,
+  specDecider,
   type SpecCommand,
   type SpecEvent,
   SpecNotFound,
@@ -48,9 +47,9 @@ const failRevert = (driftId = 'drift-size_slug', sagaId = 'saga-revert-1'): Spec
 });
 const removeSpec = (): SpecCommand => ({ type: 'RemoveSpec', data: { resourceId: ID, reason: 'destroyed', sagaId: 'saga-destroy' } });
 
-/** Runs commands one after another from the initial state, folding each one's events with evolveSpec. */
+/** Runs commands one after another from the initial state, folding each one's events with specDecider.evolve. */
 function given(...commands: SpecCommand[]): SpecState {
-  return commands.reduce((state, command, i) => decideSpec(command, state, at(i)).reduce(evolveSpec, state), initialSpecState());
+  return commands.reduce((state, command, i) => specDecider.decide(command, state, at(i)).reduce(specDecider.evolve, state), initialSpecState());
 }
 
 function refusal(act: () => unknown): unknown {
@@ -72,17 +71,17 @@ describe('the spec decider', () => {
     it('records the first spec as version 1', () => {
       // given no spec
       // when one is recorded
-      const events = decideSpec(record(), initialSpecState(), at(0));
+      const events = specDecider.decide(record(), initialSpecState(), at(0));
 
       // then SpecRecorded carries it as version 1, with its reason and saga
       expect(events).toEqual([
         { type: 'SpecRecorded', data: { resourceId: ID, spec: SPEC, version: 1, reason: 'provisioned', sagaId: 'saga-provision', driftId: null, at: iso(0) } },
       ]);
-      expect(recorded(events.reduce(evolveSpec, initialSpecState()))).toMatchObject({ spec: SPEC, version: 1, open: [] });
+      expect(recorded(events.reduce(specDecider.evolve, initialSpecState()))).toMatchObject({ spec: SPEC, version: 1, open: [] });
     });
 
     it('records nothing when the same spec is recorded again (a repeated saga step)', () => {
-      expect(decideSpec(record(), given(record()), at(5))).toEqual([]);
+      expect(specDecider.decide(record(), given(record()), at(5))).toEqual([]);
     });
 
     it('records nothing when the same spec comes back with its keys in another order (as jsonb returns it)', () => {
@@ -91,13 +90,13 @@ describe('the spec decider', () => {
 
       // when the provisioning step records it again in its own key order
       // then nothing changes
-      expect(decideSpec(record(SPEC), reloaded, at(5))).toEqual([]);
+      expect(specDecider.decide(record(SPEC), reloaded, at(5))).toEqual([]);
     });
 
     it('records a changed spec as the next version', () => {
       // given version 1
       // when a spec with another size is recorded
-      const events = decideSpec(record({ ...SPEC, size_slug: 's-4vcpu-8gb' }), given(record()), at(5));
+      const events = specDecider.decide(record({ ...SPEC, size_slug: 's-4vcpu-8gb' }), given(record()), at(5));
 
       // then it is version 2 and replaces the whole spec
       expect(events).toEqual([expect.objectContaining({ type: 'SpecRecorded', data: expect.objectContaining({ version: 2, spec: { ...SPEC, size_slug: 's-4vcpu-8gb' } }) })]);
@@ -105,18 +104,18 @@ describe('the spec decider', () => {
 
     it('treats a value changed only in type as a change: the spec is what was asked, exactly', () => {
       const state = given(record({ vcpus: 2 }));
-      expect(decideSpec(record({ vcpus: '2' }), state, at(5))).toEqual([expect.objectContaining({ data: expect.objectContaining({ version: 2 }) })]);
+      expect(specDecider.decide(record({ vcpus: '2' }), state, at(5))).toEqual([expect.objectContaining({ data: expect.objectContaining({ version: 2 }) })]);
     });
 
     it('continues the version count after the spec was removed', () => {
       const state = given(record(), record({ ...SPEC, size_slug: 's-4vcpu-8gb' }), removeSpec());
       expect(state).toMatchObject({ status: 'removed', version: 2 });
-      expect(decideSpec(record(), state, at(9))).toEqual([expect.objectContaining({ data: expect.objectContaining({ version: 3 }) })]);
+      expect(specDecider.decide(record(), state, at(9))).toEqual([expect.objectContaining({ data: expect.objectContaining({ version: 3 }) })]);
     });
 
     it('does not copy the caller’s object into the event by reference', () => {
       const spec = { ...SPEC };
-      const [event] = decideSpec(record(spec), initialSpecState(), at(0));
+      const [event] = specDecider.decide(record(spec), initialSpecState(), at(0));
       spec.size_slug = 'mutated';
       expect(event).toMatchObject({ data: { spec: { size_slug: 's-2vcpu-4gb' } } });
     });
@@ -126,7 +125,7 @@ describe('the spec decider', () => {
     it('reports a new mismatch as DriftDetected with the id it was given, and nothing for matching fields', () => {
       // given a spec asking for s-2vcpu-4gb in nyc3
       // when the droplet is s-1vcpu-1gb in nyc3
-      const events = decideSpec(detect(), given(record()), at(20));
+      const events = specDecider.decide(detect(), given(record()), at(20));
 
       // then only size_slug drifted, against spec version 1
       expect(events).toEqual([
@@ -138,7 +137,7 @@ describe('the spec decider', () => {
     });
 
     it('opens one drift per drifted field, each with its own id', () => {
-      const events = decideSpec(detect(live({ region: 'sfo3', attrs: { ...live().attrs, image: 'debian-12-x64' } })), given(record()), at(20));
+      const events = specDecider.decide(detect(live({ region: 'sfo3', attrs: { ...live().attrs, image: 'debian-12-x64' } })), given(record()), at(20));
       expect(events.map((e) => [e.type, 'driftId' in e.data ? e.data.driftId : null])).toEqual([
         ['DriftDetected', 'drift-size_slug'],
         ['DriftDetected', 'drift-region'],
@@ -152,12 +151,12 @@ describe('the spec decider', () => {
       expect(recorded(state).open).toHaveLength(1);
 
       // when detection runs again on the same droplet / then nothing is appended
-      expect(decideSpec(detect(), state, at(40))).toEqual([]);
+      expect(specDecider.decide(detect(), state, at(40))).toEqual([]);
     });
 
     it('does not report an open drift again when the live value moved to another mismatching value', () => {
       const state = given(record(), detect());
-      expect(decideSpec(detect(live({ size_slug: 's-8vcpu-16gb' })), state, at(40))).toEqual([]);
+      expect(specDecider.decide(detect(live({ size_slug: 's-8vcpu-16gb' })), state, at(40))).toEqual([]);
     });
 
     it('closes an open drift whose field matches again as stale, with the live value', () => {
@@ -165,13 +164,13 @@ describe('the spec decider', () => {
       const state = given(record(), detect());
 
       // when the droplet is resized back by hand
-      const events = decideSpec(detect(asSpecified()), state, at(40));
+      const events = specDecider.decide(detect(asSpecified()), state, at(40));
 
       // then the drift closes stale, and the state has no open drift left
       expect(events).toEqual([
         { type: 'DriftClosedStale', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', actual: 's-2vcpu-4gb', reason: 'matches_again', at: iso(40) } },
       ]);
-      const after = recorded(events.reduce(evolveSpec, state));
+      const after = recorded(events.reduce(specDecider.evolve, state));
       expect(after.open).toEqual([]);
       expect(after.closed).toEqual(['drift-size_slug']);
     });
@@ -181,7 +180,7 @@ describe('the spec decider', () => {
       const state = given(record({ tags: ['web', 'prod'] }), detect(live({ tags: ['web'] })));
 
       // when the droplet gets the tags back in another order
-      const [event] = decideSpec(detect(live({ tags: ['prod', 'web'] })), state, at(40));
+      const [event] = specDecider.decide(detect(live({ tags: ['prod', 'web'] })), state, at(40));
 
       // then the stale close records what the droplet has
       expect(event).toMatchObject({ type: 'DriftClosedStale', data: { field: 'tags', actual: ['prod', 'web'] } });
@@ -193,14 +192,14 @@ describe('the spec decider', () => {
       expect(recorded(state).open).toHaveLength(1);
 
       // when detection runs / then the drift is stale, and its actual is the droplet's size
-      expect(decideSpec(detect(), state, at(40))).toEqual([
+      expect(specDecider.decide(detect(), state, at(40))).toEqual([
         { type: 'DriftClosedStale', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', actual: 's-1vcpu-1gb', reason: 'matches_again', at: iso(40) } },
       ]);
     });
 
     it('closes one drift stale and opens another in the same run', () => {
       const state = given(record(), detect());
-      const events = decideSpec(detect(live({ size_slug: 's-2vcpu-4gb', region: 'sfo3' })), state, at(40));
+      const events = specDecider.decide(detect(live({ size_slug: 's-2vcpu-4gb', region: 'sfo3' })), state, at(40));
       expect(events.map((e) => `${e.type}:${'field' in e.data ? e.data.field : ''}`).sort()).toEqual(['DriftClosedStale:size_slug', 'DriftDetected:region']);
     });
 
@@ -210,12 +209,12 @@ describe('the spec decider', () => {
 
       // when the resize has already landed and detection runs before the saga ends
       // then nothing is appended
-      expect(decideSpec(detect(asSpecified()), state, at(40))).toEqual([]);
+      expect(specDecider.decide(detect(asSpecified()), state, at(40))).toEqual([]);
     });
 
     it('does not open a second drift on a field whose drift is being reverted', () => {
       const state = given(record(), detect(), requestRevert());
-      expect(decideSpec(detect(), state, at(40))).toEqual([]);
+      expect(specDecider.decide(detect(), state, at(40))).toEqual([]);
     });
 
     it('reports a field drifting again after its drift was closed, under a new id', () => {
@@ -224,7 +223,7 @@ describe('the spec decider', () => {
       expect(recorded(state).open).toEqual([]);
 
       // when the droplet drifts again
-      const events = decideSpec({ type: 'DetectDrift', data: { resourceId: ID, live: live(), newDriftId: (f) => `second-${f}` } }, state, at(60));
+      const events = specDecider.decide({ type: 'DetectDrift', data: { resourceId: ID, live: live(), newDriftId: (f) => `second-${f}` } }, state, at(60));
 
       // then a new drift opens
       expect(events).toEqual([expect.objectContaining({ type: 'DriftDetected', data: expect.objectContaining({ driftId: 'second-size_slug', field: 'size_slug' }) })]);
@@ -233,22 +232,22 @@ describe('the spec decider', () => {
     it('finds nothing when the resource has no live state', () => {
       // given an open drift, so a stale close would show too
       const state = given(record(), detect());
-      expect(decideSpec(detect(null), state, at(40))).toEqual([]);
-      expect(decideSpec(detect(null), given(record()), at(40))).toEqual([]);
+      expect(specDecider.decide(detect(null), state, at(40))).toEqual([]);
+      expect(specDecider.decide(detect(null), given(record()), at(40))).toEqual([]);
     });
 
     it('finds nothing without a spec', () => {
-      expect(decideSpec(detect(), initialSpecState(), at(0))).toEqual([]);
-      expect(decideSpec(detect(), given(record(), removeSpec()), at(10))).toEqual([]);
+      expect(specDecider.decide(detect(), initialSpecState(), at(0))).toEqual([]);
+      expect(specDecider.decide(detect(), given(record(), removeSpec()), at(10))).toEqual([]);
     });
 
     it('finds nothing when the droplet is as specified', () => {
-      expect(decideSpec(detect(asSpecified()), given(record()), at(20))).toEqual([]);
+      expect(specDecider.decide(detect(asSpecified()), given(record()), at(20))).toEqual([]);
     });
 
     it('records the spec version the drift was detected against', () => {
       const state = given(record(), record({ ...SPEC, image: 'debian-12-x64' }));
-      const [event] = decideSpec(detect(asSpecified()), state, at(20));
+      const [event] = specDecider.decide(detect(asSpecified()), state, at(20));
       expect(event).toMatchObject({ type: 'DriftDetected', data: { field: 'image', specVersion: 2 } });
     });
   });
@@ -259,7 +258,7 @@ describe('the spec decider', () => {
       const state = given(record(), detect());
 
       // when an operator accepts it
-      const events = decideSpec(accept(), state, at(30));
+      const events = specDecider.decide(accept(), state, at(30));
 
       // then one SpecRecorded with version 2 and the live size, then DriftAccepted
       expect(events).toEqual([
@@ -271,14 +270,14 @@ describe('the spec decider', () => {
       ]);
 
       // and afterwards the spec holds the live value, no drift is open, and detecting again finds nothing
-      const after = recorded(events.reduce(evolveSpec, state));
+      const after = recorded(events.reduce(specDecider.evolve, state));
       expect(after).toMatchObject({ version: 2, spec: { size_slug: 's-1vcpu-1gb', region: 'nyc3' }, open: [], closed: ['drift-size_slug'] });
-      expect(decideSpec(detect(), after, at(40))).toEqual([]);
+      expect(specDecider.decide(detect(), after, at(40))).toEqual([]);
     });
 
     it('keeps the other open drifts open', () => {
       const state = given(record(), detect(live({ region: 'sfo3' })));
-      const after = recorded(decideSpec(accept(), state, at(30)).reduce(evolveSpec, state));
+      const after = recorded(specDecider.decide(accept(), state, at(30)).reduce(specDecider.evolve, state));
       expect(after.open.map((d) => d.driftId)).toEqual(['drift-region']);
       expect(after.spec).toEqual({ ...SPEC, size_slug: 's-1vcpu-1gb' });
     });
@@ -287,36 +286,36 @@ describe('the spec decider', () => {
       // given a drift accepted once
       const state = given(record(), detect(), accept());
       // when accepted again / then it is not open (409)
-      expect(refusal(() => decideSpec(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      expect(refusal(() => specDecider.decide(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
     });
 
     it('refuses a drift closed stale: DriftNotOpen', () => {
       const state = given(record(), detect(), detect(asSpecified()));
-      expect(refusal(() => decideSpec(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      expect(refusal(() => specDecider.decide(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
     });
 
     it('refuses a drift while its revert runs: DriftNotOpen', () => {
       const state = given(record(), detect(), requestRevert());
-      expect(refusal(() => decideSpec(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      expect(refusal(() => specDecider.decide(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
     });
 
     it('refuses a drift that was open when the spec was removed: DriftNotOpen', () => {
       const state = given(record(), detect(), removeSpec());
-      expect(refusal(() => decideSpec(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      expect(refusal(() => specDecider.decide(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
     });
 
     it('refuses an unknown drift: DriftNotFound', () => {
-      const error = refusal(() => decideSpec(accept('drift-nope'), given(record(), detect()), at(40)));
+      const error = refusal(() => specDecider.decide(accept('drift-nope'), given(record(), detect()), at(40)));
       expect(error).toBeInstanceOf(DriftNotFound);
       expect(error).not.toBeInstanceOf(DriftNotOpen);
     });
 
     it('refuses when no spec is recorded: SpecNotFound', () => {
-      expect(refusal(() => decideSpec(accept(), initialSpecState(), at(0)))).toBeInstanceOf(SpecNotFound);
+      expect(refusal(() => specDecider.decide(accept(), initialSpecState(), at(0)))).toBeInstanceOf(SpecNotFound);
     });
 
     it('refuses an unknown drift on a removed spec: SpecNotFound', () => {
-      expect(refusal(() => decideSpec(accept('drift-nope'), given(record(), removeSpec()), at(10)))).toBeInstanceOf(SpecNotFound);
+      expect(refusal(() => specDecider.decide(accept('drift-nope'), given(record(), removeSpec()), at(10)))).toBeInstanceOf(SpecNotFound);
     });
 
     it('answers with the status codes the edge maps: 404, 409', () => {
@@ -332,7 +331,7 @@ describe('the spec decider', () => {
       const state = given(record(), detect(drifted));
 
       // when a revert is requested
-      const error = refusal(() => decideSpec(requestRevert(`drift-${field}`), state, at(30)));
+      const error = refusal(() => specDecider.decide(requestRevert(`drift-${field}`), state, at(30)));
 
       // then 422, saying why and what to do instead
       expect(error).toBeInstanceOf(DriftNotRevertible);
@@ -342,71 +341,71 @@ describe('the spec decider', () => {
     });
 
     it('starts a revert of size_slug', () => {
-      const events = decideSpec(requestRevert(), given(record(), detect()), at(30));
+      const events = specDecider.decide(requestRevert(), given(record(), detect()), at(30));
       expect(events).toEqual([{ type: 'DriftRevertRequested', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', sagaId: 'saga-revert-1', at: iso(30) } }]);
     });
 
     it('starts a revert of tags', () => {
       const state = given(record({ tags: ['managed-by-cloudledger', 'web'] }), detect());
-      expect(decideSpec(requestRevert('drift-tags'), state, at(30))).toEqual([expect.objectContaining({ type: 'DriftRevertRequested', data: expect.objectContaining({ field: 'tags' }) })]);
+      expect(specDecider.decide(requestRevert('drift-tags'), state, at(30))).toEqual([expect.objectContaining({ type: 'DriftRevertRequested', data: expect.objectContaining({ field: 'tags' }) })]);
     });
 
     it('refuses a second revert by another saga: DriftNotOpen', () => {
       const state = given(record(), detect(), requestRevert());
-      expect(refusal(() => decideSpec(requestRevert('drift-size_slug', 'saga-revert-2'), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      expect(refusal(() => specDecider.decide(requestRevert('drift-size_slug', 'saga-revert-2'), state, at(40)))).toBeInstanceOf(DriftNotOpen);
     });
 
     it('records nothing when the same saga asks again (a retried step)', () => {
       const state = given(record(), detect(), requestRevert());
-      expect(decideSpec(requestRevert(), state, at(40))).toEqual([]);
+      expect(specDecider.decide(requestRevert(), state, at(40))).toEqual([]);
     });
 
     it('refuses a drift already reverted: DriftNotOpen', () => {
       const state = given(record(), detect(), requestRevert(), completeRevert());
-      expect(refusal(() => decideSpec(requestRevert('drift-size_slug', 'saga-revert-2'), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      expect(refusal(() => specDecider.decide(requestRevert('drift-size_slug', 'saga-revert-2'), state, at(40)))).toBeInstanceOf(DriftNotOpen);
     });
 
     it('refuses a drift already accepted: DriftNotOpen', () => {
       const state = given(record(), detect(), accept());
-      expect(refusal(() => decideSpec(requestRevert(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      expect(refusal(() => specDecider.decide(requestRevert(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
     });
 
     it('refuses an unknown drift: DriftNotFound; no spec: SpecNotFound', () => {
-      expect(refusal(() => decideSpec(requestRevert('drift-nope'), given(record()), at(10)))).toBeInstanceOf(DriftNotFound);
-      expect(refusal(() => decideSpec(requestRevert(), initialSpecState(), at(10)))).toBeInstanceOf(SpecNotFound);
+      expect(refusal(() => specDecider.decide(requestRevert('drift-nope'), given(record()), at(10)))).toBeInstanceOf(DriftNotFound);
+      expect(refusal(() => specDecider.decide(requestRevert(), initialSpecState(), at(10)))).toBeInstanceOf(SpecNotFound);
     });
   });
 
   describe('CompleteRevert and FailRevert', () => {
     it('closes the drift as reverted when its saga completes', () => {
       const state = given(record(), detect(), requestRevert());
-      const events = decideSpec(completeRevert(), state, at(60));
+      const events = specDecider.decide(completeRevert(), state, at(60));
       expect(events).toEqual([{ type: 'DriftReverted', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', sagaId: 'saga-revert-1', at: iso(60) } }]);
-      const after = recorded(events.reduce(evolveSpec, state));
+      const after = recorded(events.reduce(specDecider.evolve, state));
       expect(after).toMatchObject({ version: 1, spec: SPEC, open: [], closed: ['drift-size_slug'] });
     });
 
     it('records nothing when the completion is repeated', () => {
       const state = given(record(), detect(), requestRevert(), completeRevert());
-      expect(decideSpec(completeRevert(), state, at(70))).toEqual([]);
-      expect(decideSpec(failRevert(), state, at(70))).toEqual([]);
+      expect(specDecider.decide(completeRevert(), state, at(70))).toEqual([]);
+      expect(specDecider.decide(failRevert(), state, at(70))).toEqual([]);
     });
 
     it('records nothing for a saga that is not the one reverting the drift', () => {
       const state = given(record(), detect(), requestRevert());
-      expect(decideSpec(completeRevert('drift-size_slug', 'saga-other'), state, at(60))).toEqual([]);
-      expect(decideSpec(failRevert('drift-size_slug', 'saga-other'), state, at(60))).toEqual([]);
+      expect(specDecider.decide(completeRevert('drift-size_slug', 'saga-other'), state, at(60))).toEqual([]);
+      expect(specDecider.decide(failRevert('drift-size_slug', 'saga-other'), state, at(60))).toEqual([]);
     });
 
     it('records nothing for a drift no revert was requested for', () => {
       const state = given(record(), detect());
-      expect(decideSpec(completeRevert(), state, at(60))).toEqual([]);
+      expect(specDecider.decide(completeRevert(), state, at(60))).toEqual([]);
     });
 
     it('records nothing once the spec is gone', () => {
       const state = given(record(), detect(), requestRevert(), removeSpec());
-      expect(decideSpec(completeRevert(), state, at(60))).toEqual([]);
-      expect(decideSpec(completeRevert(), initialSpecState(), at(60))).toEqual([]);
+      expect(specDecider.decide(completeRevert(), state, at(60))).toEqual([]);
+      expect(specDecider.decide(completeRevert(), initialSpecState(), at(60))).toEqual([]);
     });
 
     it('records a failure with its reason, leaving the drift open', () => {
@@ -414,7 +413,7 @@ describe('the spec decider', () => {
       const state = given(record(), detect(), requestRevert());
 
       // when its saga fails
-      const events = decideSpec(failRevert(), state, at(60));
+      const events = specDecider.decide(failRevert(), state, at(60));
 
       // then DriftRevertFailed, and the drift is open with no saga on it
       expect(events).toEqual([
@@ -423,52 +422,52 @@ describe('the spec decider', () => {
           data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', sagaId: 'saga-revert-1', reason: 'resize refused: droplet locked', at: iso(60) },
         },
       ]);
-      const after = recorded(events.reduce(evolveSpec, state));
+      const after = recorded(events.reduce(specDecider.evolve, state));
       expect(after.open).toEqual([expect.objectContaining({ driftId: 'drift-size_slug', revertSagaId: null })]);
       expect(after.closed).toEqual([]);
     });
 
     it('records nothing when the failure is repeated', () => {
       const state = given(record(), detect(), requestRevert(), failRevert());
-      expect(decideSpec(failRevert(), state, at(70))).toEqual([]);
-      expect(decideSpec(completeRevert(), state, at(70))).toEqual([]);
+      expect(specDecider.decide(failRevert(), state, at(70))).toEqual([]);
+      expect(specDecider.decide(completeRevert(), state, at(70))).toEqual([]);
     });
 
     it('after a failure, the drift can be reverted again, accepted, or close stale', () => {
       const state = given(record(), detect(), requestRevert(), failRevert());
 
-      expect(decideSpec(requestRevert('drift-size_slug', 'saga-revert-2'), state, at(80))).toEqual([
+      expect(specDecider.decide(requestRevert('drift-size_slug', 'saga-revert-2'), state, at(80))).toEqual([
         expect.objectContaining({ type: 'DriftRevertRequested', data: expect.objectContaining({ sagaId: 'saga-revert-2' }) }),
       ]);
-      expect(decideSpec(accept(), state, at(80)).map((e) => e.type)).toEqual(['SpecRecorded', 'DriftAccepted']);
-      expect(decideSpec(detect(asSpecified()), state, at(80)).map((e) => e.type)).toEqual(['DriftClosedStale']);
+      expect(specDecider.decide(accept(), state, at(80)).map((e) => e.type)).toEqual(['SpecRecorded', 'DriftAccepted']);
+      expect(specDecider.decide(detect(asSpecified()), state, at(80)).map((e) => e.type)).toEqual(['DriftClosedStale']);
     });
 
     it('a second saga completes the revert after the first one failed; the first one’s late completion does nothing', () => {
       const state = given(record(), detect(), requestRevert(), failRevert(), requestRevert('drift-size_slug', 'saga-revert-2'));
-      expect(decideSpec(completeRevert('drift-size_slug', 'saga-revert-1'), state, at(90))).toEqual([]);
-      expect(decideSpec(completeRevert('drift-size_slug', 'saga-revert-2'), state, at(90)).map((e) => e.type)).toEqual(['DriftReverted']);
+      expect(specDecider.decide(completeRevert('drift-size_slug', 'saga-revert-1'), state, at(90))).toEqual([]);
+      expect(specDecider.decide(completeRevert('drift-size_slug', 'saga-revert-2'), state, at(90)).map((e) => e.type)).toEqual(['DriftReverted']);
     });
   });
 
   describe('RemoveSpec', () => {
     it('closes the open drift stale, then removes the spec', () => {
       const state = given(record(), detect());
-      const events = decideSpec(removeSpec(), state, at(50));
+      const events = specDecider.decide(removeSpec(), state, at(50));
       expect(events.map((e) => e.type)).toEqual(['DriftClosedStale', 'SpecRemoved']);
-      expect(events.reduce(evolveSpec, state)).toEqual({ status: 'removed', version: 1, closed: ['drift-size_slug'] });
+      expect(events.reduce(specDecider.evolve, state)).toEqual({ status: 'removed', version: 1, closed: ['drift-size_slug'] });
     });
 
     it('records nothing when there is no spec to remove', () => {
-      expect(decideSpec(removeSpec(), initialSpecState(), at(0))).toEqual([]);
-      expect(decideSpec(removeSpec(), given(record(), removeSpec()), at(10))).toEqual([]);
+      expect(specDecider.decide(removeSpec(), initialSpecState(), at(0))).toEqual([]);
+      expect(specDecider.decide(removeSpec(), given(record(), removeSpec()), at(10))).toEqual([]);
     });
   });
 
-  describe('evolveSpec', () => {
+  describe('specDecider.evolve', () => {
     it('ignores drift events before any spec (a stream read from the middle never invents state)', () => {
       const event: SpecEvent = { type: 'DriftDetected', data: { resourceId: ID, driftId: 'd', field: 'size_slug', expected: 'a', actual: 'b', specVersion: 1, at: iso(0) } };
-      expect(evolveSpec(initialSpecState(), event)).toEqual(initialSpecState());
+      expect(specDecider.evolve(initialSpecState(), event)).toEqual(initialSpecState());
     });
   });
 });

@@ -1,34 +1,17 @@
 import type { z } from 'zod';
+import type { Decider, EventOf } from '../decider.js';
 import { Conflict, NotAllowed, NotFound } from '../errors.js';
 import type { EventDataOf } from '../events/event-registry.js';
 import { fieldValue, type ResourceField, type ResourceState } from '../inventory/resource.js';
 import { canonicalJson, compareSpec, type Spec } from './drift-compare.js';
-import type {
-  DriftAccepted,
-  DriftClosedStale,
-  DriftDetected,
-  DriftReverted,
-  DriftRevertFailed,
-  DriftRevertRequested,
-  SpecRecorded,
-  specReason,
-  SpecRemoved,
-} from './spec.events.js';
+import { specEvents, type specReason, type SpecRemoved } from './spec.events.js';
 
 /**
  * One spec stream as a decider: the desired state of a resource, its version, and its open drift
  * (at most one per field). Time and new drift ids come in as arguments.
  */
 
-export type SpecEvent =
-  | { readonly type: 'SpecRecorded'; readonly data: EventDataOf<typeof SpecRecorded> }
-  | { readonly type: 'SpecRemoved'; readonly data: EventDataOf<typeof SpecRemoved> }
-  | { readonly type: 'DriftDetected'; readonly data: EventDataOf<typeof DriftDetected> }
-  | { readonly type: 'DriftAccepted'; readonly data: EventDataOf<typeof DriftAccepted> }
-  | { readonly type: 'DriftRevertRequested'; readonly data: EventDataOf<typeof DriftRevertRequested> }
-  | { readonly type: 'DriftReverted'; readonly data: EventDataOf<typeof DriftReverted> }
-  | { readonly type: 'DriftRevertFailed'; readonly data: EventDataOf<typeof DriftRevertFailed> }
-  | { readonly type: 'DriftClosedStale'; readonly data: EventDataOf<typeof DriftClosedStale> };
+export type SpecEvent = EventOf<typeof specEvents>;
 
 export interface OpenDrift {
   readonly driftId: string;
@@ -88,7 +71,7 @@ export function openDrift(state: SpecState, resourceId: string, driftId: string)
   throw new DriftNotFound(`no drift ${driftId} on ${resourceId}`);
 }
 
-export function decideSpec(command: SpecCommand, state: SpecState, now: Date): SpecEvent[] {
+function decide(command: SpecCommand, state: SpecState, now: Date): SpecEvent[] {
   const at = now.toISOString();
   switch (command.type) {
     case 'RecordSpec': {
@@ -169,7 +152,7 @@ const close = (state: Extract<SpecState, { status: 'recorded' }>, driftId: strin
   closed: [...state.closed, driftId],
 });
 
-export function evolveSpec(state: SpecState, event: SpecEvent): SpecState {
+function evolve(state: SpecState, event: SpecEvent): SpecState {
   if (event.type === 'SpecRecorded') {
     const open = state.status === 'recorded' ? state.open : [];
     const closed = state.status === 'none' ? [] : state.closed;
@@ -198,9 +181,4 @@ export function evolveSpec(state: SpecState, event: SpecEvent): SpecState {
   }
 }
 
-export const specDecider = {
-  initial: initialSpecState,
-  evolve: evolveSpec,
-  decide: decideSpec,
-  eventTypes: ['SpecRecorded', 'SpecRemoved', 'DriftDetected', 'DriftAccepted', 'DriftRevertRequested', 'DriftReverted', 'DriftRevertFailed', 'DriftClosedStale'] satisfies SpecEvent['type'][],
-};
+export const specDecider: Decider<SpecState, SpecCommand, SpecEvent> = { events: specEvents, initialState: initialSpecState, decide, evolve };

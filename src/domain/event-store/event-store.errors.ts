@@ -1,7 +1,15 @@
 import type { ExpectedRevision } from './event-store.port.js';
 
+/**
+ * What a writer read was changed by someone else before its write: decide again on the new state.
+ * The command handler retries on it, whatever the store (an event stream, or S3's conditional writes).
+ */
+export class ConcurrentWrite extends Error {
+  override readonly name: string = 'ConcurrentWrite';
+}
+
 /** The stream was not at the revision the writer expected: someone else moved it. */
-export class WrongExpectedRevision extends Error {
+export class WrongExpectedRevision extends ConcurrentWrite {
   override readonly name = 'WrongExpectedRevision';
   constructor(
     readonly stream: string,

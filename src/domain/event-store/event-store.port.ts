@@ -112,6 +112,14 @@ export interface EventStore {
   /** The global log in position order. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
 
+  /**
+   * The position of the last event written (matching the filter), or null when there is none —
+   * including one that readAll and subscriptions cannot deliver yet (PostgreSQL: committed above the
+   * transaction horizon, which another transaction anywhere in the cluster holds back). What a
+   * reader that must see its own writes waits for its checkpoint to reach.
+   */
+  headPosition(filter?: EventFilter): Promise<Position | null>;
+
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
 
   close(): Promise<void>;

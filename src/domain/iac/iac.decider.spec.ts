@@ -1,7 +1,13 @@
 import { type IacLock, type LockCaller, withoutLockId } from './iac-lock.js';
 import type { IacStateRecord, IacStateRecordInput } from './iac-state.js';
 import { LockHeld, LockIdMismatch, LockNotFound, StateNotFound } from './iac-state-store.port.js';
-import { decide, evolve, fold, type IacCommand, type IacRecordState, initialState, recordOf } from './iac.decider.js';
+import { fold as foldWith } from '../decider.js';
+import { type IacCommand, iacDecider, type IacRecordState, recordOf } from './iac.decider.js';
+
+const decide = iacDecider.decide;
+const evolve = iacDecider.evolve;
+const initialState = iacDecider.initialState;
+const fold = (events: Iterable<IacEvent>, from?: IacRecordState): IacRecordState => foldWith(iacDecider, events, from);
 import type { IacEvent } from './iac.events.js';
 
 const ID = 'do:droplet:572017320';

@@ -1,7 +1,8 @@
 import { expiryAfter, holdsLock, type IacLock, isLockLive, type LockCaller } from './iac-lock.js';
 import { type IacStateRecord, type IacStateRecordInput, stampRecord } from './iac-state.js';
 import { LockHeld, LockIdMismatch, LockNotFound, StateNotFound } from './iac-state-store.port.js';
-import type { IacEvent, LockExpiredEvent } from './iac.events.js';
+import type { Decider } from '../decider.js';
+import { type IacEvent, iacEvents, type LockExpiredEvent } from './iac.events.js';
 
 /**
  * One IaC record and its lock, as a decider: `decide(command, state, now)` → events or a typed
@@ -41,9 +42,7 @@ export type IacCommand =
   | { readonly type: 'ReleaseLock'; readonly data: { readonly resourceId: string; readonly lockId: string; readonly caller: LockCaller } }
   | { readonly type: 'ForceReleaseLock'; readonly data: { readonly resourceId: string; readonly lockId: string } };
 
-export const initialState = (): IacRecordState => ({ status: 'absent', lock: null });
-
-export function decide(command: IacCommand, state: IacRecordState, now: Date): IacEvent[] {
+function decide(command: IacCommand, state: IacRecordState, now: Date): IacEvent[] {
   const at = now.toISOString();
   switch (command.type) {
     case 'SaveState': {
@@ -96,7 +95,7 @@ export function decide(command: IacCommand, state: IacRecordState, now: Date): I
   }
 }
 
-export function evolve(state: IacRecordState, event: IacEvent): IacRecordState {
+function evolve(state: IacRecordState, event: IacEvent): IacRecordState {
   switch (event.type) {
     case 'StateSaved':
       return { status: 'present', record: event.data.record, lock: state.lock };
@@ -117,10 +116,11 @@ export function evolve(state: IacRecordState, event: IacEvent): IacRecordState {
   }
 }
 
-export const fold = (events: Iterable<IacEvent>, state: IacRecordState = initialState()): IacRecordState => {
-  let current = state;
-  for (const event of events) current = evolve(current, event);
-  return current;
+export const iacDecider: Decider<IacRecordState, IacCommand, IacEvent> = {
+  events: iacEvents,
+  initialState: () => ({ status: 'absent', lock: null }),
+  decide,
+  evolve,
 };
 
 /** The record as `get` returns it: null unless saved and not deleted since. */

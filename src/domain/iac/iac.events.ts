@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EventOf } from '../decider.js';
 import { defineEvent } from '../events/event-registry.js';
 import { iacLockSchema } from './iac-lock.js';
 import { iacStateRecordSchema, resourceIdSchema } from './iac-state.js';
@@ -75,30 +76,14 @@ export const LockExpired = defineEvent({
 
 export const iacEvents = [StateSaved, StateDeleted, LockAcquired, LockRenewed, LockReleased, LockForceReleased, LockExpired] as const;
 
-type Of<D extends (typeof iacEvents)[number]> = { readonly type: D['type']; readonly data: z.output<D['schema']> };
-
-export type StateSavedEvent = Of<typeof StateSaved>;
-export type StateDeletedEvent = Of<typeof StateDeleted>;
-export type LockAcquiredEvent = Of<typeof LockAcquired>;
-export type LockRenewedEvent = Of<typeof LockRenewed>;
-export type LockReleasedEvent = Of<typeof LockReleased>;
-export type LockForceReleasedEvent = Of<typeof LockForceReleased>;
-export type LockExpiredEvent = Of<typeof LockExpired>;
-
-export type IacEvent =
-  | StateSavedEvent
-  | StateDeletedEvent
-  | LockAcquiredEvent
-  | LockRenewedEvent
-  | LockReleasedEvent
-  | LockForceReleasedEvent
-  | LockExpiredEvent;
-
+export type IacEvent = EventOf<typeof iacEvents>;
 export type IacEventType = IacEvent['type'];
+type Of<T extends IacEventType> = Extract<IacEvent, { type: T }>;
 
-export const IAC_EVENT_TYPES: readonly IacEventType[] = iacEvents.map((d) => d.type);
-
-/** Narrows a decoded event of an `iac-` stream; its data was validated by the registry. */
-export function isIacEvent(event: { readonly type: string; readonly data: unknown }): event is IacEvent {
-  return (IAC_EVENT_TYPES as readonly string[]).includes(event.type);
-}
+export type StateSavedEvent = Of<'StateSaved'>;
+export type StateDeletedEvent = Of<'StateDeleted'>;
+export type LockAcquiredEvent = Of<'LockAcquired'>;
+export type LockRenewedEvent = Of<'LockRenewed'>;
+export type LockReleasedEvent = Of<'LockReleased'>;
+export type LockForceReleasedEvent = Of<'LockForceReleased'>;
+export type LockExpiredEvent = Of<'LockExpired'>;

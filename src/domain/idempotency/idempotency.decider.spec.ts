@@ -1,12 +1,10 @@
 import {
-  decideIdempotency,
-  evolveIdempotency,
   IDEMPOTENCY_WINDOW_MS,
   type IdempotencyCommand,
   IdempotencyKeyReused,
   type IdempotencyState,
   IdempotentRequestInProgress,
-  initialIdempotencyState,
+  idempotencyDecider,
   STALE_CLAIM_MS,
 } from './idempotency.decider.js';
 import type { IdempotencyEvent } from './idempotency.events.js';
@@ -22,8 +20,8 @@ const release = (fingerprint = A): IdempotencyCommand => ({ type: 'ReleaseIdempo
 
 /** Decides each command at its time on the state so far. */
 function given(...steps: [IdempotencyCommand, number][]): IdempotencyState {
-  let state = initialIdempotencyState();
-  for (const [command, ms] of steps) for (const event of decideIdempotency(command, state, at(ms))) state = evolveIdempotency(state, event);
+  let state = idempotencyDecider.initialState();
+  for (const [command, ms] of steps) for (const event of idempotencyDecider.decide(command, state, at(ms))) state = idempotencyDecider.evolve(state, event);
   return state;
 }
 
@@ -40,7 +38,7 @@ describe('the idempotency-key decider', () => {
   it('lets the first request claim a free key, for 24 hours, in generation 1', () => {
     // given a key never used
     // when a request claims it
-    const events = decideIdempotency(claim(), initialIdempotencyState(), at(0));
+    const events = idempotencyDecider.decide(claim(), idempotencyDecider.initialState(), at(0));
 
     // then the claim holds its fingerprint until T0 + 24 h
     expect(events).toEqual<IdempotencyEvent[]>([
@@ -57,17 +55,17 @@ describe('the idempotency-key decider', () => {
 
     // when the same request comes again within the window
     // then nothing is decided and the answer is there to replay
-    expect(decideIdempotency(claim(), state, at(1000))).toEqual([]);
+    expect(idempotencyDecider.decide(claim(), state, at(1000))).toEqual([]);
     expect(state).toMatchObject({ status: 'answered', response: { status: 202, body: { sagaId: 's-1' } } });
   });
 
   it('refuses the same key with another request, answered or still running: IdempotencyKeyReused', () => {
-    expect(refusal(() => decideIdempotency(claim(B), given([claim(), 0], [answer(), 10]), at(1000)))).toBeInstanceOf(IdempotencyKeyReused);
-    expect(refusal(() => decideIdempotency(claim(B), given([claim(), 0]), at(10)))).toBeInstanceOf(IdempotencyKeyReused);
+    expect(refusal(() => idempotencyDecider.decide(claim(B), given([claim(), 0], [answer(), 10]), at(1000)))).toBeInstanceOf(IdempotencyKeyReused);
+    expect(refusal(() => idempotencyDecider.decide(claim(B), given([claim(), 0]), at(10)))).toBeInstanceOf(IdempotencyKeyReused);
   });
 
   it('tells a concurrent duplicate to wait while the first runs: IdempotentRequestInProgress', () => {
-    expect(refusal(() => decideIdempotency(claim(), given([claim(), 0]), at(STALE_CLAIM_MS - 1)))).toBeInstanceOf(IdempotentRequestInProgress);
+    expect(refusal(() => idempotencyDecider.decide(claim(), given([claim(), 0]), at(STALE_CLAIM_MS - 1)))).toBeInstanceOf(IdempotentRequestInProgress);
   });
 
   it('lets a retry take over a claim whose request died, in the same generation', () => {
@@ -75,7 +73,7 @@ describe('the idempotency-key decider', () => {
     const state = given([claim(), 0]);
 
     // when the request is retried
-    const [event] = decideIdempotency(claim(), state, at(STALE_CLAIM_MS));
+    const [event] = idempotencyDecider.decide(claim(), state, at(STALE_CLAIM_MS));
 
     // then it claims again in generation 1, so ids derived from the claim stay the same
     expect(event).toMatchObject({ type: 'IdempotencyKeyClaimed', data: { generation: 1 } });
@@ -84,18 +82,18 @@ describe('the idempotency-key decider', () => {
   it('lets a retry run again after the first failed, in the same generation', () => {
     const state = given([claim(), 0], [release(), 5]);
     expect(state.status).toBe('released');
-    expect(decideIdempotency(claim(), state, at(10))).toEqual([expect.objectContaining({ data: expect.objectContaining({ generation: 1 }) })]);
+    expect(idempotencyDecider.decide(claim(), state, at(10))).toEqual([expect.objectContaining({ data: expect.objectContaining({ generation: 1 }) })]);
   });
 
   it('frees the key after 24 hours for any request, in a new generation', () => {
     const state = given([claim(), 0], [answer(), 10]);
-    const [event] = decideIdempotency(claim(B), state, at(IDEMPOTENCY_WINDOW_MS));
+    const [event] = idempotencyDecider.decide(claim(B), state, at(IDEMPOTENCY_WINDOW_MS));
     expect(event).toMatchObject({ type: 'IdempotencyKeyClaimed', data: { fingerprint: B, generation: 2 } });
   });
 
   it('records an answer or a release only for the claim it belongs to', () => {
-    expect(decideIdempotency(answer(B), given([claim(), 0]), at(1))).toEqual([]);
-    expect(decideIdempotency(answer(), given([claim(), 0], [answer(), 1]), at(2))).toEqual([]);
-    expect(decideIdempotency(release(), initialIdempotencyState(), at(1))).toEqual([]);
+    expect(idempotencyDecider.decide(answer(B), given([claim(), 0]), at(1))).toEqual([]);
+    expect(idempotencyDecider.decide(answer(), given([claim(), 0], [answer(), 1]), at(2))).toEqual([]);
+    expect(idempotencyDecider.decide(release(), idempotencyDecider.initialState(), at(1))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { Conflict, NotAllowed } from '../errors.js';
-import type { IdempotencyEvent } from './idempotency.events.js';
+import type { Decider } from '../decider.js';
+import { type IdempotencyEvent, idempotencyEvents } from './idempotency.events.js';
 
 /**
  * One principal's Idempotency-Key, as a decider (the IETF httpapi idempotency-key draft, and
@@ -62,11 +63,10 @@ export class IdempotentRequestInProgress extends Conflict {
   }
 }
 
-export const initialIdempotencyState = (): IdempotencyState => ({ status: 'free', generation: 0 });
 
 const expired = (state: { readonly expiresAt: string }, now: Date): boolean => Date.parse(state.expiresAt) <= now.getTime();
 
-export function decideIdempotency(command: IdempotencyCommand, state: IdempotencyState, now: Date): IdempotencyEvent[] {
+function decide(command: IdempotencyCommand, state: IdempotencyState, now: Date): IdempotencyEvent[] {
   const at = now.toISOString();
   switch (command.type) {
     case 'ClaimIdempotencyKey': {
@@ -102,7 +102,7 @@ export function decideIdempotency(command: IdempotencyCommand, state: Idempotenc
   }
 }
 
-export function evolveIdempotency(state: IdempotencyState, event: IdempotencyEvent): IdempotencyState {
+function evolve(state: IdempotencyState, event: IdempotencyEvent): IdempotencyState {
   switch (event.type) {
     case 'IdempotencyKeyClaimed': {
       const { generation, fingerprint, claimedAt, expiresAt } = event.data;
@@ -119,9 +119,9 @@ export function evolveIdempotency(state: IdempotencyState, event: IdempotencyEve
   }
 }
 
-export const idempotencyDecider = {
-  initial: initialIdempotencyState,
-  evolve: evolveIdempotency,
-  decide: decideIdempotency,
-  eventTypes: ['IdempotencyKeyClaimed', 'IdempotentResponseRecorded', 'IdempotencyClaimReleased'] satisfies IdempotencyEvent['type'][],
+export const idempotencyDecider: Decider<IdempotencyState, IdempotencyCommand, IdempotencyEvent> = {
+  events: idempotencyEvents,
+  initialState: () => ({ status: 'free', generation: 0 }),
+  decide,
+  evolve,
 };

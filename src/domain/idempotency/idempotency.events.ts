@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EventOf } from '../decider.js';
 import { defineEvent } from '../events/event-registry.js';
 
 /**
@@ -43,6 +44,4 @@ export const IdempotencyClaimReleased = defineEvent({
 
 export const idempotencyEvents = [IdempotencyKeyClaimed, IdempotentResponseRecorded, IdempotencyClaimReleased] as const;
 
-type Of<D extends (typeof idempotencyEvents)[number]> = { readonly type: D['type']; readonly data: z.output<D['schema']> };
-
-export type IdempotencyEvent = Of<typeof IdempotencyKeyClaimed> | Of<typeof IdempotentResponseRecorded> | Of<typeof IdempotencyClaimReleased>;
+export type IdempotencyEvent = EventOf<typeof idempotencyEvents>;

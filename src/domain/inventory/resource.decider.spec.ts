@@ -1,5 +1,5 @@
 import type { Droplet } from '../cloud/cloud.port.js';
-import { decideObservation, evolveResource, initialResourceState, type Observation, type ResourceEvent, type ResourceStreamState } from './resource.decider.js';
+import { type Observation, observe, resourceDecider, type ResourceEvent, type ResourceStreamState } from './resource.decider.js';
 import { applyChanges, diffResource, dropletIdOf, dropletResourceId, fieldValue, isManaged, MANAGED_TAG, observeDroplet, type ResourceState, sagaTag } from './resource.js';
 
 const ID = 'do:droplet:572017320';
@@ -24,49 +24,51 @@ const droplet = (overrides: Partial<Droplet> = {}): Droplet => ({
 const seen = (overrides: Partial<Droplet> = {}): ResourceState => observeDroplet(droplet(overrides));
 const bySync = (observed: ResourceState | null): Observation => ({ resourceId: ID, observed, source: 'sync', sagaId: null });
 
-/** Decides each observation in turn from the initial state, folding the events with evolveResource. */
+/** Decides each observation in turn from the initial state, folding the events with resourceDecider.evolve. */
 function given(...observations: (ResourceState | null)[]): ResourceStreamState {
   return observations.reduce(
-    (state, observed, i) => decideObservation(bySync(observed), state, at(i)).reduce(evolveResource, state),
-    initialResourceState(),
+    (state, observed, i) => decide(bySync(observed), state, at(i)).reduce(resourceDecider.evolve, state),
+    resourceDecider.initialState(),
   );
 }
+
+const decide = (observation: Observation, state: ResourceStreamState, now: Date): readonly ResourceEvent[] => resourceDecider.decide(observe(observation), state, now);
 
 describe('the resource decider', () => {
   describe('decideObservation', () => {
     it('records a first sight as ResourceObserved with the whole state', () => {
       // given nothing known about the droplet
       // when the sync sees it
-      const events = decideObservation(bySync(seen()), initialResourceState(), at(0));
+      const events = decide(bySync(seen()), resourceDecider.initialState(), at(0));
 
       // then it is observed, with its source
       expect(events).toEqual([{ type: 'ResourceObserved', data: { resourceId: ID, state: seen(), source: 'sync', sagaId: null, at: iso(0) } }]);
-      expect(events.reduce(evolveResource, initialResourceState())).toEqual({ status: 'present', state: seen() });
+      expect(events.reduce(resourceDecider.evolve, resourceDecider.initialState())).toEqual({ status: 'present', state: seen() });
     });
 
     it('records the saga that saw it', () => {
-      const [event] = decideObservation({ resourceId: ID, observed: seen(), source: 'saga', sagaId: 'saga-1' }, initialResourceState(), at(0));
+      const [event] = decide({ resourceId: ID, observed: seen(), source: 'saga', sagaId: 'saga-1' }, resourceDecider.initialState(), at(0));
       expect(event).toMatchObject({ type: 'ResourceObserved', data: { source: 'saga', sagaId: 'saga-1' } });
     });
 
     it('records nothing when the droplet is seen unchanged', () => {
-      expect(decideObservation(bySync(seen()), given(seen()), at(15))).toEqual([]);
+      expect(decide(bySync(seen()), given(seen()), at(15))).toEqual([]);
     });
 
     it('records nothing when only the tag order differs', () => {
-      expect(decideObservation(bySync(seen({ tags: [MANAGED_TAG, 'web'] })), given(seen({ tags: ['web', MANAGED_TAG] })), at(15))).toEqual([]);
+      expect(decide(bySync(seen({ tags: [MANAGED_TAG, 'web'] })), given(seen({ tags: ['web', MANAGED_TAG] })), at(15))).toEqual([]);
     });
 
     it('records nothing when the stored state comes back through JSON', () => {
       // given the state as the event store gives it back
       const stored = JSON.parse(JSON.stringify(seen())) as ResourceState;
-      expect(decideObservation(bySync(seen()), { status: 'present', state: stored }, at(15))).toEqual([]);
+      expect(decide(bySync(seen()), { status: 'present', state: stored }, at(15))).toEqual([]);
     });
 
     it('records a change as ResourceChanged with before and after per changed field', () => {
       // given a known droplet
       // when it is resized and renamed
-      const events = decideObservation(bySync(seen({ size_slug: 's-2vcpu-4gb', name: 'web-1b' })), given(seen()), at(15));
+      const events = decide(bySync(seen({ size_slug: 's-2vcpu-4gb', name: 'web-1b' })), given(seen()), at(15));
 
       // then exactly those two fields are reported, columns in their order
       expect(events).toEqual([
@@ -87,7 +89,7 @@ describe('the resource decider', () => {
     });
 
     it('reports changed attrs by their key', () => {
-      const events = decideObservation(bySync(seen({ image: 'debian-12-x64', public_ipv4: null })), given(seen()), at(15));
+      const events = decide(bySync(seen({ image: 'debian-12-x64', public_ipv4: null })), given(seen()), at(15));
       expect(events).toEqual([
         expect.objectContaining({
           type: 'ResourceChanged',
@@ -102,14 +104,14 @@ describe('the resource decider', () => {
     });
 
     it('reports changed tags as whole lists', () => {
-      const [event] = decideObservation(bySync(seen({ tags: ['db', MANAGED_TAG] })), given(seen()), at(15));
+      const [event] = decide(bySync(seen({ tags: ['db', MANAGED_TAG] })), given(seen()), at(15));
       expect(event).toMatchObject({ data: { changes: [{ field: 'tags', before: [MANAGED_TAG, 'web'], after: ['db', MANAGED_TAG] }] } });
     });
 
     it('folds a change into the state, so the same observation again records nothing', () => {
       const state = given(seen(), seen({ status: 'off' }));
       expect(state).toEqual({ status: 'present', state: seen({ status: 'off' }) });
-      expect(decideObservation(bySync(seen({ status: 'off' })), state, at(30))).toEqual([]);
+      expect(decide(bySync(seen({ status: 'off' })), state, at(30))).toEqual([]);
     });
 
     it('records a disappearance as ResourceDeleted, once', () => {
@@ -117,39 +119,39 @@ describe('the resource decider', () => {
       const state = given(seen());
 
       // when the provider has nothing under its id
-      const events = decideObservation(bySync(null), state, at(15));
+      const events = decide(bySync(null), state, at(15));
 
       // then it is deleted, keeping its last state
       expect(events).toEqual([{ type: 'ResourceDeleted', data: { resourceId: ID, source: 'sync', sagaId: null, at: iso(15) } }]);
-      const after = events.reduce(evolveResource, state);
+      const after = events.reduce(resourceDecider.evolve, state);
       expect(after).toEqual({ status: 'deleted', state: seen() });
 
       // and seeing it absent again records nothing
-      expect(decideObservation(bySync(null), after, at(30))).toEqual([]);
+      expect(decide(bySync(null), after, at(30))).toEqual([]);
     });
 
     it('records nothing for the absence of a resource never seen', () => {
-      expect(decideObservation(bySync(null), initialResourceState(), at(0))).toEqual([]);
+      expect(decide(bySync(null), resourceDecider.initialState(), at(0))).toEqual([]);
     });
 
     it('records a resource seen again after its deletion as ResourceObserved, not as a change', () => {
       const state = given(seen(), null);
-      const events = decideObservation(bySync(seen({ size_slug: 's-2vcpu-4gb' })), state, at(30));
+      const events = decide(bySync(seen({ size_slug: 's-2vcpu-4gb' })), state, at(30));
       expect(events).toEqual([expect.objectContaining({ type: 'ResourceObserved', data: expect.objectContaining({ state: seen({ size_slug: 's-2vcpu-4gb' }) }) })]);
-      expect(events.reduce(evolveResource, state)).toEqual({ status: 'present', state: seen({ size_slug: 's-2vcpu-4gb' }) });
+      expect(events.reduce(resourceDecider.evolve, state)).toEqual({ status: 'present', state: seen({ size_slug: 's-2vcpu-4gb' }) });
     });
 
     it('records it again even when it comes back unchanged', () => {
-      expect(decideObservation(bySync(seen()), given(seen(), null), at(30)).map((e) => e.type)).toEqual(['ResourceObserved']);
+      expect(decide(bySync(seen()), given(seen(), null), at(30)).map((e) => e.type)).toEqual(['ResourceObserved']);
     });
   });
 
-  describe('evolveResource', () => {
+  describe('resourceDecider.evolve', () => {
     it('ignores a change or a deletion of a resource it never saw', () => {
       const changed: ResourceEvent = { type: 'ResourceChanged', data: { resourceId: ID, changes: [{ field: 'status', before: 'active', after: 'off' }], source: 'sync', sagaId: null, at: iso(0) } };
       const deleted: ResourceEvent = { type: 'ResourceDeleted', data: { resourceId: ID, source: 'sync', sagaId: null, at: iso(0) } };
-      expect(evolveResource(initialResourceState(), changed)).toEqual(initialResourceState());
-      expect(evolveResource(initialResourceState(), deleted)).toEqual(initialResourceState());
+      expect(resourceDecider.evolve(resourceDecider.initialState(), changed)).toEqual(resourceDecider.initialState());
+      expect(resourceDecider.evolve(resourceDecider.initialState(), deleted)).toEqual(resourceDecider.initialState());
     });
   });
 

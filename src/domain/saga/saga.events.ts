@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { EventOf } from '../decider.js';
 import { defineEvent } from '../events/event-registry.js';
+import { legacyStepMemory } from './legacy-step-notes.js';
 
 /**
  * The events of a `saga-<sagaId>` stream. Each carries the saga id (projections key on it) and its
@@ -51,16 +53,29 @@ export const StepSucceeded = defineEvent({
   }),
 });
 
-/** The step polls: nothing failed, it wants to run again at `dueAt` without holding a worker. */
+/** What a step remembers between its looks: its own typed memory (its `memory` schema), null when none. */
+const memory = z.unknown().nullable().default(null);
+
+/**
+ * The step polls: nothing failed, it wants to run again at `dueAt` without holding a worker. `note`
+ * is for people; what the step's next look needs is its `memory`. Version 1 had no memory: the
+ * droplet steps kept it in the note, which the upcaster turns into memory (legacy-step-notes.ts).
+ */
 export const StepWaiting = defineEvent({
   type: 'StepWaiting',
-  schemaVersion: 1,
-  schema: z.object({ sagaId, step, name, attempt, dueAt: instant, note: z.string(), at: instant }),
+  schemaVersion: 2,
+  schema: z.object({ sagaId, step, name, attempt, dueAt: instant, note: z.string(), memory, at: instant }),
+  upcasters: {
+    1: (data) => {
+      const v1 = data as { name?: unknown; note?: unknown };
+      return { ...(data as object), memory: typeof v1.name === 'string' && typeof v1.note === 'string' ? legacyStepMemory(v1.name, v1.note) : null };
+    },
+  },
 });
 
 export const StepFailed = defineEvent({
   type: 'StepFailed',
-  schemaVersion: 1,
+  schemaVersion: 2,
   schema: z.object({
     sagaId,
     step,
@@ -71,8 +86,11 @@ export const StepFailed = defineEvent({
     willRetry: z.boolean(),
     /** When the next attempt is due (with willRetry), else null. */
     dueAt: instant.nullable(),
+    /** What the step knew when it failed (its compensation gets it), null when nothing. */
+    memory,
     at: instant,
   }),
+  upcasters: { 1: (data) => ({ ...(data as object), memory: null }) },
 });
 
 export const CompensationStarted = defineEvent({
@@ -141,6 +159,27 @@ export const SagaFailed = defineEvent({
   schema: z.object({ sagaId, reason: z.string(), at: instant }),
 });
 
+/**
+ * An operator asks a failed saga to try its compensation again (after fixing what made it fail):
+ * the saga is compensating again, and each exhausted compensation gets a fresh set of attempts.
+ */
+export const CompensationRetryRequested = defineEvent({
+  type: 'CompensationRetryRequested',
+  schemaVersion: 1,
+  schema: z.object({ sagaId, by: z.string().min(1), at: instant }),
+});
+
+/**
+ * A worker found no definition for the saga (`definition@version` is not registered in its
+ * deployment): the saga shows as stuck with the reason, instead of being retried in silence. A
+ * worker that knows the definition goes on with it, which clears the mark.
+ */
+export const SagaStuck = defineEvent({
+  type: 'SagaStuck',
+  schemaVersion: 1,
+  schema: z.object({ sagaId, reason: z.string(), at: instant }),
+});
+
 export const sagaEvents = [
   SagaStarted,
   StepStarted,
@@ -155,24 +194,11 @@ export const sagaEvents = [
   SagaCancelRequested,
   SagaCancelled,
   SagaFailed,
+  CompensationRetryRequested,
+  SagaStuck,
 ] as const;
 
-type Of<D extends (typeof sagaEvents)[number]> = { readonly type: D['type']; readonly data: z.output<D['schema']> };
-
-export type SagaEvent =
-  | Of<typeof SagaStarted>
-  | Of<typeof StepStarted>
-  | Of<typeof StepSucceeded>
-  | Of<typeof StepWaiting>
-  | Of<typeof StepFailed>
-  | Of<typeof CompensationStarted>
-  | Of<typeof StepCompensated>
-  | Of<typeof StepCompensationFailed>
-  | Of<typeof SagaCompleted>
-  | Of<typeof SagaRolledBack>
-  | Of<typeof SagaCancelRequested>
-  | Of<typeof SagaCancelled>
-  | Of<typeof SagaFailed>;
+export type SagaEvent = EventOf<typeof sagaEvents>;
 
 export type SagaEventType = SagaEvent['type'];
 export type SagaEventOf<T extends SagaEventType> = Extract<SagaEvent, { type: T }>;

@@ -1,7 +1,8 @@
 import { backoffDelayMs, shouldRetry } from './retry-policy.js';
-import { decide, SagaAlreadyFinished } from './saga.decider.js';
+import { fold } from '../decider.js';
+import { SagaAlreadyFinished, sagaDecider } from './saga.decider.js';
 import type { SagaEvent } from './saga.events.js';
-import { evolve, foldSaga, initialState, type SagaState } from './saga.state.js';
+import { evolve, initialState, type SagaState } from './saga.state.js';
 import { next } from './saga.workflow.js';
 
 const sagaId = 's1';
@@ -21,13 +22,13 @@ const succeeded = (step: number, attempt = 1): SagaEvent => ({
 });
 const failed = (step: number, willRetry: boolean, attempt = 1, dueAt: string | null = null): SagaEvent => ({
   type: 'StepFailed',
-  data: { sagaId, step, name: STEPS[step]!, attempt, error: 'boom', code: 'x', willRetry, dueAt, at: at(step) },
+  data: { sagaId, step, name: STEPS[step]!, attempt, error: 'boom', code: 'x', willRetry, dueAt, memory: null, at: at(step) },
 });
 const done = (step: number): SagaEvent[] => [stepStarted(step), succeeded(step)];
 const compensated = (step: number, attempt = 1): SagaEvent => ({ type: 'StepCompensated', data: { sagaId, step, name: STEPS[step]!, attempt, noop: false, at: at(9) } });
 const cancelRequested: SagaEvent = { type: 'SagaCancelRequested', data: { sagaId, by: 'ops', at: at(5) } };
 
-const given = (...events: SagaEvent[]): SagaState => foldSaga(events);
+const given = (...events: SagaEvent[]): SagaState => fold(sagaDecider, events);
 
 describe('the saga workflow', () => {
   describe('forward progress', () => {
@@ -54,7 +55,7 @@ describe('the saga workflow', () => {
 
     it('waits until a waiting step is due, then runs it again in the same attempt', () => {
       // given a step that asked to wait until t=60
-      const state = given(started(), stepStarted(0), { type: 'StepWaiting', data: { sagaId, step: 0, name: 'a', attempt: 1, dueAt: at(60), note: 'sleeping', at: at(1) } });
+      const state = given(started(), stepStarted(0), { type: 'StepWaiting', data: { sagaId, step: 0, name: 'a', attempt: 1, dueAt: at(60), note: 'sleeping', memory: null, at: at(1) } });
       // then before then it waits, and after it runs again
       expect(next(state, now(30))).toEqual({ type: 'wait', until: at(60) });
       expect(next(state, now(60))).toEqual({ type: 'run', step: 0, name: 'a', attempt: 1, start: false });
@@ -113,8 +114,8 @@ describe('the saga workflow', () => {
 
     it('refuses to cancel a finished saga, and records a second request as nothing new', () => {
       const finished = given(started(['a']), stepStarted(0), succeeded(0), { type: 'SagaCompleted', data: { sagaId, at: at(2) } });
-      expect(() => decide({ type: 'CancelSaga', data: { sagaId, by: 'ops', now: now(3) } }, finished)).toThrow(SagaAlreadyFinished);
-      expect(decide({ type: 'CancelSaga', data: { sagaId, by: 'ops', now: now(3) } }, given(started(), cancelRequested))).toEqual([]);
+      expect(() => sagaDecider.decide({ type: 'CancelSaga', data: { sagaId, by: 'ops' } }, finished, now(3))).toThrow(SagaAlreadyFinished);
+      expect(sagaDecider.decide({ type: 'CancelSaga', data: { sagaId, by: 'ops' } }, given(started(), cancelRequested), now(3))).toEqual([]);
     });
   });
 

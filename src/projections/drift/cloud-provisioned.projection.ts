@@ -1,4 +1,5 @@
-import { evolveSpec, type SpecEvent, specDecider, type SpecState } from '../../domain/drift/spec.decider.js';
+import { type SpecEvent, specDecider, type SpecState } from '../../domain/drift/spec.decider.js';
+import { eventTypesOf } from '../../domain/decider.js';
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import type { Projection } from '../projection.js';
 import { CloudProvisionedEntity, type CloudProvisionedRow } from './cloud-provisioned.entity.js';
@@ -14,19 +15,19 @@ function specStateOf(row: CloudProvisionedRow | null): SpecState {
  * Each resource's spec, version and open drift. Every spec-stream event moves `stream_revision`,
  * not only a SpecRecorded: writers deciding from this row append with it as the expected revision.
  * So a removed spec keeps its row, marked removed, until a SpecRecorded brings it back. The open
- * drift is folded by the domain's own `evolveSpec`, so it is what the decider would see.
+ * drift is folded by the domain's own `specDecider.evolve`, so it is what the decider would see.
  */
 export const cloudProvisionedProjection: Projection<CloudProvisionedRow> = {
   name: 'cloud-provisioned',
   entity: CloudProvisionedEntity,
   key: 'resourceId',
-  eventTypes: specDecider.eventTypes,
+  eventTypes: eventTypesOf(specDecider),
   keyOf: (event) => (event as DomainEvent & SpecEvent).data.resourceId,
   evolve(row, domainEvent) {
     const event = domainEvent as DomainEvent & SpecEvent;
     if (row && BigInt(row.streamRevision) >= event.revision) return row;
     const at = new Date(event.data.at);
-    const after = evolveSpec(specStateOf(row), event);
+    const after = specDecider.evolve(specStateOf(row), event);
     const moved = { streamRevision: event.revision.toString(), updatedAt: at, openDrift: after.status === 'recorded' ? [...after.open] : [] };
     switch (event.type) {
       case 'SpecRecorded':

@@ -1,3 +1,4 @@
+import { eventTypesOf } from '../../domain/decider.js';
 import { type SpecEvent, specDecider } from '../../domain/drift/spec.decider.js';
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import { type ResourceEvent, resourceDecider } from '../../domain/inventory/resource.decider.js';
@@ -73,7 +74,7 @@ export const cloudResourceEventsProjection: Projection<CloudResourceEventRow> = 
   name: 'cloud-resource-events',
   entity: CloudResourceEventEntity,
   key: 'id',
-  eventTypes: [...resourceDecider.eventTypes, ...specDecider.eventTypes],
+  eventTypes: [...eventTypesOf(resourceDecider), ...eventTypesOf(specDecider)],
   keyOf: (event) => resourceEventId(event.stream, event.revision),
   evolve(row, domainEvent) {
     if (row) return row;

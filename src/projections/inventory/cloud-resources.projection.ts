@@ -1,3 +1,4 @@
+import { eventTypesOf } from '../../domain/decider.js';
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import { type ResourceEvent, resourceDecider } from '../../domain/inventory/resource.decider.js';
 import { applyChanges, isManaged, type ResourceState } from '../../domain/inventory/resource.js';
@@ -39,7 +40,7 @@ export const cloudResourcesProjection: Projection<CloudResourceRow> = {
   name: 'cloud-resources',
   entity: CloudResourceEntity,
   key: 'resourceId',
-  eventTypes: resourceDecider.eventTypes,
+  eventTypes: eventTypesOf(resourceDecider),
   keyOf: (event) => (event as DomainEvent & ResourceEvent).data.resourceId,
   evolve(row, domainEvent) {
     const event = domainEvent as DomainEvent & ResourceEvent;

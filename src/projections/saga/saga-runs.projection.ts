@@ -32,21 +32,28 @@ export const sagaRunsProjection: Projection<SagaRunRow> = {
         error: null,
       };
     }
-    if (!row || row.finishedAt) return row;
+    if (!row) return row;
+    // a failed saga's compensation retried by an operator: it is compensating again
+    if (event.type === 'CompensationRetryRequested') return row.status === 'failed' ? { ...row, status: 'compensating', finishedAt: null, updatedAt: at } : row;
+    if (row.finishedAt) return row;
     const touched = { ...row, updatedAt: at };
+    // a step event means a worker goes on with a stuck saga: it is running (or compensating) again
+    const going = (status: 'running' | 'compensating') => ({ ...touched, status: row.status === 'stuck' ? status : row.status });
     switch (event.type) {
       case 'StepStarted':
       case 'StepSucceeded':
       case 'StepWaiting':
-        return { ...touched, currentStep: event.data.name };
+        return { ...going('running'), currentStep: event.data.name };
       case 'StepFailed':
-        return { ...touched, currentStep: event.data.name, error: event.data.error };
+        return { ...going('running'), currentStep: event.data.name, error: event.data.error };
       case 'CompensationStarted':
         return { ...touched, status: 'compensating', error: event.data.reason };
       case 'StepCompensated':
-        return { ...touched, currentStep: event.data.name };
+        return { ...going('compensating'), currentStep: event.data.name };
       case 'StepCompensationFailed':
-        return { ...touched, currentStep: event.data.name, error: event.data.error };
+        return { ...going('compensating'), currentStep: event.data.name, error: event.data.error };
+      case 'SagaStuck':
+        return { ...touched, status: 'stuck', error: event.data.reason };
       case 'SagaCancelRequested':
         return { ...touched, cancelRequestedBy: row.cancelRequestedBy ?? event.data.by };
       case 'SagaCompleted':

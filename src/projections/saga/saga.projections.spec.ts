@@ -11,7 +11,7 @@ const meta = { correlationId: 'c', causationId: null, actor: 'tester', schemaVer
 const log: SagaEvent[] = [
   { type: 'SagaStarted', data: { sagaId, kind: 'test', definition: 'script', version: 1, steps: ['a', 'b'], inputs: {}, deploymentId: 'd1', triggeredBy: 'tester', at: at(0) } },
   { type: 'StepStarted', data: { sagaId, step: 0, name: 'a', attempt: 1, at: at(1) } },
-  { type: 'StepWaiting', data: { sagaId, step: 0, name: 'a', attempt: 1, dueAt: at(60), note: 'zz', at: at(2) } },
+  { type: 'StepWaiting', data: { sagaId, step: 0, name: 'a', attempt: 1, dueAt: at(60), note: 'zz', memory: null, at: at(2) } },
 ];
 const domain = (events: SagaEvent[]): DomainEvent[] => events.map((e, i) => ({ ...e, metadata: meta, stream: `saga-${sagaId}`, revision: BigInt(i) }));
 function fold<Row extends object>(projection: Projection<Row>, events: SagaEvent[]): Map<string, Row | null> {
@@ -39,7 +39,7 @@ describe('the saga projections', () => {
   it('saga-runs and saga-step-results: status, current step and the step row', () => {
     const events: SagaEvent[] = [
       ...log,
-      { type: 'StepFailed', data: { sagaId, step: 0, name: 'a', attempt: 1, error: 'boom', code: 'x', willRetry: false, dueAt: null, at: at(70) } },
+      { type: 'StepFailed', data: { sagaId, step: 0, name: 'a', attempt: 1, error: 'boom', code: 'x', willRetry: false, dueAt: null, memory: null, at: at(70) } },
       { type: 'SagaRolledBack', data: { sagaId, reason: 'step a failed: boom', at: at(71) } },
     ];
     expect(fold(sagaRunsProjection, events).get(sagaId)).toMatchObject({ status: 'rolled_back', currentStep: 'a', deploymentId: 'd1', error: 'step a failed: boom', finishedAt: new Date(at(71)) });

@@ -128,6 +128,15 @@ export class KurrentDbEventStore implements EventStore {
     }
   }
 
+  /** KurrentDB has no horizon: the last event a backwards read of $all meets (and matches) is the head. */
+  async headPosition(filter?: EventFilter): Promise<Position | null> {
+    for await (const resolved of this.client.readAll({ fromPosition: FROM_END, direction: BACKWARDS })) {
+      const event = toRecordedEvent(resolved);
+      if (event && matches(event, filter)) return event.position;
+    }
+    return null;
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     const after = options.fromPosition ?? START;
     const source = this.client.subscribeToAll({

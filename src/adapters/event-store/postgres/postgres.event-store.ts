@@ -180,6 +180,16 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async headPosition(filter?: EventFilter): Promise<Position | null> {
+    const { conditions, params } = filterConditions(filter, []);
+    const { rows } = await this.pool.query<Pick<EventRow, 'transaction_id' | 'global_position'>>(
+      `select transaction_id::text, global_position from events ${conditions.length ? `where ${conditions.join(' and ')}` : ''}
+        order by transaction_id desc, global_position desc limit 1`,
+      params,
+    );
+    return rows[0] ? positionOf(rows[0]) : null;
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     return new PostgresSubscription(
       (position) => this.readPage(position, options.filter, this.batchSize),
@@ -204,16 +214,7 @@ export class PostgresEventStore implements EventStore {
     filter: EventFilter | undefined,
     limit: number,
   ): Promise<Page> {
-    const params: unknown[] = [clampXid(position.commit), position.prepare.toString(), limit];
-    const conditions: string[] = [];
-    if (filter?.streamPrefixes?.length) {
-      params.push(filter.streamPrefixes.map((p) => `${escapeLike(p)}%`));
-      conditions.push(`stream like any($${params.length}::text[])`);
-    }
-    if (filter?.eventTypes?.length) {
-      params.push(filter.eventTypes);
-      conditions.push(`type = any($${params.length}::text[])`);
-    }
+    const { conditions, params } = filterConditions(filter, [clampXid(position.commit), position.prepare.toString(), limit]);
     const matches = conditions.length ? conditions.join(' and ') : 'true';
     const { rows } = await this.pool.query<EventRow & { matches: boolean; window_rank: string; window_size: string }>(
       `select * from (
@@ -341,6 +342,21 @@ function positionOf(row: Pick<EventRow, 'transaction_id' | 'global_position'>): 
 /** xid8 has no negative values; START's -1 means "before everything", which 0 also is. */
 function clampXid(commit: bigint): string {
   return (commit < 0n ? 0n : commit).toString();
+}
+
+/** A filter as SQL conditions, numbering its parameters after those given. */
+function filterConditions(filter: EventFilter | undefined, given: unknown[]): { conditions: string[]; params: unknown[] } {
+  const params = [...given];
+  const conditions: string[] = [];
+  if (filter?.streamPrefixes?.length) {
+    params.push(filter.streamPrefixes.map((p) => `${escapeLike(p)}%`));
+    conditions.push(`stream like any($${params.length}::text[])`);
+  }
+  if (filter?.eventTypes?.length) {
+    params.push(filter.eventTypes);
+    conditions.push(`type = any($${params.length}::text[])`);
+  }
+  return { conditions, params };
 }
 
 function escapeLike(text: string): string {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { readStreamEvents } from '../../../application/decide-and-append.js';
-import { WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
-import type { EventStore, ExpectedRevision } from '../../../domain/event-store/event-store.port.js';
+import { handleCommand, type Handled, type Loaded } from '../../../application/command-handler.js';
+import { loadStream, readStreamEvents, streamAggregate, type StreamVersion } from '../../../application/event-stream.js';
+import type { EventStore } from '../../../domain/event-store/event-store.port.js';
 import { eventCatalogue } from '../../../domain/events/event-catalogue.js';
 import { type IacLock, type IacLockRequest, isLockLive } from '../../../domain/iac/iac-lock.js';
 import {
@@ -28,8 +28,8 @@ import {
   type IacStateStore,
   type IacWriteOptions,
 } from '../../../domain/iac/iac-state-store.port.js';
-import { decide, fold, type IacCommand, type IacRecordState, initialState, recordOf } from '../../../domain/iac/iac.decider.js';
-import { type IacEvent, isIacEvent } from '../../../domain/iac/iac.events.js';
+import { type IacCommand, iacDecider, type IacRecordState, recordOf } from '../../../domain/iac/iac.decider.js';
+import type { IacEvent } from '../../../domain/iac/iac.events.js';
 import { toIacStream } from '../../../domain/streams.js';
 
 export interface EventSourcedIacStateStoreOptions {
@@ -41,16 +41,6 @@ export interface EventSourcedIacStateStoreOptions {
   readonly maxAttempts?: number;
 }
 
-interface Loaded {
-  readonly state: IacRecordState;
-  readonly revision: ExpectedRevision;
-}
-
-interface Executed {
-  readonly before: IacRecordState;
-  readonly events: readonly IacEvent[];
-  readonly after: IacRecordState;
-}
 
 /**
  * The default IaC state backend: one `iac-<resourceId>` stream per record. Every write reads the
@@ -83,7 +73,7 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
     const ctx = parseContext(context);
     const input = parseRecord(record);
     const lockId = parseWriteLockId(options.lockId);
-    const { after } = await this.execute(input.resource_id, { type: 'SaveState', data: { record: input, lockId, caller: callerOf(ctx) } }, ctx);
+    const { state: after } = await this.execute(input.resource_id, { type: 'SaveState', data: { record: input, lockId, caller: callerOf(ctx) } }, ctx);
     return recordOf(after)!;
   }
 
@@ -111,7 +101,7 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
     const id = parseResourceId(resourceId);
     const { lockId, ...rest } = parseLockRequest(request);
     const command: IacCommand = { type: 'AcquireLock', data: { ...rest, resourceId: id, lockId: lockId ?? this.newId(), caller: callerOf(ctx) } };
-    const { after } = await this.execute(id, command, ctx);
+    const { state: after } = await this.execute(id, command, ctx);
     return after.lock!;
   }
 
@@ -119,7 +109,7 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
     const ctx = parseContext(context);
     const id = parseResourceId(resourceId);
     const command: IacCommand = { type: 'RenewLock', data: { resourceId: id, lockId: parseLockId(lockId), ttlSeconds: parseTtl(options.ttlSeconds), caller: callerOf(ctx) } };
-    const { after } = await this.execute(id, command, ctx);
+    const { state: after } = await this.execute(id, command, ctx);
     return after.lock!;
   }
 
@@ -186,36 +176,18 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
     return entries;
   }
 
-  /** Read, decide, append with the revision read; a concurrent append means start over. */
-  private async execute(resourceId: string, command: IacCommand, ctx: IacCallContext): Promise<Executed> {
-    const stream = toIacStream(resourceId);
-    const metadata = { correlationId: ctx.correlationId ?? this.newId(), causationId: ctx.causationId ?? null, actor: ctx.actor };
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const { state, revision } = await this.load(resourceId);
-      const events = decide(command, state, this.now());
-      if (events.length === 0) return { before: state, events, after: state };
-      const toAppend = events.map((event) => eventCatalogue.encode(event.type, this.newId(), event.data, metadata));
-      try {
-        await this.store.appendToStream(stream, toAppend, { expectedRevision: revision });
-        return { before: state, events, after: fold(events, state) };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevision)) throw error;
-        // spread the retries of many writers racing on one record
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
-    throw new IacConcurrencyConflict(resourceId, this.maxAttempts);
+  /** Through the one command handler: read, decide, append with the revision read, again on a concurrent append. */
+  private execute(resourceId: string, command: IacCommand, ctx: IacCallContext): Promise<Handled<IacRecordState, IacEvent, StreamVersion>> {
+    const metadata = { correlationId: ctx.correlationId ?? this.newId(), causationId: ctx.causationId ?? null, actor: ctx.actor, ...(ctx.actorId ? { actorId: ctx.actorId } : {}) };
+    return handleCommand(iacDecider, streamAggregate(this.store, toIacStream(resourceId), iacDecider, metadata, this.newId), command, {
+      now: this.now,
+      maxAttempts: this.maxAttempts,
+      onExhausted: (attempts) => new IacConcurrencyConflict(resourceId, attempts),
+    });
   }
 
-  private async load(resourceId: string): Promise<Loaded> {
-    const recorded = await readStreamEvents(this.store, toIacStream(resourceId));
-    if (recorded.length === 0) return { state: initialState(), revision: 'no_stream' };
-    const events = recorded.map((r) => {
-      const event = eventCatalogue.decode(r);
-      if (!isIacEvent(event)) throw new Error(`stream ${r.stream} holds ${r.type} at revision ${r.revision}, not an IaC event`);
-      return event;
-    });
-    return { state: fold(events), revision: recorded[recorded.length - 1]!.revision };
+  private load(resourceId: string): Promise<Loaded<IacRecordState, StreamVersion>> {
+    return loadStream(this.store, toIacStream(resourceId), iacDecider);
   }
 }
 

@@ -37,7 +37,9 @@ import {
   type IacWriteOptions,
   LockingDisabled,
 } from '../../../domain/iac/iac-state-store.port.js';
-import { decide, fold, type IacCommand, type IacRecordState } from '../../../domain/iac/iac.decider.js';
+import { type AggregateStore, handleCommand } from '../../../application/command-handler.js';
+import { ConcurrentWrite } from '../../../domain/event-store/event-store.errors.js';
+import { type IacCommand, iacDecider, type IacRecordState } from '../../../domain/iac/iac.decider.js';
 import type { IacEvent } from '../../../domain/iac/iac.events.js';
 
 export const DEFAULT_S3_ENDPOINT = 'https://nyc3.digitaloceanspaces.com';
@@ -113,8 +115,6 @@ interface LockObject {
   readonly etag: string;
 }
 
-/** A conditional write lost: someone changed the lock object since it was read. */
-class ConditionLost extends Error {}
 
 /**
  * IaC state in an S3-compatible bucket (DigitalOcean Spaces, AWS S3, …), laid out as the origin
@@ -303,28 +303,31 @@ export class S3IacStateStore implements IacStateStore {
     if (!this.locking) throw new LockingDisabled(resourceId);
   }
 
-  /** Read, decide, write; a lost condition on the lock object means read and decide again. */
-  private async execute(
-    resourceId: string,
-    command: IacCommand,
-    needsRecord: boolean,
-  ): Promise<{ before: IacRecordState; after: IacRecordState }> {
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const [found, lock] = await Promise.all([needsRecord ? this.readRecord(resourceId) : null, this.readLock(resourceId)]);
-      const state: IacRecordState = found
-        ? { status: 'present', record: found.record, lock: lock?.lock ?? null }
-        : { status: 'absent', lock: lock?.lock ?? null };
-      const events = decide(command, state, this.now());
-      const after = fold(events, state);
-      try {
-        await this.apply(resourceId, events, lock?.etag ?? null, after);
-        return { before: state, after };
-      } catch (error) {
-        if (!(error instanceof ConditionLost)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
-    throw new IacConcurrencyConflict(resourceId, this.maxAttempts);
+  /**
+   * Through the one command handler, with this bucket as the aggregate's store: the state is the
+   * record and lock objects, the version the lock object's ETag, and the append its conditional
+   * writes — a lost condition is a concurrent write, so the handler reads and decides again.
+   */
+  private async execute(resourceId: string, command: IacCommand, needsRecord: boolean): Promise<{ before: IacRecordState; after: IacRecordState }> {
+    const store: AggregateStore<IacRecordState, IacEvent, string | null> = {
+      load: async () => {
+        const [found, lock] = await Promise.all([needsRecord ? this.readRecord(resourceId) : null, this.readLock(resourceId)]);
+        const state: IacRecordState = found
+          ? { status: 'present', record: found.record, lock: lock?.lock ?? null }
+          : { status: 'absent', lock: lock?.lock ?? null };
+        return { state, version: lock?.etag ?? null };
+      },
+      append: async (events, loaded) => {
+        await this.apply(resourceId, events, loaded.version, events.reduce(iacDecider.evolve, loaded.state));
+        return null;
+      },
+    };
+    const { before, state: after } = await handleCommand(iacDecider, store, command, {
+      now: this.now,
+      maxAttempts: this.maxAttempts,
+      onExhausted: (attempts) => new IacConcurrencyConflict(resourceId, attempts),
+    });
+    return { before, after };
   }
 
   private async apply(resourceId: string, events: readonly IacEvent[], lockEtag: string | null, after: IacRecordState): Promise<void> {
@@ -382,7 +385,7 @@ export class S3IacStateStore implements IacStateStore {
       await this.client.send(command as PutObjectCommand);
     } catch (error) {
       const status = httpStatusOf(error);
-      if (status === 412 || status === 404 || status === 409) throw new ConditionLost();
+      if (status === 412 || status === 404 || status === 409) throw new ConcurrentWrite(`a conditional write lost: ${status}`);
       throw error;
     }
   }

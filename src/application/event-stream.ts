@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Decider, DomainEventShape } from '../domain/decider.js';
+import { eventTypesOf } from '../domain/decider.js';
+import { StreamNotFound, WrongExpectedRevision } from '../domain/event-store/event-store.errors.js';
+import type { EventStore, EventToAppend, RecordedEvent } from '../domain/event-store/event-store.port.js';
+import type { EventMetadata } from '../domain/events/event-envelope.js';
+import { eventCatalogue } from '../domain/events/event-catalogue.js';
+import { type AggregateStore, type Handled, handleCommand, type HandleOptions, type Loaded } from './command-handler.js';
+
+/** A stream's revision, or 'no_stream' before its first event: what an append expects. */
+export type StreamVersion = bigint | 'no_stream';
+
+export type Metadata = Omit<EventMetadata, 'schemaVersion'>;
+
+/** A stream's events in order; none when the stream does not exist. */
+export async function readStreamEvents(store: EventStore, stream: string): Promise<RecordedEvent[]> {
+  const recorded: RecordedEvent[] = [];
+  try {
+    for await (const event of store.readStream(stream)) recorded.push(event);
+  } catch (error) {
+    if (!(error instanceof StreamNotFound)) throw error;
+  }
+  return recorded;
+}
+
+/** Folds recorded events (decoded, upcast) with a decider, passing over the types that are not its own. */
+export function foldRecorded<State, Event extends DomainEventShape>(decider: Decider<State, never, Event>, recorded: readonly RecordedEvent[]): State {
+  const types = eventTypesOf(decider);
+  let state = decider.initialState();
+  for (const event of recorded) {
+    if (!types.includes(event.type)) continue;
+    const decoded = eventCatalogue.decode(event);
+    state = decider.evolve(state, { type: decoded.type, data: decoded.data } as Event);
+  }
+  return state;
+}
+
+/** Reads and folds one stream. */
+export async function loadStream<State, Event extends DomainEventShape>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<State, never, Event>,
+): Promise<Loaded<State, StreamVersion>> {
+  const recorded = await readStreamEvents(store, stream);
+  return { state: foldRecorded(decider, recorded), version: recorded.at(-1)?.revision ?? 'no_stream' };
+}
+
+/** Decided events as the store takes them: each checked against its schema, with an id (new unless given). */
+export function encodeEvents(events: readonly DomainEventShape[], metadata: Metadata, newId: () => string = randomUUID): EventToAppend[] {
+  return events.map((event) => eventCatalogue.encode(event.type as never, newId(), event.data as never, metadata));
+}
+
+/** One event stream as the store of a decider's aggregate: what the command handler loads and appends to. */
+export function streamAggregate<State, Event extends DomainEventShape>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<State, never, Event>,
+  metadata: Metadata,
+  newId: () => string = randomUUID,
+): AggregateStore<State, Event, StreamVersion> {
+  return {
+    load: () => loadStream(store, stream, decider),
+    async append(events, loaded) {
+      const result = await store.appendToStream(stream, encodeEvents(events, metadata, newId), { expectedRevision: loaded.version });
+      return result.nextExpectedRevision;
+    },
+  };
+}
+
+/**
+ * Appends decided events to many streams, each expecting its own revision, in one appendToStreams
+ * call: for each, the stream's next revision, or null when another writer moved the stream first
+ * (decide again, or leave it). No retry: the caller knows what a moved stream means.
+ */
+export async function appendDecidedToStreams(
+  store: EventStore,
+  appends: readonly { readonly stream: string; readonly events: readonly DomainEventShape[]; readonly expectedRevision: StreamVersion }[],
+  metadata: Metadata,
+): Promise<(bigint | null)[]> {
+  const results = await store.appendToStreams(appends.map((a) => ({ stream: a.stream, events: encodeEvents(a.events, metadata), expectedRevision: a.expectedRevision })));
+  return results.map((result) => (result instanceof WrongExpectedRevision ? null : result.nextExpectedRevision));
+}
+
+/** A command on one stream through the one command handler: load, decide, append, again on a concurrent write. */
+export function handleOnStream<State, Command, Event extends DomainEventShape>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<State, Command, Event>,
+  command: Command,
+  metadata: Metadata,
+  options: HandleOptions = {},
+): Promise<Handled<State, Event, StreamVersion>> {
+  return handleCommand(decider, streamAggregate(store, stream, decider, metadata), command, options);
+}

@@ -1,0 +1,26 @@
+import type { Decider, DomainEventShape } from '../../domain/decider.js';
+import type { EventStore } from '../../domain/event-store/event-store.port.js';
+import { ExpectedError } from '../../domain/errors.js';
+import { type StepContext, StepError } from '../../domain/saga/saga-step.js';
+import type { Handled } from '../command-handler.js';
+import { handleOnStream, type StreamVersion } from '../event-stream.js';
+
+/**
+ * A command from inside a saga step, through the one command handler: the events carry the saga as
+ * their correlation and the saga's starter as their actor, at the step's time. A typed refusal of
+ * the decider fails the step without retry (trying again would be refused again).
+ */
+export async function handleInStep<State, Command, Event extends DomainEventShape>(
+  store: EventStore,
+  ctx: StepContext,
+  stream: string,
+  decider: Decider<State, Command, Event>,
+  command: Command,
+): Promise<Handled<State, Event, StreamVersion>> {
+  try {
+    return await handleOnStream(store, stream, decider, command, { correlationId: ctx.sagaId, causationId: null, actor: ctx.triggeredBy }, { now: () => ctx.now, maxAttempts: 5 });
+  } catch (error) {
+    if (error instanceof ExpectedError) throw new StepError(error.code, error.message, false);
+    throw error;
+  }
+}
