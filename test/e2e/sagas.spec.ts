@@ -65,6 +65,30 @@ describe('the saga API', () => {
     expect((done.steps as { compensated: boolean }[]).map((s) => s.compensated)).toEqual([true, true]);
   });
 
+  it('shows every attempt of every step with its error, and refuses to retry a compensation that did not fail', async () => {
+    const started = await app.request('POST', '/api/v1/sagas', {
+      token: app.tokens.operator,
+      body: { kind: 'demo', definition: 'script', inputs: { steps: [{ op: 'flaky', failures: 2 }] } },
+    });
+    const { sagaId } = (await started.json()) as { sagaId: string };
+    const done = await waitFor(async () => {
+      const { body } = await get(`/api/v1/sagas/${sagaId}`);
+      return body.status === 'completed' ? body : undefined;
+    }, 'the flaky saga to complete', 60_000);
+    const history = (done.steps as { attemptHistory: { attempt: number; outcome: string; error: string | null; code: string | null }[] }[])[0]!.attemptHistory;
+    expect(history.map((a) => [a.attempt, a.outcome, a.code])).toEqual([
+      [1, 'retrying', 'flaky'],
+      [2, 'retrying', 'flaky'],
+      [3, 'succeeded', null],
+    ]);
+    expect(history[0]!.error).toBe('attempt 1 of 2 planned failures');
+
+    const retry = await app.request('POST', `/api/v1/sagas/${sagaId}/retry-compensation`, { token: app.tokens.operator });
+    expect(retry.status).toBe(409);
+    expect(await retry.json()).toMatchObject({ error: 'nothing_to_retry' });
+    expect((await app.request('POST', `/api/v1/sagas/${sagaId}/retry-compensation`, { token: app.tokens.viewer })).status).toBe(403);
+  });
+
   it('answers 400 with field issues for an unknown definition or bad inputs, and 404 for an unknown saga', async () => {
     const unknown = await app.request('POST', '/api/v1/sagas', { token: app.tokens.operator, body: { kind: 'demo', definition: 'nope', inputs: {} } });
     expect(unknown.status).toBe(400);

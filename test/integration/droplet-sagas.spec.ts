@@ -177,6 +177,13 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
 
     expect([first.status, again.status]).toEqual(['completed', 'completed']);
     expect(sim.state.droplets.has(dropletId)).toBe(false);
+    // shut down gracefully first; the second time, the droplet is gone: the error handler lets the destroy go on
+    expect(first.steps.map((s) => [s.name, s.status, s.output])).toEqual([
+      ['shutdown_droplet', 'succeeded', { shutDown: true }],
+      ['destroy_droplet', 'succeeded', { dropletId, resourceId: dropletResourceId(dropletId) }],
+    ]);
+    expect(again.steps[0]).toMatchObject({ name: 'shutdown_droplet', status: 'succeeded', output: { shutDown: false }, error: expect.stringContaining('no longer exists') });
+    expect(again.steps[1]).toMatchObject({ name: 'destroy_droplet', status: 'succeeded' });
     const resourceId = dropletResourceId(dropletId);
     expect((await types(toResourceStream(resourceId))).map((e) => e.type)).toEqual(['ResourceObserved', 'ResourceDeleted']);
     expect((await types(toSpecStream(resourceId))).map((e) => e.type)).toEqual(['SpecRecorded', 'SpecRemoved']);

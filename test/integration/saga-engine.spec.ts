@@ -10,7 +10,7 @@ import { waitFor } from '../support/wait.js';
 
 const ctx = { actor: 'tester', correlationId: 'it-1', causationId: null };
 
-/** A step that is not ready on its first three looks, each asking to be looked at again at once. */
+/** A step that is not ready on its first three looks, each asking to be looked at again at once; it counts its looks in its memory. */
 let pollThriceRuns = 0;
 const pollThrice: SagaDefinition = {
   name: 'poll_thrice',
@@ -21,10 +21,11 @@ const pollThrice: SagaDefinition = {
       name: 'poll',
       input: z.unknown(),
       output: z.object({ looks: z.number() }),
+      memory: z.object({ looks: z.number() }),
       async execute(c) {
         pollThriceRuns++;
-        const looks = c.resumedFrom ? Number(/look (\d+)/.exec(c.resumedFrom.note)![1]) + 1 : 1;
-        return looks > 3 ? { status: 'done', output: { looks } } : { status: 'waiting', retryAfterMs: 0, note: `look ${looks}` };
+        const looks = ((c.memory as { looks: number } | undefined)?.looks ?? 0) + 1;
+        return looks > 3 ? { status: 'done', output: { looks } } : { status: 'waiting', retryAfterMs: 0, note: `look ${looks}`, memory: { looks } };
       },
     },
   ],

@@ -13,9 +13,20 @@ describe('the saga work queue on PostgreSQL', () => {
     await db.drop();
   });
 
-  const due = (sagaId: string) =>
-    db.pool.query(`insert into saga_work (saga_id, revision_seen, action, step, due_at, attempts, state) values ($1, 3, 'execute', 0, now(), 1, '{}')`, [sagaId]);
+  /** What the saga-work projection writes: a due row at a revision. */
+  const due = (sagaId: string, revision = 3) =>
+    db.pool.query(
+      `insert into saga_work (saga_id, revision_seen, action, step, due_at, attempts, state) values ($1, $2, 'execute', 0, now(), 1, '{}')
+       on conflict (saga_id) do update set revision_seen = excluded.revision_seen, due_at = excluded.due_at`,
+      [sagaId, revision],
+    );
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const back = (revision: number, dueAt = new Date(Date.now() - 1_000), finished = false) => ({ dueAt, revision, finished });
+  /** The saga ended: the projection deletes its row, the worker gives it back finished. */
+  const finish = async (sagaId: string, owner: string, revision: number) => {
+    await db.pool.query('delete from saga_work where saga_id = $1', [sagaId]);
+    await queue.release(sagaId, owner, back(revision, new Date(), true));
+  };
 
   it('says a claim was interrupted when the one before it never gave the work back', async () => {
     // given due work
@@ -28,15 +39,48 @@ describe('the saga work queue on PostgreSQL', () => {
     expect(await queue.claim('worker-b', 5_000)).toEqual({ sagaId: 's-1', revisionSeen: 3, interrupted: true });
 
     // when that worker gives it back / then the next claim is a clean one
-    await queue.release('s-1', 'worker-b', new Date(Date.now() - 1_000));
+    await queue.release('s-1', 'worker-b', back(3));
     expect(await queue.claim('worker-c', 5_000)).toEqual({ sagaId: 's-1', revisionSeen: 3, interrupted: false });
+    await finish('s-1', 'worker-c', 3);
   });
 
-  it('clears the flag with new work: the projection writes the row afresh, without an owner', async () => {
+  it('does not call a claim interrupted when the saga moved on since the lease was taken: its claimer recorded something', async () => {
     await due('s-2');
     expect(await queue.claim('worker-a', 50)).toMatchObject({ sagaId: 's-2', interrupted: false });
-    // the saga moved on (what saga-work does on every event)
-    await db.pool.query(`update saga_work set revision_seen = 4, lease_owner = null, lease_until = null where saga_id = 's-2'`);
+    // the worker appended an outcome and died before giving the saga back; the projection wrote the row afresh
+    await due('s-2', 4);
+    await pause(80);
     expect(await queue.claim('worker-b', 5_000)).toEqual({ sagaId: 's-2', revisionSeen: 4, interrupted: false });
+    await finish('s-2', 'worker-b', 4);
+  });
+
+  it('keeps a saga given back until later out of reach until then, unless someone else moved it', async () => {
+    await due('s-3', 7);
+    expect(await queue.claim('worker-a', 5_000)).toMatchObject({ sagaId: 's-3' });
+    await queue.release('s-3', 'worker-a', back(7, new Date(Date.now() + 60_000)));
+    expect(await queue.claim('worker-b', 5_000)).toBeNull();
+    // a cancel request arrives: the saga is at a later revision than it was given back at
+    await due('s-3', 8);
+    expect(await queue.claim('worker-b', 5_000)).toEqual({ sagaId: 's-3', revisionSeen: 8, interrupted: false });
+    await finish('s-3', 'worker-b', 8);
+  });
+
+  it('keeps a lease when the work table is rebuilt under it: leases are the workers’ own table', async () => {
+    await due('s-4');
+    expect(await queue.claim('worker-a', 60_000)).toMatchObject({ sagaId: 's-4' });
+    // a rebuild swaps saga_work: the row comes back as the projection writes it
+    await db.pool.query(`delete from saga_work where saga_id = 's-4'`);
+    await due('s-4');
+    expect(await queue.claim('worker-b', 5_000)).toBeNull();
+    expect(await queue.extend('s-4', 'worker-a', 60_000)).toBe(true);
+    expect(await queue.extend('s-4', 'worker-b', 60_000)).toBe(false);
+  });
+
+  it('drops the lease of a finished saga', async () => {
+    await due('s-5');
+    expect(await queue.claim('worker-a', 5_000)).toMatchObject({ sagaId: 's-5' });
+    await finish('s-5', 'worker-a', 3);
+    const { rows } = await db.pool.query(`select * from saga_leases where saga_id = 's-5'`);
+    expect(rows).toEqual([]);
   });
 });

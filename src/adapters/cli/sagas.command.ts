@@ -91,7 +91,7 @@ export function registerSagaCommands(program: Command): void {
   sagas
     .command('list')
     .description('sagas, newest first')
-    .option('--status <status>', 'running, compensating, completed, rolled_back, cancelled or failed')
+    .option('--status <status>', 'running, compensating, stuck, completed, rolled_back, cancelled or failed')
     .option('--kind <kind>')
     .option('--deployment-id <id>')
     .option('--limit <n>', 'at most this many', '50')
@@ -115,6 +115,22 @@ export function registerSagaCommands(program: Command): void {
         if (options.json) return printJson(view);
         process.stdout.write(`saga ${view.id}  ${view.definition}@${view.version}  kind ${view.kind}  ${view.status}${view.error ? `: ${view.error}` : ''}\n\n`);
         printTable(view.steps, ['index', 'name', 'status', 'attempts', 'startedAt', 'finishedAt', 'compensatedAt', 'error']);
+        const failures = view.steps.flatMap((s) => s.attemptHistory.filter((a) => a.error !== null).map((a) => ({ step: s.name, ...a })));
+        if (failures.length > 0) {
+          process.stdout.write('\nattempts that failed:\n');
+          printTable(failures, ['step', 'attempt', 'outcome', 'code', 'error', 'startedAt', 'endedAt']);
+        }
+      }),
+    );
+
+  sagas
+    .command('retry-compensation')
+    .description('a failed saga tries its compensation again (after you fixed what made it fail)')
+    .argument('<id>', 'the saga id')
+    .action((id: string) =>
+      withSagas(async ({ service }) => {
+        const view = await service.retryCompensation(id, cliContext());
+        process.stdout.write(`Saga ${view.id} is compensating again (status ${view.status}).\n`);
       }),
     );
 

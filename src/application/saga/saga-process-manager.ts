@@ -6,7 +6,7 @@ import { SagaDefinitionNotFound, type SagaDefinitions } from '../../domain/saga/
 import { type SagaCommand, sagaDecider, type StepPolicy, type StepResult } from '../../domain/saga/saga.decider.js';
 import type { SagaEvent } from '../../domain/saga/saga.events.js';
 import type { AnySagaStep } from '../../domain/saga/saga-step.js';
-import type { StartedSaga } from '../../domain/saga/saga.state.js';
+import { isTerminal, type StartedSaga } from '../../domain/saga/saga.state.js';
 import { next, type SagaAction } from '../../domain/saga/saga.workflow.js';
 import { toSagaStream } from '../../domain/streams.js';
 import { sagaEventId } from './event-ids.js';
@@ -113,13 +113,17 @@ export class SagaProcessManager {
         }
         if (this.busy.has(claim.sagaId) || !(await lock.tryLock(claim.sagaId))) {
           // another worker is on this saga right now: let it finish
-          await this.queue.release(claim.sagaId, owner, new Date(this.options.now().getTime() + 200));
+          await this.queue.release(claim.sagaId, owner, { dueAt: new Date(this.options.now().getTime() + 200), revision: claim.revisionSeen, finished: false });
           continue;
         }
         this.busy.add(claim.sagaId);
         try {
-          const dueAt = await this.process(claim.sagaId, owner, claim.interrupted);
-          await this.queue.release(claim.sagaId, owner, dueAt);
+          const { dueAt, loaded } = await this.process(claim.sagaId, owner, claim.interrupted);
+          await this.queue.release(claim.sagaId, owner, {
+            dueAt,
+            revision: loaded.revision === 'no_stream' ? -1 : Number(loaded.revision),
+            finished: loaded.state.status !== 'new' && isTerminal(loaded.state),
+          });
         } finally {
           this.busy.delete(claim.sagaId);
           await lock.unlock(claim.sagaId);
@@ -147,8 +151,8 @@ export class SagaProcessManager {
     });
   }
 
-  /** Works the saga while something is due now; returns when its row should be looked at again. */
-  private async process(sagaId: string, owner: string, interrupted: boolean): Promise<Date> {
+  /** Works the saga while something is due now; returns when it should be looked at again, and the saga as left. */
+  private async process(sagaId: string, owner: string, interrupted: boolean): Promise<{ dueAt: Date; loaded: LoadedSaga }> {
     const results = new Map<string, StepResult>();
     const claim: ClaimMemory = { startedHere: new Set(), interrupted };
     let loaded = await loadSaga(this.store, sagaId);
@@ -156,11 +160,11 @@ export class SagaProcessManager {
     for (let i = 0; i < MAX_ACTIONS_PER_CLAIM; i++) {
       const now = this.options.now();
       const recheck = new Date(now.getTime() + this.options.recheckMs);
-      if (loaded.state.status === 'new') return recheck;
+      if (loaded.state.status === 'new') return { dueAt: recheck, loaded };
       const action = next(loaded.state, now);
-      if (action.type === 'nothing') return recheck;
-      if (action.type === 'wait') return new Date(action.until);
-      if (this.stop.signal.aborted) return now;
+      if (action.type === 'nothing') return { dueAt: recheck, loaded };
+      if (action.type === 'wait') return { dueAt: new Date(action.until), loaded };
+      if (this.stop.signal.aborted) return { dueAt: now, loaded };
       const state = loaded.state as StartedSaga;
       const steps = this.stepsOf(state);
       const command = typeof steps === 'string' ? ({ type: 'MarkStuck', data: { reason: steps } } as const) : await this.perform(state, steps, action, now, results, claim);
@@ -179,14 +183,14 @@ export class SagaProcessManager {
       // no worker here can go on with it: look again later, in case one that can takes it
       if (command.type === 'MarkStuck') {
         if (events.length > 0) this.options.onNotice?.('saga is stuck: no definition for it in this deployment', { sagaId, reason: command.data.reason });
-        return new Date(now.getTime() + STUCK_RECHECK_MS);
+        return { dueAt: new Date(now.getTime() + STUCK_RECHECK_MS), loaded };
       }
       if (performance.now() - extendedAt > this.options.leaseMs / 3) {
         await this.queue.extend(sagaId, owner, this.options.leaseMs);
         extendedAt = performance.now();
       }
     }
-    return this.options.now();
+    return { dueAt: this.options.now(), loaded };
   }
 
   private async append(sagaId: string, loaded: LoadedSaga, events: readonly SagaEvent[]): Promise<LoadedSaga> {
@@ -213,7 +217,8 @@ export class SagaProcessManager {
     return { ...loaded, state: events.reduce(sagaDecider.evolve, loaded.state), revision: result.nextExpectedRevision, lastEventId };
   }
 
-  private baseContext(state: StartedSaga, step: AnySagaStep, index: number, attempt: number, now: Date): BaseContext {
+  /** What a step's run (or, `undo`, its compensation) sees of the saga. */
+  private baseContext(state: StartedSaga, step: AnySagaStep, index: number, attempt: number, now: Date, undo = false): BaseContext {
     const outputs = new Map(state.steps.filter((s) => s.status === 'succeeded' || s.status === 'compensation_failed').map((s) => [s.name, s.output]));
     const current = state.steps[index]!;
     const resumed = current.status === 'waiting' && current.dueAt !== null;
@@ -226,8 +231,8 @@ export class SagaProcessManager {
       now,
       inputs: state.inputs,
       resumedFrom: resumed ? { dueAt: current.dueAt!, note: current.note ?? '' } : null,
-      // a fresh attempt starts without memory; a resumed one (or an undo) has the step's last
-      storedMemory: resumed || state.status === 'compensating' || current.status === 'compensation_failed' ? current.memory : null,
+      // a fresh attempt starts without memory; a resumed one, and an undo, have the step's last
+      storedMemory: resumed || undo ? current.memory : null,
       recovering: false,
       triggeredBy: state.triggeredBy,
       input: (name) => state.inputs[name],
@@ -287,7 +292,7 @@ export class SagaProcessManager {
         const step = steps[action.step]!;
         const failedStep = state.steps.find((s) => s.status === 'failed');
         const failure = failedStep ? { step: failedStep.name, code: failedStep.history.at(-1)?.code ?? 'unknown', error: failedStep.error ?? 'unknown error' } : null;
-        const result = await runCompensation(step, this.baseContext(state, step, action.step, action.attempt, now), failure, this.stop.signal);
+        const result = await runCompensation(step, this.baseContext(state, step, action.step, action.attempt, now, true), failure, this.stop.signal);
         if (result.kind === 'noop') this.options.onNotice?.('step has nothing to undo: its compensation is a no-op', { sagaId: state.sagaId, step: step.name, reason: action.begin ?? 'rolling back' });
         return { type: 'RecordCompensation', data: { step: action.step, attempt: action.attempt, begin: action.begin, result, policy: policyOf(step), jitter } };
       }

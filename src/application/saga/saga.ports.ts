@@ -16,16 +16,27 @@ export interface SagaLock {
   close(): Promise<void>;
 }
 
+/** How a worker gives a saga back. */
+export interface SagaRelease {
+  /** When to look at it again (a wait's end, or a recheck), unless it moves on before. */
+  readonly dueAt: Date;
+  /** The saga's revision as the worker left it: a later one (someone else's event) makes it due at once. */
+  readonly revision: number;
+  /** It reached its end: the lease goes. */
+  readonly finished: boolean;
+}
+
 /**
- * The durable work table seen from the workers (rows are written by the saga-work projection).
- * Claims skip rows another worker has locked or leased; a lease that ran out is claimable again.
+ * The durable work table seen from the workers: rows written by the saga-work projection, leased
+ * in the workers' own table. Claims skip rows another worker is claiming or holds; a lease that ran
+ * out is claimable again.
  */
 export interface SagaWorkQueue {
   claim(owner: string, leaseMs: number): Promise<SagaClaim | null>;
-  /** Extends the owner's lease; false when the row moved on (new work) or is gone. */
+  /** Extends the owner's lease; false when the owner no longer holds it. */
   extend(sagaId: string, owner: string, leaseMs: number): Promise<boolean>;
-  /** Gives the row back, due at `dueAt`, if the owner still holds it. */
-  release(sagaId: string, owner: string, dueAt: Date): Promise<void>;
+  /** Gives the saga back, if the owner still holds it. */
+  release(sagaId: string, owner: string, release: SagaRelease): Promise<void>;
   openLock(): Promise<SagaLock>;
 }
 

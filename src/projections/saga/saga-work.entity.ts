@@ -3,19 +3,18 @@ import type { SagaState } from '../../domain/saga/saga.state.js';
 
 /**
  * `saga_work`: the process manager's durable work table — its outbox of next commands and its timer
- * queue. The `saga-work` projection writes a row's action, step, due time and folded state with its
- * checkpoint; workers claim due rows (lease owner and until) and re-read the stream before acting.
+ * queue. The `saga-work` projection, its only writer, writes a row's action, step, due time and
+ * folded state with its checkpoint; workers claim due rows through `saga_leases` (their own
+ * table) and re-read the stream before acting.
  */
 export interface SagaWorkRow {
   sagaId: string;
   revisionSeen: number;
-  /** execute | compensate | finish (complete, roll back, cancel or fail the saga). */
+  /** execute | compensate | finish (complete, roll back, cancel or fail the saga) | none (failed: waits for an operator). */
   action: string;
   step: number | null;
   dueAt: Date;
   attempts: number;
-  leaseOwner: string | null;
-  leaseUntil: Date | null;
   state: SagaState;
 }
 
@@ -29,8 +28,6 @@ export const SagaWorkEntity = new EntitySchema<SagaWorkRow>({
     step: { type: 'integer', nullable: true },
     dueAt: { type: 'datetime', fieldName: 'due_at' },
     attempts: { type: 'integer' },
-    leaseOwner: { type: 'string', nullable: true, fieldName: 'lease_owner' },
-    leaseUntil: { type: 'datetime', nullable: true, fieldName: 'lease_until' },
     state: { type: 'json' },
   },
 });

@@ -5,10 +5,13 @@ import { next } from '../../domain/saga/saga.workflow.js';
 import type { Projection } from '../projection.js';
 import { SagaWorkEntity, type SagaWorkRow } from './saga-work.entity.js';
 
+/** Not due before the end of time: a failed saga's row waits for an operator's CompensationRetryRequested. */
+const NEVER = new Date('9999-12-31T00:00:00.000Z');
+
 /**
  * Folds each saga into its next piece of work, with the pure workflow evaluated at the event's own
- * time. A finished saga's row is deleted. Every new event clears the lease: the work is new, and a
- * worker still busy with the saga holds its per-saga lock, so a second claimer backs off.
+ * time. A finished saga's row is deleted, but a failed one's, which an operator may retry. Leases
+ * are the workers' (saga_leases), not this table's.
  */
 export const sagaWorkProjection: Projection<SagaWorkRow> = {
   name: 'saga-work',
@@ -19,10 +22,13 @@ export const sagaWorkProjection: Projection<SagaWorkRow> = {
   evolve(row, domainEvent) {
     const event = domainEvent as DomainEvent & SagaEvent;
     const state = evolveSaga(row?.state ?? initialState(), event);
-    if (state.status === 'new' || isTerminal(state)) return null;
+    if (state.status === 'new') return null;
+    // a failed saga may be asked to compensate again: its state stays, due never, until then
+    if (state.status === 'failed') return { sagaId: event.data.sagaId, revisionSeen: Number(event.revision), state, action: 'none', step: null, attempts: 0, dueAt: NEVER };
+    if (isTerminal(state)) return null;
     const eventAt = new Date(event.data.at);
     const action = next(state, eventAt);
-    const base = { sagaId: event.data.sagaId, revisionSeen: Number(event.revision), leaseOwner: null, leaseUntil: null, state };
+    const base = { sagaId: event.data.sagaId, revisionSeen: Number(event.revision), state };
     switch (action.type) {
       case 'run':
         return { ...base, action: 'execute', step: action.step, attempts: action.attempt, dueAt: eventAt };

@@ -24,7 +24,7 @@ describe('the saga projections', () => {
   it('saga-work: a waiting step is due at its wake-up time, with the folded state and no lease', () => {
     // given a saga whose first step waits until t=60 / when folded / then the row is due then
     const row = fold(sagaWorkProjection, log).get(sagaId)!;
-    expect(row).toMatchObject({ action: 'execute', step: 0, revisionSeen: 2, leaseOwner: null, dueAt: new Date(at(60)) });
+    expect(row).toMatchObject({ action: 'execute', step: 0, revisionSeen: 2, dueAt: new Date(at(60)) });
     expect(row.state.status).toBe('running');
   });
 
@@ -34,6 +34,25 @@ describe('the saga projections', () => {
     const done: SagaEvent[] = [...more, { type: 'SagaCancelRequested', data: { sagaId, by: 'ops', at: at(62) } }];
     expect(fold(sagaWorkProjection, done).get(sagaId)).toMatchObject({ action: 'compensate', step: 0 });
     expect(fold(sagaWorkProjection, [...done, { type: 'SagaCancelled', data: { sagaId, at: at(63) } }]).get(sagaId)).toBeNull();
+  });
+
+  it('saga-work: a failed saga keeps its state, never due, and is due again once an operator retries its compensation', () => {
+    // given a saga whose compensation gave up
+    const failed: SagaEvent[] = [
+      ...log,
+      { type: 'StepSucceeded', data: { sagaId, step: 0, name: 'a', attempt: 1, output: 1, ignoredError: null, at: at(61) } },
+      { type: 'StepStarted', data: { sagaId, step: 1, name: 'b', attempt: 1, at: at(62) } },
+      { type: 'StepFailed', data: { sagaId, step: 1, name: 'b', attempt: 1, error: 'boom', code: 'x', willRetry: false, dueAt: null, memory: null, at: at(63) } },
+      { type: 'CompensationStarted', data: { sagaId, reason: 'step b failed: boom', at: at(64) } },
+      { type: 'StepCompensationFailed', data: { sagaId, step: 0, name: 'a', attempt: 5, error: 'nope', dueAt: null, at: at(65) } },
+      { type: 'SagaFailed', data: { sagaId, reason: 'compensation of step a failed: nope', at: at(66) } },
+    ];
+    // then its row stays, not due
+    expect(fold(sagaWorkProjection, failed).get(sagaId)).toMatchObject({ action: 'none', dueAt: new Date('9999-12-31T00:00:00.000Z') });
+
+    // when an operator asks for the compensation again / then it is due at once
+    const retried: SagaEvent[] = [...failed, { type: 'CompensationRetryRequested', data: { sagaId, by: 'ops', at: at(90) } }];
+    expect(fold(sagaWorkProjection, retried).get(sagaId)).toMatchObject({ action: 'compensate', step: 0, attempts: 1, dueAt: new Date(at(90)) });
   });
 
   it('saga-runs and saga-step-results: status, current step and the step row', () => {

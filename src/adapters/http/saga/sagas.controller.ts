@@ -11,7 +11,7 @@ export const SAGA_SERVICE = Symbol('SagaService');
 export const SAGA_READ_MODEL = Symbol('SagaReadModel');
 
 const TAGS = ['sagas'];
-const SAGA_STATUSES = ['running', 'compensating', 'completed', 'rolled_back', 'cancelled', 'failed'] as const;
+const SAGA_STATUSES = ['running', 'compensating', 'stuck', 'completed', 'rolled_back', 'cancelled', 'failed'] as const;
 const params = z.object({ id: z.string().min(1).max(128) });
 const listQuery = z.object({
   status: z.enum(SAGA_STATUSES).optional(),
@@ -36,10 +36,30 @@ const summary = z
     error: z.string().nullable(),
   })
   .loose();
+const attempt = z.object({
+  attempt: z.number(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  outcome: z.string(),
+  error: z.string().nullable(),
+  code: z.string().nullable(),
+  waits: z.number(),
+});
+const compensationAttempt = z.object({ attempt: z.number(), at: z.string(), outcome: z.string(), error: z.string().nullable() });
 const stepView = z
-  .object({ index: z.number(), name: z.string(), status: z.string(), attempts: z.number(), output: z.unknown(), error: z.string().nullable(), compensated: z.boolean() })
+  .object({
+    index: z.number(),
+    name: z.string(),
+    status: z.string(),
+    attempts: z.number(),
+    output: z.unknown(),
+    error: z.string().nullable(),
+    compensated: z.boolean(),
+    attemptHistory: z.array(attempt),
+    compensationHistory: z.array(compensationAttempt),
+  })
   .loose();
-const sagaView = summary.extend({ inputs: z.record(z.string(), z.unknown()), steps: z.array(stepView) });
+const sagaView = summary.extend({ stuckReason: z.string().nullable(), inputs: z.record(z.string(), z.unknown()), steps: z.array(stepView) });
 
 @Controller('api/v1/sagas')
 export class SagasController {
@@ -80,7 +100,7 @@ export class SagasController {
 
   @Get(':id')
   @ApiRoute({
-    summary: 'One saga with its step timeline, read from its stream (always current)',
+    summary: 'One saga with its step timeline, every attempt of every step with its error, read from its stream (always current)',
     role: 'viewer',
     tags: TAGS,
     params,
@@ -105,5 +125,23 @@ export class SagasController {
   })
   cancel(@Param('id') id: string): Promise<unknown> {
     return this.sagas.cancel(id, commandContext());
+  }
+
+  @Post(':id/retry-compensation')
+  @HttpCode(202)
+  @ApiRoute({
+    summary: 'Try a failed saga\'s compensation again (after fixing what made it fail): it compensates again, each exhausted step with fresh attempts',
+    role: 'operator',
+    tags: TAGS,
+    idempotent: true,
+    params,
+    responses: {
+      202: { description: 'compensating again', schema: sagaView },
+      404: { description: 'no such saga' },
+      409: { description: 'the saga has not failed: there is no compensation to retry' },
+    },
+  })
+  retryCompensation(@Param('id') id: string): Promise<unknown> {
+    return this.sagas.retryCompensation(id, commandContext());
   }
 }
