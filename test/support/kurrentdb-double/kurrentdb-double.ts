@@ -140,9 +140,10 @@ export class KurrentDbDouble {
   async close(): Promise<void> {
     clearInterval(this.statsTimer);
     this.dropSubscriptions(statusError(grpc.status.UNAVAILABLE, 'Server is shutting down'));
-    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     this.server.forceShutdown();
     for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 
   private accept(socket: Socket, injector: { injectConnection(connection: Socket): void }): void {
