@@ -42,6 +42,9 @@ import { type Position, START, comparePositions } from '../../../domain/event-st
 
 type ClientEvent = ResolvedEvent | AllStreamResolvedEvent;
 
+/** Events per server read of $all: a bounded read the server finishes whatever the caller does. */
+const READ_PAGE = 500;
+
 /** The KurrentDB event store (one contract suite with the PostgreSQL adapter). */
 export class KurrentDbEventStore implements EventStore {
   constructor(private readonly client: KurrentDBClient) {}
@@ -112,19 +115,35 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   /**
-   * The filter stays client side so that maxCount counts delivered events; the server reads $all
-   * from a position inclusively, hence the explicit skip of fromPosition itself.
+   * Pages of at most READ_PAGE events, each a bounded server read (with the server-side filter)
+   * drained before any of it is yielded: the client's reads go through its native bridge, whose
+   * iterator has no return(), so a read the caller stops early would otherwise stay open on the
+   * server until garbage collection, and such reads pile up against HTTP/2's stream limit. The
+   * server reads $all from a position inclusively, hence one more event per page and the explicit
+   * skip of positions at or before `after`; matches() still decides, since the server applies only
+   * one part of a filter.
    */
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
-    const after = options.fromPosition ?? START;
+    let after = options.fromPosition ?? START;
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     if (remaining <= 0) return;
-    const events = this.client.readAll({ fromPosition: toReadPosition(after), direction: FORWARDS });
-    for await (const resolved of events) {
-      const event = toRecordedEvent(resolved);
-      if (!event || comparePositions(event.position, after) <= 0 || !matches(event, options.filter)) continue;
-      yield event;
-      if (--remaining === 0) return;
+    const filter = toServerFilter(options.filter);
+    for (;;) {
+      const pageSize = Math.min(READ_PAGE, remaining) + 1;
+      const page: RecordedEvent[] = [];
+      let read = 0;
+      for await (const resolved of this.client.readAll({ fromPosition: toReadPosition(after), direction: FORWARDS, maxCount: pageSize, filter })) {
+        read++;
+        const event = toRecordedEvent(resolved);
+        if (event) page.push(event);
+      }
+      for (const event of page) {
+        if (comparePositions(event.position, after) <= 0 || !matches(event, options.filter)) continue;
+        yield event;
+        if (--remaining === 0) return;
+      }
+      if (read < pageSize || page.length === 0) return;
+      after = page[page.length - 1]!.position;
     }
   }
 

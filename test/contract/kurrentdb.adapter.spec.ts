@@ -1,0 +1,63 @@
+import { KurrentDbEventStore } from '../../src/adapters/event-store/kurrentdb/kurrentdb.event-store.js';
+import type { EventToAppend } from '../../src/domain/event-store/event-store.port.js';
+import { startKurrentDbDouble, type KurrentDbDouble } from '../support/kurrentdb-double/kurrentdb-double.js';
+import { collect, testEvent, uniqueStream } from '../support/events.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * The KurrentDB adapter beyond the contract: what its use of the client does on the wire, read
+ * off the protocol-level double (which Read calls the server served, with which filter, how many
+ * events it sent, which are still open).
+ */
+describe('the KurrentDB adapter against the double', () => {
+  let double: KurrentDbDouble;
+  let store: KurrentDbEventStore;
+
+  beforeEach(async () => {
+    double = await startKurrentDbDouble();
+    store = KurrentDbEventStore.fromConnectionString(double.url);
+  });
+  afterEach(async () => {
+    await store.close();
+    await double.close();
+  });
+
+  async function appendMany(stream: string, count: number, make: (i: number) => EventToAppend = (i) => testEvent('Filled', { i })): Promise<void> {
+    let expected: bigint | 'no_stream' = 'no_stream';
+    for (let from = 0; from < count; from += 100) {
+      const events = Array.from({ length: Math.min(100, count - from) }, (_, j) => make(from + j));
+      expected = (await store.appendToStream(stream, events, { expectedRevision: expected })).nextExpectedRevision;
+    }
+  }
+
+  describe('reading $all', () => {
+    it('asks the server for what it will deliver: the filter goes to the server, and a short read reads little', async () => {
+      const wanted = uniqueStream('wanted');
+      await appendMany(uniqueStream('other'), 400);
+      await appendMany(wanted, 3, (i) => testEvent('Wanted', { i }));
+      await appendMany(uniqueStream('other'), 400);
+      const before = double.reads.length;
+
+      const events = await collect(store.readAll({ filter: { streamPrefixes: [wanted] }, maxCount: 2 }));
+
+      expect(events.map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }]);
+      const reads = double.reads.slice(before);
+      expect(reads.every((r) => r.kind === 'all' && r.filter !== undefined)).toBe(true);
+      expect(reads.reduce((sum, r) => sum + r.eventsSent, 0)).toBeLessThanOrEqual(3);
+    });
+
+    it('leaves no read open on the server when the caller stops early, however often it does', async () => {
+      // a log larger than HTTP/2 lets the server send ahead, so an abandoned read stays open; 120
+      // reads in all, past the 100 streams a connection may hold open
+      const big = 'x'.repeat(2_048);
+      await appendMany(uniqueStream('big'), 2_500, (i) => testEvent('Big', { i, big }));
+
+      for (let i = 0; i < 60; i++) {
+        for await (const _ of store.readAll({ maxCount: 1 })) break; // as the readiness probe reads
+        for await (const _ of store.readAll()) break; // as a caller that found what it looked for
+      }
+
+      await waitFor(async () => (double.openReads === 0 ? true : undefined), 'every read to end on the server', 5_000);
+    }, 60_000);
+  });
+});
