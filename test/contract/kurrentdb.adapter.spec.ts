@@ -60,4 +60,38 @@ describe('the KurrentDB adapter against the double', () => {
       await waitFor(async () => (double.openReads === 0 ? true : undefined), 'every read to end on the server', 5_000);
     }, 60_000);
   });
+
+  describe('closing', () => {
+    const parkedConsumer = (): Promise<unknown> =>
+      collect(store.subscribeToAll({ filter: { streamPrefixes: ['nothing-matches-'] } })).then(
+        (events) => ({ ended: events.length }),
+        (error: unknown) => ({ failed: error }),
+      );
+    const settled = (iteration: Promise<unknown>): Promise<unknown> =>
+      Promise.race([iteration, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))]);
+
+    it('ends the iteration of a consumer waiting on a live subscription, and closes its connection', async () => {
+      await store.appendToStream(uniqueStream('live'), [testEvent()], { expectedRevision: 'no_stream' });
+      const iteration = parkedConsumer();
+      await waitFor(async () => (double.reads.some((r) => r.kind === 'subscription' && r.open) ? true : undefined), 'the subscription to open');
+
+      await store.close();
+
+      expect(await settled(iteration)).toEqual({ ended: 0 });
+      // appends and subscriptions share one gRPC channel; nothing here read through the native bridge
+      await waitFor(async () => (double.openConnections === 0 ? true : undefined), 'the client to close its connection', 5_000);
+      expect(double.reads.filter((r) => r.open)).toEqual([]);
+    });
+
+    it('ends the iteration of a subscription whose call had not started yet when the store closed', async () => {
+      const iteration = parkedConsumer();
+      await new Promise((resolve) => setImmediate(resolve));
+
+      await store.close();
+
+      expect(await settled(iteration)).toEqual({ ended: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(double.reads.filter((r) => r.open)).toEqual([]);
+    });
+  });
 });

@@ -47,6 +47,9 @@ const READ_PAGE = 500;
 
 /** The KurrentDB event store (one contract suite with the PostgreSQL adapter). */
 export class KurrentDbEventStore implements EventStore {
+  private readonly subscriptions = new Set<KurrentDbSubscription>();
+  private closing: Promise<void> | undefined;
+
   constructor(private readonly client: KurrentDBClient) {}
 
   static fromConnectionString(url: string): KurrentDbEventStore {
@@ -153,14 +156,28 @@ export class KurrentDbEventStore implements EventStore {
       fromPosition: toReadPosition(after),
       filter: toServerFilter(options.filter),
     });
-    return new KurrentDbSubscription(
+    const subscription = new KurrentDbSubscription(
       source,
       (event) => comparePositions(event.position, after) > 0 && matches(event, options.filter),
+      () => this.subscriptions.delete(subscription),
     );
+    this.subscriptions.add(subscription);
+    return subscription;
   }
 
-  async close(): Promise<void> {
-    await this.client.dispose();
+  /**
+   * Ends every subscription (a consumer waiting on one returns), then the client's calls and its
+   * gRPC channel, which dispose() leaves open. The native bridge that serves reads has no close: its
+   * connection goes when the client is garbage collected.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+      await this.client.dispose();
+      const channel = await (this.client as unknown as { getChannel(): Promise<{ close(): void }> }).getChannel();
+      channel.close();
+    })();
+    return this.closing;
   }
 
   /** An idempotent re-append answers without a position: the original one is its last event's. */
@@ -192,6 +209,7 @@ class KurrentDbSubscription implements Subscription {
   constructor(
     private readonly source: AllStreamSubscription,
     private readonly accept: (event: RecordedEvent) => boolean,
+    private readonly onClose: () => void,
   ) {
     source.on('error', (error) => (this.failure ??= error));
   }
@@ -219,6 +237,7 @@ class KurrentDbSubscription implements Subscription {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed.resolve('closed');
+      this.onClose();
       // A subscription whose call never started has nothing to cancel; closing it must not fail.
       await this.source.unsubscribe().catch(() => undefined);
       this.source.destroy();
