@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StreamNotFound, WrongExpectedRevision } from '../../src/domain/event-store/event-store.errors.js';
+import { DuplicateEventId, StreamNotFound, WrongExpectedRevision } from '../../src/domain/event-store/event-store.errors.js';
 import type { EventStore, ExpectedRevision, RecordedEvent } from '../../src/domain/event-store/event-store.port.js';
 import { comparePositions, type Position, START } from '../../src/domain/event-store/position.js';
 import { collect, take, testEvent, uniqueStream } from '../support/events.js';
@@ -9,11 +9,20 @@ export interface EventStoreFixture {
   teardown(): Promise<void>;
 }
 
+/** Where adapters differ by design: options of the one suite, not copies of it (STYLE.md 7). */
+export interface EventStoreContractOptions {
+  /**
+   * PostgreSQL keeps event ids unique across the log and refuses one that stands in another stream
+   * (DuplicateEventId). KurrentDB checks ids only to recognise a retry, so it writes such an event.
+   */
+  readonly idsUniqueAcrossStreams: boolean;
+}
+
 /**
  * The one contract every event store adapter passes (STYLE.md 7). Streams are unique per test and
  * global reads filter on a per-suite prefix, so the suite also runs against a shared server.
  */
-export function describeEventStoreContract(adapter: string, setup: () => Promise<EventStoreFixture>): void {
+export function describeEventStoreContract(adapter: string, setup: () => Promise<EventStoreFixture>, options: EventStoreContractOptions): void {
   describe(`event store contract: ${adapter}`, () => {
     let fixture: EventStoreFixture;
     let store: EventStore;
@@ -105,6 +114,37 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         await store.appendToStream(s, next, { expectedRevision: 1n });
         expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C']);
       });
+
+      it("refuses a retry without a revision whose first id stands in the stream but not the rest, writing none of it", async () => {
+        const s = stream();
+        const a = testEvent('A');
+        await store.appendToStream(s, [a], { expectedRevision: 'no_stream' });
+        for (const expectedRevision of ['any', 'stream_exists'] as const) {
+          const error = await store.appendToStream(s, [a, testEvent('B')], { expectedRevision }).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(DuplicateEventId);
+          expect(error).toMatchObject({ stream: s, eventId: a.id });
+        }
+        expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A']);
+      });
+
+      it(
+        options.idsUniqueAcrossStreams
+          ? 'refuses an id that stands in another stream (DuplicateEventId)'
+          : 'writes an event whose id stands in another stream: ids only recognise retries',
+        async () => {
+          const [s, t] = [stream(), stream()];
+          const a = testEvent('A');
+          await store.appendToStream(s, [a], { expectedRevision: 'no_stream' });
+          const appended = store.appendToStream(t, [a], { expectedRevision: 'no_stream' });
+          if (options.idsUniqueAcrossStreams) {
+            await expect(appended).rejects.toMatchObject({ name: 'DuplicateEventId', stream: t, eventId: a.id });
+            await expect(collect(store.readStream(t))).rejects.toBeInstanceOf(StreamNotFound);
+          } else {
+            await expect(appended).resolves.toMatchObject({ nextExpectedRevision: 0n });
+            expect((await collect(store.readStream(t))).map((e) => e.id)).toEqual([a.id]);
+          }
+        },
+      );
 
       it('lets exactly one of 50 racing writers at the same expected revision win; revisions stay contiguous', async () => {
         const s = stream();

@@ -94,4 +94,5 @@ describe('the KurrentDB adapter against the double', () => {
       expect(double.reads.filter((r) => r.open)).toEqual([]);
     });
   });
+
 });

@@ -20,7 +20,10 @@ export class StreamNotFound extends Error {
   }
 }
 
-/** An event id already stands in the log somewhere the retried append cannot have put it. */
+/**
+ * An event id already stands in the log somewhere the retried append cannot have put it: in its
+ * stream without the ids appended with it, or (PostgreSQL only) in another stream.
+ */
 export class DuplicateEventId extends Error {
   override readonly name = 'DuplicateEventId';
   constructor(
@@ -30,3 +33,4 @@ export class DuplicateEventId extends Error {
     super(`stream ${stream}: event id ${eventId} was already appended elsewhere`);
   }
 }
+

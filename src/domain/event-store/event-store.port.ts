@@ -88,6 +88,13 @@ export interface EventStore {
    * Appends atomically. Throws WrongExpectedRevision when the stream is not as expected, unless the
    * same event ids were already appended at the same expected revision: then it is a no-op
    * returning the original result.
+   *
+   * Event ids recognise retries, in every store: with 'any' or 'stream_exists', an append whose
+   * first id stands in the stream but a later one does not is a DuplicateEventId, and nothing of it
+   * is written. Beyond that the stores differ, by design: PostgreSQL keeps ids unique across the log
+   * (an id that stands in another stream is a DuplicateEventId), KurrentDB writes such an event;
+   * and KurrentDB recognises a retry with 'any' or 'stream_exists' only while the first id is in
+   * its bounded cache of recent ids. Hence: always append with an expected revision.
    */
   appendToStream(
     stream: string,

@@ -24,7 +24,7 @@ import {
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import { forEachConcurrently } from '../../../application/concurrency.js';
-import { StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
+import { DuplicateEventId, StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
 import type {
   AppendResult,
   EventFilter,
@@ -64,8 +64,7 @@ export class KurrentDbEventStore implements EventStore {
     const result = await this.client
       .appendToStream(stream, events.map(toEventData), { streamState: toStreamState(expectedRevision) })
       .catch((error: unknown) => {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
-        throw new WrongExpectedRevision(stream, expectedRevision, toActualRevision(error.actualState));
+        throw translateAppendError(error, stream, expectedRevision, events);
       });
     // Reached only when the client was built with throwOnAppendFailure=false; its revision is then
     // unreliable (batch appends report a boolean as a number), so ask the stream itself.
@@ -248,6 +247,22 @@ class KurrentDbSubscription implements Subscription {
 
 function toEventData({ id, type, data, metadata }: EventToAppend): EventData {
   return jsonEvent({ id, type, data: data as JSONType, metadata });
+}
+
+/**
+ * The client's errors as the port's. KurrentDB checks event ids only to recognise a retry: with
+ * 'any' or 'stream_exists' against an existing stream, a wrong expected version can only mean that
+ * the first ids stood in the stream and a later one did not (IndexWriter.CheckCommit's
+ * CorruptedIdempotency), which the port calls a DuplicateEventId, as the PostgreSQL store does.
+ */
+function translateAppendError(error: unknown, stream: string, expected: ExpectedRevision, events: readonly EventToAppend[]): unknown {
+  if (error instanceof WrongExpectedVersionError) {
+    const actual = toActualRevision(error.actualState);
+    const idempotencyOnly = expected === 'any' || (expected === 'stream_exists' && actual !== 'no_stream');
+    if (idempotencyOnly && events.length > 0) return new DuplicateEventId(stream, events[0]!.id);
+    return new WrongExpectedRevision(stream, expected, actual);
+  }
+  return error;
 }
 
 function toStreamState(expected: ExpectedRevision): AppendStreamState {
