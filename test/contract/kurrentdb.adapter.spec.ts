@@ -1,4 +1,5 @@
 import { KurrentDbEventStore } from '../../src/adapters/event-store/kurrentdb/kurrentdb.event-store.js';
+import { AppendTooLarge, StreamDeleted } from '../../src/domain/event-store/event-store.errors.js';
 import type { EventToAppend } from '../../src/domain/event-store/event-store.port.js';
 import { startKurrentDbDouble, type KurrentDbDouble } from '../support/kurrentdb-double/kurrentdb-double.js';
 import { collect, testEvent, uniqueStream } from '../support/events.js';
@@ -95,4 +96,22 @@ describe('the KurrentDB adapter against the double', () => {
     });
   });
 
+  describe('errors', () => {
+    it('reports a deleted (tombstoned) stream as StreamDeleted, on append and on read', async () => {
+      const s = uniqueStream('gone');
+      await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
+      double.tombstone(s);
+
+      await expect(store.appendToStream(s, [testEvent()], { expectedRevision: 'any' })).rejects.toEqual(new StreamDeleted(s));
+      await expect(collect(store.readStream(s))).rejects.toEqual(new StreamDeleted(s));
+    });
+
+    it("reports an append over the server's size limit as AppendTooLarge, naming the limit", async () => {
+      const s = uniqueStream('big');
+      const error = await store.appendToStream(s, [testEvent('Big', { text: 'x'.repeat(1_100_000) })], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(AppendTooLarge);
+      expect(error).toMatchObject({ stream: s, maxAppendSize: 1_048_576 });
+    });
+  });
 });

@@ -34,3 +34,21 @@ export class DuplicateEventId extends Error {
   }
 }
 
+/** The stream was deleted for good (KurrentDB's tombstone): it can be neither read nor written again. */
+export class StreamDeleted extends Error {
+  override readonly name = 'StreamDeleted';
+  constructor(readonly stream: string) {
+    super(`stream ${stream} is deleted`);
+  }
+}
+
+/** One append carried more than the store takes at once (KurrentDB's MaxAppendSize, 1 MiB by default). */
+export class AppendTooLarge extends Error {
+  override readonly name = 'AppendTooLarge';
+  constructor(
+    readonly stream: string,
+    readonly maxAppendSize: number,
+  ) {
+    super(`stream ${stream}: the append exceeds the store's limit of ${maxAppendSize} bytes`);
+  }
+}

@@ -4,9 +4,11 @@ import {
   END as FROM_END,
   FORWARDS,
   KurrentDBClient,
+  MaxAppendSizeExceededError,
   NO_STREAM,
   START as FROM_START,
   STREAM_EXISTS,
+  StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
   eventTypeFilter,
@@ -24,7 +26,7 @@ import {
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import { forEachConcurrently } from '../../../application/concurrency.js';
-import { DuplicateEventId, StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
+import { AppendTooLarge, DuplicateEventId, StreamDeleted, StreamNotFound, WrongExpectedRevision } from '../../../domain/event-store/event-store.errors.js';
 import type {
   AppendResult,
   EventFilter,
@@ -112,6 +114,7 @@ export class KurrentDbEventStore implements EventStore {
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) throw new StreamNotFound(stream);
+      if (error instanceof StreamDeletedError) throw new StreamDeleted(stream);
       throw error;
     }
   }
@@ -262,6 +265,8 @@ function translateAppendError(error: unknown, stream: string, expected: Expected
     if (idempotencyOnly && events.length > 0) return new DuplicateEventId(stream, events[0]!.id);
     return new WrongExpectedRevision(stream, expected, actual);
   }
+  if (error instanceof StreamDeletedError) return new StreamDeleted(stream);
+  if (error instanceof MaxAppendSizeExceededError) return new AppendTooLarge(stream, error.maxAppendSize);
   return error;
 }
 
