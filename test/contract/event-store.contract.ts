@@ -146,6 +146,16 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         },
       );
 
+      it('rejects data it cannot serialise as JSON (a BigInt, a cycle) at once, and writes nothing', async () => {
+        const s = stream();
+        const cyclic: Record<string, unknown> = {};
+        cyclic.self = cyclic;
+        for (const data of [{ n: 1n }, cyclic]) {
+          await expect(settlesWithin(store.appendToStream(s, [testEvent('Bad', data)], { expectedRevision: 'no_stream' }), 5_000)).rejects.toBeInstanceOf(TypeError);
+        }
+        await expect(collect(store.readStream(s))).rejects.toBeInstanceOf(StreamNotFound);
+      });
+
       it('lets exactly one of 50 racing writers at the same expected revision win; revisions stay contiguous', async () => {
         const s = stream();
         await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
@@ -348,6 +358,15 @@ function assertAscending(events: readonly RecordedEvent[]): void {
   for (let i = 1; i < events.length; i++) {
     expect(comparePositions(events[i - 1]!.position, events[i]!.position)).toBe(-1);
   }
+}
+
+/** The promise, or a rejection saying it did not settle in time: a hang fails the test instead of its timeout. */
+function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** The stream's last revision, or 'no_stream'. */

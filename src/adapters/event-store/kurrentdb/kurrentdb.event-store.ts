@@ -248,7 +248,13 @@ class KurrentDbSubscription implements Subscription {
   }
 }
 
+/**
+ * Serialised here once first: the client serialises inside a promise executor, where a value JSON
+ * refuses (a BigInt, a cycle) throws without settling the append, which then never ends.
+ */
 function toEventData({ id, type, data, metadata }: EventToAppend): EventData {
+  JSON.stringify(data);
+  JSON.stringify(metadata);
   return jsonEvent({ id, type, data: data as JSONType, metadata });
 }
 
