@@ -146,6 +146,20 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         },
       );
 
+      it('answers an empty append with the revision the stream has, -1 for none, and writes nothing', async () => {
+        const missing = stream();
+        await expect(store.appendToStream(missing, [], { expectedRevision: 'no_stream' })).resolves.toMatchObject({ nextExpectedRevision: -1n });
+        await expect(store.appendToStream(missing, [], { expectedRevision: 'any' })).resolves.toMatchObject({ nextExpectedRevision: -1n });
+        await expect(collect(store.readStream(missing))).rejects.toBeInstanceOf(StreamNotFound);
+        await expect(store.appendToStream(missing, [], { expectedRevision: 0n })).rejects.toMatchObject({ name: 'WrongExpectedRevision', actual: 'no_stream' });
+
+        const s = stream();
+        await store.appendToStream(s, [testEvent(), testEvent()], { expectedRevision: 'no_stream' });
+        await expect(store.appendToStream(s, [], { expectedRevision: 1n })).resolves.toMatchObject({ nextExpectedRevision: 1n });
+        await expect(store.appendToStream(s, [], { expectedRevision: 'stream_exists' })).resolves.toMatchObject({ nextExpectedRevision: 1n });
+        expect(await collect(store.readStream(s))).toHaveLength(2);
+      });
+
       it('rejects data it cannot serialise as JSON (a BigInt, a cycle) at once, and writes nothing', async () => {
         const s = stream();
         const cyclic: Record<string, unknown> = {};

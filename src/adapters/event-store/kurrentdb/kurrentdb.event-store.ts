@@ -71,6 +71,12 @@ export class KurrentDbEventStore implements EventStore {
     // Reached only when the client was built with throwOnAppendFailure=false; its revision is then
     // unreliable (batch appends report a boolean as a number), so ask the stream itself.
     if (!result.success) throw new WrongExpectedRevision(stream, expectedRevision, await this.currentRevision(stream));
+    if (events.length === 0) {
+      // The server checked the expected revision and wrote nothing; it says "no stream" for a missing
+      // one, which the client turns into revision 0. The stream itself tells.
+      const current = await this.currentRevision(stream);
+      return { nextExpectedRevision: current === 'no_stream' ? -1n : current, position: result.position ?? START };
+    }
     return {
       nextExpectedRevision: result.nextExpectedRevision,
       position: result.position ?? (await this.positionAt(stream, result.nextExpectedRevision)),
