@@ -295,6 +295,18 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         expect(backFrom1.map((e) => e.revision)).toEqual([1n, 0n]);
       });
 
+      it('takes a maxCount of Infinity as no limit, and refuses a negative or fractional one (RangeError)', async () => {
+        const s = stream();
+        await store.appendToStream(s, [testEvent(), testEvent(), testEvent()], { expectedRevision: 'no_stream' });
+        expect(await collect(store.readStream(s, { maxCount: Number.POSITIVE_INFINITY }))).toHaveLength(3);
+        expect(await collect(store.readStream(s, { direction: 'backwards', maxCount: Number.POSITIVE_INFINITY }))).toHaveLength(3);
+        expect(await collect(store.readAll({ filter: { streamPrefixes: [s] }, maxCount: Number.POSITIVE_INFINITY }))).toHaveLength(3);
+        for (const maxCount of [-1, 1.5, Number.NaN]) {
+          await expect(collect(store.readStream(s, { maxCount }))).rejects.toBeInstanceOf(RangeError);
+          await expect(collect(store.readAll({ filter: { streamPrefixes: [s] }, maxCount }))).rejects.toBeInstanceOf(RangeError);
+        }
+      });
+
       it('tells a missing stream from an empty read', async () => {
         const s = stream();
         await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });

@@ -50,6 +50,7 @@ export interface ReadStreamOptions {
   /** Inclusive. Default: the start when reading forwards, the end when reading backwards. */
   readonly fromRevision?: bigint | 'start' | 'end';
   readonly direction?: 'forwards' | 'backwards';
+  /** A whole number of at least 0, or Infinity (the default) for no limit; anything else is a RangeError. */
   readonly maxCount?: number;
 }
 
@@ -63,6 +64,7 @@ export interface EventFilter {
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. Default: from the first event. */
   readonly fromPosition?: Position;
+  /** As for readStream: a whole number of at least 0, or Infinity (the default). */
   readonly maxCount?: number;
   readonly filter?: EventFilter;
 }

@@ -40,6 +40,7 @@ import type {
   SubscribeToAllOptions,
   Subscription,
 } from '../../../domain/event-store/event-store.port.js';
+import { checkMaxCount } from '../../../domain/event-store/max-count.js';
 import { type Position, START, comparePositions } from '../../../domain/event-store/position.js';
 
 type ClientEvent = ResolvedEvent | AllStreamResolvedEvent;
@@ -105,13 +106,15 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
-    if (options.maxCount === 0) return;
+    // the client hands maxCount to BigInt() and its bridge to a u64: Infinity, a fraction or a negative would fail there as an UnknownError
+    const maxCount = checkMaxCount(options.maxCount);
+    if (maxCount === 0) return;
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? 'end' : 'start');
     const events = this.client.readStream(stream, {
       fromRevision: toReadRevision(from),
       direction: backwards ? BACKWARDS : FORWARDS,
-      ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+      ...(maxCount === Number.POSITIVE_INFINITY ? {} : { maxCount }),
     });
     try {
       for await (const resolved of events) {
@@ -136,7 +139,7 @@ export class KurrentDbEventStore implements EventStore {
    */
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     let after = options.fromPosition ?? START;
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let remaining = checkMaxCount(options.maxCount);
     if (remaining <= 0) return;
     const filter = toServerFilter(options.filter);
     for (;;) {
