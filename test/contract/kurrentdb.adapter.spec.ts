@@ -114,4 +114,25 @@ describe('the KurrentDB adapter against the double', () => {
       expect(error).toMatchObject({ stream: s, maxAppendSize: 1_048_576 });
     });
   });
+
+  describe('consistency', () => {
+    it('reads a stream from the leader whatever node preference the connection string names, so it reads its own writes', async () => {
+      const followerPreferring = KurrentDbEventStore.fromConnectionString(`${double.url}&nodePreference=follower`);
+      try {
+        const s = uniqueStream('ryw');
+        await followerPreferring.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
+        const before = double.reads.length;
+
+        await collect(followerPreferring.readStream(s));
+        await collect(followerPreferring.readAll({ maxCount: 1 }));
+
+        expect(double.reads.slice(before).map((r) => [r.kind, r.requiresLeader])).toEqual([
+          ['stream', true],
+          ['all', true],
+        ]);
+      } finally {
+        await followerPreferring.close();
+      }
+    });
+  });
 });

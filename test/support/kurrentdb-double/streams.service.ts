@@ -17,6 +17,8 @@ export interface ReadRecord {
   readonly kind: 'stream' | 'all' | 'subscription';
   readonly filter: string | undefined;
   readonly maxCount: bigint | undefined;
+  /** The "requires-leader" header: a node that is not the leader must refuse the read rather than answer stale. */
+  readonly requiresLeader: boolean;
   eventsSent: number;
   checkpointsSent: number;
   open: boolean;
@@ -150,6 +152,7 @@ async function serveRead(log: DoubleLog, hooks: ServiceHooks, call: ServerWritab
     kind: subscription ? 'subscription' : options.getStreamOptionCase() === Options.StreamOptionCase.ALL ? 'all' : 'stream',
     filter: text,
     maxCount: subscription ? undefined : BigInt(options.getCount()),
+    requiresLeader: call.metadata.get('requires-leader')[0] === 'true',
     eventsSent: 0,
     checkpointsSent: 0,
     open: true,

@@ -105,6 +105,11 @@ export class KurrentDbEventStore implements EventStore {
     return results;
   }
 
+  /**
+   * Reads go through the client's native bridge on a connection of their own, appends through
+   * grpc-js: both ask for the leader (requiresLeader), so that a read follows the writes before it
+   * whatever node preference the connection string names.
+   */
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     // the client hands maxCount to BigInt() and its bridge to a u64: Infinity, a fraction or a negative would fail there as an UnknownError
     const maxCount = checkMaxCount(options.maxCount);
@@ -114,6 +119,7 @@ export class KurrentDbEventStore implements EventStore {
     const events = this.client.readStream(stream, {
       fromRevision: toReadRevision(from),
       direction: backwards ? BACKWARDS : FORWARDS,
+      requiresLeader: true,
       ...(maxCount === Number.POSITIVE_INFINITY ? {} : { maxCount }),
     });
     try {
@@ -146,7 +152,8 @@ export class KurrentDbEventStore implements EventStore {
       const pageSize = Math.min(READ_PAGE, remaining) + 1;
       const page: RecordedEvent[] = [];
       let read = 0;
-      for await (const resolved of this.client.readAll({ fromPosition: toReadPosition(after), direction: FORWARDS, maxCount: pageSize, filter })) {
+      const pageRead = this.client.readAll({ fromPosition: toReadPosition(after), direction: FORWARDS, maxCount: pageSize, filter, requiresLeader: true });
+      for await (const resolved of pageRead) {
         read++;
         const event = toRecordedEvent(resolved);
         if (event) page.push(event);
