@@ -135,4 +135,37 @@ describe('the KurrentDB adapter against the double', () => {
       }
     });
   });
+
+  describe('faults', () => {
+    const within = <T>(promise: Promise<T>, ms = 15_000): Promise<T | 'hung'> => Promise.race([promise, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms))]);
+
+    it('fails an append and a read that the server answers Unavailable, and the next ones go through', async () => {
+      const s = uniqueStream('unavailable');
+      await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
+
+      double.failNext('batchAppend');
+      await expect(within(store.appendToStream(s, [testEvent()], { expectedRevision: 0n }))).rejects.toMatchObject({ type: 'unavailable' });
+      double.failNext('read');
+      await expect(within(collect(store.readStream(s)))).rejects.toMatchObject({ type: 'unavailable' });
+
+      await store.appendToStream(s, [testEvent()], { expectedRevision: 0n });
+      expect(await collect(store.readStream(s))).toHaveLength(2);
+    });
+
+    it('works once the server accepts connections again after refusing them', async () => {
+      const s = uniqueStream('refused');
+      double.refuseConnections();
+      expect(await within(store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' }).catch((e: unknown) => e))).toBeInstanceOf(Error);
+      expect(await within(collect(store.readStream(s)).catch((e: unknown) => e))).toBeInstanceOf(Error);
+
+      double.refuseConnections(false);
+      await waitFor(
+        () => store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' }).then(() => true, () => undefined),
+        'an append to go through',
+        15_000,
+        200,
+      );
+      expect(await waitFor(() => collect(store.readStream(s)).then((events) => events, () => undefined), 'a read to go through', 15_000, 200)).toHaveLength(1);
+    }, 60_000);
+  });
 });

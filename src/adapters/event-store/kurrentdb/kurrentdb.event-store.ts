@@ -10,6 +10,7 @@ import {
   STREAM_EXISTS,
   StreamDeletedError,
   StreamNotFoundError,
+  UnavailableError,
   WrongExpectedVersionError,
   eventTypeFilter,
   excludeSystemEvents,
@@ -53,10 +54,18 @@ export class KurrentDbEventStore implements EventStore {
   private readonly subscriptions = new Set<KurrentDbSubscription>();
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly client: KurrentDBClient) {}
+  private readonly client: KurrentDBClient;
+  /** The client whose native bridge serves reads; replaced when its bridge gave up (see renewReader). */
+  private reader: KurrentDBClient;
+
+  /** `connect` makes a client; the store calls it again for reads after the server was unreachable. */
+  constructor(private readonly connect: () => KurrentDBClient) {
+    this.client = connect();
+    this.reader = this.client;
+  }
 
   static fromConnectionString(url: string): KurrentDbEventStore {
-    return new KurrentDbEventStore(KurrentDBClient.connectionString(url));
+    return new KurrentDbEventStore(() => KurrentDBClient.connectionString(url));
   }
 
   async appendToStream(
@@ -116,7 +125,8 @@ export class KurrentDbEventStore implements EventStore {
     if (maxCount === 0) return;
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? 'end' : 'start');
-    const events = this.client.readStream(stream, {
+    const reader = this.reader;
+    const events = reader.readStream(stream, {
       fromRevision: toReadRevision(from),
       direction: backwards ? BACKWARDS : FORWARDS,
       requiresLeader: true,
@@ -130,6 +140,7 @@ export class KurrentDbEventStore implements EventStore {
     } catch (error) {
       if (error instanceof StreamNotFoundError) throw new StreamNotFound(stream);
       if (error instanceof StreamDeletedError) throw new StreamDeleted(stream);
+      if (error instanceof UnavailableError) this.renewReader(reader);
       throw error;
     }
   }
@@ -152,11 +163,16 @@ export class KurrentDbEventStore implements EventStore {
       const pageSize = Math.min(READ_PAGE, remaining) + 1;
       const page: RecordedEvent[] = [];
       let read = 0;
-      const pageRead = this.client.readAll({ fromPosition: toReadPosition(after), direction: FORWARDS, maxCount: pageSize, filter, requiresLeader: true });
-      for await (const resolved of pageRead) {
-        read++;
-        const event = toRecordedEvent(resolved);
-        if (event) page.push(event);
+      const reader = this.reader;
+      try {
+        for await (const resolved of reader.readAll({ fromPosition: toReadPosition(after), direction: FORWARDS, maxCount: pageSize, filter, requiresLeader: true })) {
+          read++;
+          const event = toRecordedEvent(resolved);
+          if (event) page.push(event);
+        }
+      } catch (error) {
+        if (error instanceof UnavailableError) this.renewReader(reader);
+        throw error;
       }
       for (const event of page) {
         if (comparePositions(event.position, after) <= 0 || !matches(event, options.filter)) continue;
@@ -196,6 +212,17 @@ export class KurrentDbEventStore implements EventStore {
       channel.close();
     })();
     return this.closing;
+  }
+
+  /**
+   * The native bridge stops for good when it cannot connect (its connection task ends after its
+   * discovery attempts, and every later read is refused as Unavailable), so a server that was down
+   * once would never be read again. The read that failed still fails, for its caller to retry; the
+   * next read gets a new client, and with it a new bridge. Appends and subscriptions stay on the
+   * first client, whose grpc-js channel reconnects by itself.
+   */
+  private renewReader(failed: KurrentDBClient): void {
+    if (this.reader === failed && !this.closing) this.reader = this.connect();
   }
 
   /** An idempotent re-append answers without a position: the original one is its last event's. */
