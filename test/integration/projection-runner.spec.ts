@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { KurrentDbEventStore } from '../../src/adapters/event-store/kurrentdb/kurrentdb.event-store.js';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { ProjectionRunner, type ProjectionStatusReport } from '../../src/adapters/projections/projection-runner.js';
-import type { EventToAppend } from '../../src/domain/event-store/event-store.port.js';
+import type { EventStore, EventToAppend } from '../../src/domain/event-store/event-store.port.js';
 import {
   accountStream,
   type Balance,
@@ -14,11 +15,45 @@ import {
 } from '../support/balances.projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { collect } from '../support/events.js';
+import { startKurrentDbDouble, type KurrentDbDouble } from '../support/kurrentdb-double/kurrentdb-double.js';
 import { waitFor } from '../support/wait.js';
 
-describe('projection runner', () => {
+interface OpenStore {
+  readonly store: EventStore;
+  readonly double?: KurrentDbDouble;
+  close(): Promise<void>;
+}
+
+/** The same runner tests on each event store: PostgreSQL, and KurrentDB's protocol through the double. */
+const eventStores: [string, (db: TestDatabase) => Promise<OpenStore>][] = [
+  [
+    'postgres',
+    async (db) => {
+      const store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
+      return { store, close: () => store.close() };
+    },
+  ],
+  [
+    'kurrentdb (double)',
+    async () => {
+      const double = await startKurrentDbDouble();
+      const store = KurrentDbEventStore.fromConnectionString(double.url);
+      return {
+        store,
+        double,
+        async close() {
+          await store.close();
+          await double.close();
+        },
+      };
+    },
+  ],
+];
+
+describe.each(eventStores)('projection runner on %s', (_name, openStore) => {
   let db: TestDatabase;
-  let store: PostgresEventStore;
+  let opened: OpenStore;
+  let store: EventStore;
   let runner: ProjectionRunner;
   const revisions = new Map<string, bigint>();
 
@@ -61,12 +96,13 @@ describe('projection runner', () => {
   beforeEach(async () => {
     db = await createTestDatabase('cl_proj', [BalanceEntity]);
     await createBalancesTable(db.pool);
-    store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
+    opened = await openStore(db);
+    store = opened.store;
     runner = new ProjectionRunner(db.orm, store, balanceEvents, db.url, { batchSize: 50, idleRetryMs: 50 });
     revisions.clear();
   });
   afterEach(async () => {
-    await store.close();
+    await opened.close();
     await db.drop();
   });
 
@@ -168,4 +204,5 @@ describe('projection runner', () => {
     expect(await readModel()).toEqual(await freshFold());
     expect((await statusOf()).eventsApplied).toBe(total);
   });
+
 });

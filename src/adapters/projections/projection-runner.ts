@@ -176,9 +176,11 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies the log after `from` to a target, batch by batch, until nothing is left. Returns
-   * 'moved' when another writer moved the target's checkpoint; throws on an event that fails its
-   * schema (the target is then stopped with it).
+   * Applies the log after `from` to a target, batch by batch, until a batch comes back short: the
+   * head of the log as it was read. Waiting for an empty batch instead would chase a writer that
+   * appends as fast as batches are applied, and never end. Returns 'moved' when another writer
+   * moved the target's checkpoint; throws on an event that fails its schema (the target is then
+   * stopped with it).
    */
   private async catchUp(
     projection: AnyProjection,
@@ -195,6 +197,7 @@ export class ProjectionRunner {
       if (outcome.kind === 'stopped') throw outcome.error;
       position = outcome.position;
       onBatch(events.length, position);
+      if (events.length < this.batchSize) return 'done';
     }
   }
 
