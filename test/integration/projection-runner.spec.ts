@@ -205,4 +205,23 @@ describe.each(eventStores)('projection runner on %s', (_name, openStore) => {
     expect((await statusOf()).eventsApplied).toBe(total);
   });
 
+  it('survives subscriptions the server drops: it resumes from its checkpoint, each event applied exactly once', async () => {
+    const double = opened.double;
+    if (!double) return void expect(opened.store).toBeInstanceOf(PostgresEventStore); // only a server can drop a subscription
+    const running = start();
+    let appended = 0;
+    let drops = 0;
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 40; i++, appended++) await append(`e${i % 4}`, [deposit(`e${i % 4}`, i + 1, randomUUID())]);
+      await waitFor(async () => (double.reads.some((r) => r.kind === 'subscription' && r.open) ? true : undefined), 'a live subscription');
+      drops += double.dropSubscriptions();
+    }
+    await waitFor(async () => ((await statusOf()).eventsApplied === appended ? true : undefined), `${appended} applied`);
+    await running.stop();
+
+    expect(drops).toBeGreaterThanOrEqual(6);
+    expect(double.reads.filter((r) => r.kind === 'subscription').length).toBeGreaterThan(6);
+    expect(await readModel()).toEqual(await freshFold());
+    expect([...(await readModel()).values()].reduce((n, b) => n + b.eventCount, 0)).toBe(appended);
+  });
 });
