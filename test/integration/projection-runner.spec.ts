@@ -50,7 +50,7 @@ const eventStores: [string, (db: TestDatabase) => Promise<OpenStore>][] = [
   ],
 ];
 
-describe.each(eventStores)('projection runner on %s', (_name, openStore) => {
+describe.each(eventStores)('projection runner on %s', (name, openStore) => {
   let db: TestDatabase;
   let opened: OpenStore;
   let store: EventStore;
@@ -205,9 +205,10 @@ describe.each(eventStores)('projection runner on %s', (_name, openStore) => {
     expect((await statusOf()).eventsApplied).toBe(total);
   });
 
-  it('survives subscriptions the server drops: it resumes from its checkpoint, each event applied exactly once', async () => {
-    const double = opened.double;
-    if (!double) return void expect(opened.store).toBeInstanceOf(PostgresEventStore); // only a server can drop a subscription
+  // only a server can drop a subscription: the KurrentDB row alone
+  const serverRowIt = name === 'postgres' ? () => undefined : it;
+  serverRowIt('survives subscriptions the server drops: it resumes from its checkpoint, each event applied exactly once', async () => {
+    const double = opened.double!;
     const running = start();
     let appended = 0;
     let drops = 0;
