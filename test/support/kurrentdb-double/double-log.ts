@@ -55,9 +55,14 @@ export interface DoubleLogOptions {
   readonly now?: () => number;
 }
 
-/** Guess: a log record's header (prepare record fields and length prefix/suffix) takes this many bytes. */
+/**
+ * Guesses, both: positions are byte offsets in the transaction log, opaque to clients ("Position",
+ * docs.kurrent.io/clients/grpc/reading-events.html — "the position in the transaction log"). A
+ * record's header is taken as this many bytes on top of its stream name, type, data and metadata,
+ * so positions grow unevenly, as real ones do, and no client may count on them being consecutive.
+ */
 const RECORD_OVERHEAD = 90n;
-/** Guess: a fresh node's log does not start at 0 (the epoch and chunk header come first). */
+/** Guess: a fresh node's log does not start at 0 (the chunk header and epoch records come first). */
 const FIRST_POSITION = 4_096n;
 const TICKS_PER_MS = 10_000n;
 

@@ -105,7 +105,9 @@ export class KurrentDbDouble {
 
   /**
    * Ends every live subscription with an error, as a node that restarts or loses leadership does.
-   * Guess: Unavailable, the status a client sees when the node goes away under a streaming call.
+   * Guess: Unavailable, the status a client sees when the node goes away under a streaming call;
+   * the client documentation only says a subscription can drop and must be resubscribed from the
+   * last checkpoint ("Handling subscription drops", docs.kurrent.io/clients/grpc/subscriptions.html).
    */
   dropSubscriptions(error: ServiceError = statusError(grpc.status.UNAVAILABLE, 'Subscription dropped by the server')): number {
     const drops = [...this.subscriptions];
