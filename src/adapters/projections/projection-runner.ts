@@ -176,11 +176,13 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies the log after `from` to a target, batch by batch, until a batch comes back short: the
-   * head of the log as it was read. Waiting for an empty batch instead would chase a writer that
-   * appends as fast as batches are applied, and never end. Returns 'moved' when another writer
-   * moved the target's checkpoint; throws on an event that fails its schema (the target is then
-   * stopped with it).
+   * Applies the log after `from` to a target, batch by batch, until a batch comes back empty, or
+   * short and ending with an event written since this catch-up began: that is the head of the log
+   * as it is now, and the rest is live traffic (applied after a rebuild's swap). Waiting for an
+   * empty batch alone would chase a writer that appends as fast as batches are applied, and never
+   * end; a short batch of older events (PostgreSQL's transaction horizon held back) goes on.
+   * Returns 'moved' when another writer moved the target's checkpoint; throws on an event that
+   * fails its schema (the target is then stopped with it).
    */
   private async catchUp(
     projection: AnyProjection,
@@ -189,6 +191,7 @@ export class ProjectionRunner {
     onBatch: (events: number, position: Position) => void,
   ): Promise<'done' | 'moved'> {
     let position = from;
+    const began = new Date();
     for (;;) {
       const events = await this.readBatch(projection, position);
       if (events.length === 0) return 'done';
@@ -197,7 +200,7 @@ export class ProjectionRunner {
       if (outcome.kind === 'stopped') throw outcome.error;
       position = outcome.position;
       onBatch(events.length, position);
-      if (events.length < this.batchSize) return 'done';
+      if (events.length < this.batchSize && events[events.length - 1]!.recordedAt >= began) return 'done';
     }
   }
 
