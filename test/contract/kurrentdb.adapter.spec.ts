@@ -23,6 +23,12 @@ describe('the KurrentDB adapter against the double', () => {
     await double.close();
   });
 
+  /** The promise's value, or `late` once `ms` pass (the timer cleared either way, so Jest can exit). */
+  function within<T, L extends string = 'hung'>(promise: Promise<T>, ms = 15_000, late = 'hung' as L): Promise<T | L> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([promise, new Promise<L>((resolve) => (timer = setTimeout(() => resolve(late), ms)))]).finally(() => clearTimeout(timer));
+  }
+
   async function appendMany(stream: string, count: number, make: (i: number) => EventToAppend = (i) => testEvent('Filled', { i })): Promise<void> {
     let expected: bigint | 'no_stream' = 'no_stream';
     for (let from = 0; from < count; from += 100) {
@@ -68,8 +74,7 @@ describe('the KurrentDB adapter against the double', () => {
         (events) => ({ ended: events.length }),
         (error: unknown) => ({ failed: error }),
       );
-    const settled = (iteration: Promise<unknown>): Promise<unknown> =>
-      Promise.race([iteration, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))]);
+    const settled = (iteration: Promise<unknown>): Promise<unknown> => within(iteration, 5_000, 'still waiting');
 
     it('ends the iteration of a consumer waiting on a live subscription, and closes its connection', async () => {
       await store.appendToStream(uniqueStream('live'), [testEvent()], { expectedRevision: 'no_stream' });
@@ -137,8 +142,6 @@ describe('the KurrentDB adapter against the double', () => {
   });
 
   describe('faults', () => {
-    const within = <T>(promise: Promise<T>, ms = 15_000): Promise<T | 'hung'> => Promise.race([promise, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms))]);
-
     it('fails an append and a read that the server answers Unavailable, and the next ones go through', async () => {
       const s = uniqueStream('unavailable');
       await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
