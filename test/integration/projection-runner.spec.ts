@@ -3,6 +3,7 @@ import { KurrentDbEventStore } from '../../src/adapters/event-store/kurrentdb/ku
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { ProjectionRunner, type ProjectionStatusReport } from '../../src/adapters/projections/projection-runner.js';
 import type { EventStore, EventToAppend } from '../../src/domain/event-store/event-store.port.js';
+import { comparePositions, parsePosition } from '../../src/domain/event-store/position.js';
 import {
   accountStream,
   type Balance,
@@ -14,7 +15,7 @@ import {
   foldBalances,
 } from '../support/balances.projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { collect } from '../support/events.js';
+import { collect, testEvent } from '../support/events.js';
 import { startKurrentDbDouble, type KurrentDbDouble } from '../support/kurrentdb-double/kurrentdb-double.js';
 import { waitFor } from '../support/wait.js';
 
@@ -224,5 +225,23 @@ describe.each(eventStores)('projection runner on %s', (name, openStore) => {
     expect(double.reads.filter((r) => r.kind === 'subscription').length).toBeGreaterThan(6);
     expect(await readModel()).toEqual(await freshFold());
     expect([...(await readModel()).values()].reduce((n, b) => n + b.eventCount, 0)).toBe(appended);
+  });
+
+  serverRowIt("keeps its checkpoint moving while none of its events come: the server's checkpoints are stored", async () => {
+    await append('rare', [deposit('rare', 1, randomUUID())]);
+    let other: bigint | 'no_stream' = 'no_stream';
+    for (let i = 0; i < 4; i++) other = (await store.appendToStream('other-1', Array.from({ length: 50 }, () => testEvent('Unrelated')), { expectedRevision: other })).nextExpectedRevision;
+    const [deposited] = await collect(store.readAll({ filter: { eventTypes: balancesProjection.eventTypes } }));
+    const running = start();
+
+    const status = await waitFor(async () => {
+      const current = await statusOf();
+      return current.eventsApplied === 1 && comparePositions(parsePosition(current.position), deposited!.position) > 0 ? current : undefined;
+    }, 'the checkpoint to move past the last event it applied', 10_000);
+    await running.stop();
+
+    // at least the first server checkpoint (32 events considered) is stored, past the deposit
+    expect(status.lagEvents).toBe(0);
+    expect(await readModel()).toEqual(await freshFold());
   });
 });

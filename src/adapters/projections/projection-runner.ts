@@ -1,7 +1,7 @@
 import { type EntityManager, wrap } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { EventStore, RecordedEvent } from '../../domain/event-store/event-store.port.js';
-import { formatPosition, parsePosition, type Position, START } from '../../domain/event-store/position.js';
+import type { EventStore, RecordedEvent, SubscriptionCheckpoint } from '../../domain/event-store/event-store.port.js';
+import { comparePositions, formatPosition, parsePosition, type Position, START } from '../../domain/event-store/position.js';
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import { EventSchemaViolation, type EventRegistry } from '../../domain/events/event-registry.js';
 import { type ProjectionCheckpoint, ProjectionCheckpointEntity } from '../../projections/checkpoints/projection-checkpoint.entity.js';
@@ -51,6 +51,9 @@ type BatchOutcome =
 
 /** Past this many unapplied events the count stops: "at least" is all an operator needs. */
 export const LAG_COUNT_LIMIT = 10_000;
+
+/** At most one checkpoint-only write per projection this often: enough that a restart starts near the head. */
+const CHECKPOINT_ONLY_EVERY_MS = 1_000;
 
 /**
  * Runs projections exactly once per event: each batch writes its rows and the checkpoint in one
@@ -276,21 +279,44 @@ export class ProjectionRunner {
     const stop = (): void => void subscription.close();
     signal.addEventListener('abort', stop);
     let position = from;
+    let checkpointWrittenAt = 0;
+    // with the store's checkpoints, a projection whose events are rare still moves its own on
+    const items: AsyncIterable<RecordedEvent | SubscriptionCheckpoint> = subscription.withCheckpoints?.() ?? subscription;
     try {
-      for await (const batch of batches(subscription, this.batchSize)) {
+      for await (const batch of batches(items, this.batchSize)) {
         if (signal.aborted) return;
-        const outcome = await this.inTransaction((em) => this.applyBatch(em, projection, { checkpoint: projection.name }, position, batch));
-        if (outcome.kind === 'moved') return;
-        position = outcome.position;
-        if (outcome.kind === 'stopped') {
-          this.options.onError?.(projection.name, outcome.error);
-          return;
+        const events = batch.filter((item): item is RecordedEvent => !('checkpoint' in item));
+        if (events.length > 0) {
+          const outcome = await this.inTransaction((em) => this.applyBatch(em, projection, { checkpoint: projection.name }, position, events));
+          if (outcome.kind === 'moved') return;
+          position = outcome.position;
+          if (outcome.kind === 'stopped') {
+            this.options.onError?.(projection.name, outcome.error);
+            return;
+          }
+        }
+        const last = batch[batch.length - 1]!;
+        if ('checkpoint' in last && comparePositions(last.checkpoint, position) > 0 && Date.now() - checkpointWrittenAt >= CHECKPOINT_ONLY_EVERY_MS) {
+          const target = last.checkpoint;
+          if (!(await this.inTransaction((em) => this.moveCheckpoint(em, projection.name, position, target)))) return;
+          position = target;
+          checkpointWrittenAt = Date.now();
         }
       }
     } finally {
       signal.removeEventListener('abort', stop);
       await subscription.close();
     }
+  }
+
+  /** Moves the checkpoint over events none of which is the projection's; false when another writer moved it. */
+  private async moveCheckpoint(em: EntityManager, name: string, expected: Position, to: Position): Promise<boolean> {
+    const connection = em.getConnection();
+    const tx = em.getTransactionContext();
+    const [row] = await connection.execute<{ position: string }[]>('select position from projection_checkpoints where name = ? for update', [name], 'all', tx);
+    if (!row || row.position !== formatPosition(expected)) return false;
+    await connection.execute('update projection_checkpoints set position = ?, updated_at = now() where name = ?', [formatPosition(to), name], 'run', tx);
+    return true;
   }
 
   private async readBatch(projection: AnyProjection, after: Position): Promise<RecordedEvent[]> {

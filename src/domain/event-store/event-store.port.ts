@@ -75,6 +75,11 @@ export interface SubscribeToAllOptions {
   readonly filter?: EventFilter;
 }
 
+/** Progress with nothing to deliver: every matching event up to `checkpoint` came before it. */
+export interface SubscriptionCheckpoint {
+  readonly checkpoint: Position;
+}
+
 /**
  * Catch-up, then live. Back-pressure comes from iteration: the next batch is read only when the
  * consumer asks for it. Every event is delivered once, in position order; the caller keeps the
@@ -82,6 +87,13 @@ export interface SubscribeToAllOptions {
  */
 export interface Subscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
+  /**
+   * The same events with the store's checkpoints between them, where it has any (KurrentDB sends
+   * one every 32 events it considers for a filter): a checkpoint is at or after every event before
+   * it and before every event after it, so a caller whose events are rare can move its own
+   * checkpoint on. Iterate either this or the subscription, not both.
+   */
+  withCheckpoints?(): AsyncIterable<RecordedEvent | SubscriptionCheckpoint>;
 }
 
 /** The append-only log. Implemented by the PostgreSQL and KurrentDB adapters; one contract suite. */

@@ -40,11 +40,18 @@ import type {
   StreamAppend,
   SubscribeToAllOptions,
   Subscription,
+  SubscriptionCheckpoint,
 } from '../../../domain/event-store/event-store.port.js';
 import { checkMaxCount } from '../../../domain/event-store/max-count.js';
 import { type Position, START, comparePositions } from '../../../domain/event-store/position.js';
 
 type ClientEvent = ResolvedEvent | AllStreamResolvedEvent;
+
+/** A server checkpoint as it travels through the client's stream, among the events. */
+const CHECKPOINT = Symbol('checkpoint');
+interface CheckpointMarker {
+  readonly [CHECKPOINT]: Position;
+}
 
 /** Events per server read of $all: a bounded read the server finishes whatever the caller does. */
 const READ_PAGE = 500;
@@ -188,7 +195,9 @@ export class KurrentDbEventStore implements EventStore {
     const after = options.fromPosition ?? START;
     const source = this.client.subscribeToAll({
       fromPosition: toReadPosition(after),
-      filter: toServerFilter(options.filter),
+      // the client hands the server's checkpoints to this callback while it transforms them, in
+      // order with the events: pushed into the same stream, they reach the iterator in their place
+      filter: toServerFilter(options.filter, (stream, position) => void stream.push({ [CHECKPOINT]: { commit: position.commit, prepare: position.prepare } })),
     });
     const subscription = new KurrentDbSubscription(
       source,
@@ -260,17 +269,25 @@ class KurrentDbSubscription implements Subscription {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    const events = this.source[Symbol.asyncIterator]();
+    for await (const item of this.withCheckpoints()) if (!('checkpoint' in item)) yield item;
+  }
+
+  async *withCheckpoints(): AsyncIterable<RecordedEvent | SubscriptionCheckpoint> {
+    const items = this.source[Symbol.asyncIterator]() as AsyncIterator<ClientEvent | CheckpointMarker>;
     try {
       while (!this.closing) {
         if (this.failure) throw this.failure;
-        const pending = events.next();
+        const pending = items.next();
         const next = await Promise.race([pending, this.closed.promise]);
         if (next === 'closed') {
           pending.catch(() => undefined); // rejects as a premature close once the source is destroyed
           return;
         }
         if (next.done) return;
+        if (CHECKPOINT in next.value) {
+          yield { checkpoint: next.value[CHECKPOINT] };
+          continue;
+        }
         const event = toRecordedEvent(next.value);
         if (event && this.accept(event)) yield event;
       }
@@ -348,12 +365,13 @@ function toReadPosition(after: Position): typeof FROM_START | Position {
 }
 
 /** Narrows the server's work; matches() still decides, since the server can apply only one part. */
-function toServerFilter(filter: EventFilter | undefined): Filter {
-  if (filter?.streamPrefixes?.length) return streamNameFilter({ prefixes: [...filter.streamPrefixes] });
+function toServerFilter(filter: EventFilter | undefined, checkpointReached?: Filter['checkpointReached']): Filter {
+  const checkpoints = checkpointReached ? { checkpointReached } : {};
+  if (filter?.streamPrefixes?.length) return streamNameFilter({ prefixes: [...filter.streamPrefixes], ...checkpoints });
   if (filter?.eventTypes?.length) {
-    return eventTypeFilter({ regex: `^(${filter.eventTypes.map(escapeRegex).join('|')})$` });
+    return eventTypeFilter({ regex: `^(${filter.eventTypes.map(escapeRegex).join('|')})$`, ...checkpoints });
   }
-  return excludeSystemEvents();
+  return excludeSystemEvents(checkpoints);
 }
 
 /** Empty lists constrain nothing, as in the PostgreSQL adapter. */
