@@ -30,6 +30,8 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
     const stream = (): string => uniqueStream(category);
 
     beforeAll(async () => {
+      // named in the run's output whatever the reporter, as a skipped row is
+      process.stdout.write(`\nRUNNING the ${adapter} row of the event store contract.\n`);
       fixture = await setup();
       store = fixture.store;
     });

@@ -35,7 +35,7 @@ describeEventStoreContract('kurrentdb (double)', async () => {
 }, { idsUniqueAcrossStreams: false });
 
 if ('skip' in availability) {
-  process.stdout.write(`\nSKIPPED the real-KurrentDB row of the event store contract: ${availability.skip}. The double's row ran.\n\n`);
+  process.stdout.write(`\nSKIPPED the real-KurrentDB row of the event store contract: ${availability.skip}. The double's row runs.\n\n`);
   describe('event store contract: kurrentdb (real server)', () => {
     it.skip(`skipped: ${availability.skip}`, () => undefined);
   });
