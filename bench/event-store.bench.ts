@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { KurrentDbEventStore } from '../src/adapters/event-store/kurrentdb/kurrentdb.event-store.js';
 import { PostgresEventStore } from '../src/adapters/event-store/postgres/postgres.event-store.js';
 import { ProjectionRunner } from '../src/adapters/projections/projection-runner.js';
 import { START } from '../src/domain/event-store/position.js';
-import type { EventToAppend } from '../src/domain/event-store/event-store.port.js';
+import type { EventStore, EventToAppend } from '../src/domain/event-store/event-store.port.js';
+import { startKurrentDbDouble, type KurrentDbDouble } from '../test/support/kurrentdb-double/kurrentdb-double.js';
 import { accountStream, BalanceEntity, balanceEvents, balancesProjection, createBalancesTable, deposit } from '../test/support/balances.projection.js';
 import { testEvent } from '../test/support/events.js';
 import { benchDatabase, progress, report, timed } from './bench-support.js';
@@ -12,7 +14,7 @@ const WRITERS = 8;
 const STORE_SIZE = 200_000;
 
 /** Each writer appends `rounds` batches of `batchSize` to its own streams, always with an expected revision. */
-async function appendConcurrently(store: PostgresEventStore, rounds: number, batchSize: number, make: (w: number, i: number) => EventToAppend, streamOf: (w: number, i: number) => string): Promise<number> {
+async function appendConcurrently(store: EventStore, rounds: number, batchSize: number, make: (w: number, i: number) => EventToAppend, streamOf: (w: number, i: number) => string): Promise<number> {
   await Promise.all(
     Array.from({ length: WRITERS }, async (_, w) => {
       const revisions = new Map<string, bigint>();
@@ -27,24 +29,36 @@ async function appendConcurrently(store: PostgresEventStore, rounds: number, bat
   return WRITERS * rounds * batchSize;
 }
 
+/**
+ * EVENT_STORE=kurrentdb measures the KurrentDB adapter: against KURRENTDB_URL when set, else against
+ * the protocol-level double in this process (its figures only show that the path works at load; they
+ * say nothing about a real KurrentDB). The read models are PostgreSQL either way.
+ */
+const kurrentdb = process.env.EVENT_STORE === 'kurrentdb';
 const db = await benchDatabase('es', [BalanceEntity]);
-const store = new PostgresEventStore(db.pool, db.url, { batchSize: 2000 });
+let double: KurrentDbDouble | undefined;
+if (kurrentdb && !process.env.KURRENTDB_URL) double = await startKurrentDbDouble();
+const storeName = kurrentdb ? (double ? 'kurrentdb (double)' : 'kurrentdb') : 'postgres';
+const store: EventStore = kurrentdb
+  ? KurrentDbEventStore.fromConnectionString(process.env.KURRENTDB_URL ?? double!.url)
+  : new PostgresEventStore(db.pool, db.url, { batchSize: 2000 });
+progress(`event store: ${storeName}`);
 try {
   await createBalancesTable(db.pool);
 
   progress('single-event appends, 8 writers...');
   const single = await timed(() => appendConcurrently(store, 3000, 1, () => testEvent('Pinged'), (w, i) => `bench-${w}-${i % 50}`));
-  report(BENCH, 'single_event_appends_per_s', single.result / single.seconds, 'events/s', { writers: WRITERS, events: single.result, seconds: single.seconds });
+  report(BENCH, 'single_event_appends_per_s', single.result / single.seconds, 'events/s', { store: storeName, writers: WRITERS, events: single.result, seconds: single.seconds });
 
   progress('10-event appends, 8 writers...');
   const batch = await timed(() => appendConcurrently(store, 600, 10, () => testEvent('Pinged'), (w, i) => `batch-${w}-${i % 50}`));
-  report(BENCH, 'batch10_events_per_s', batch.result / batch.seconds, 'events/s', { writers: WRITERS, events: batch.result, seconds: batch.seconds });
+  report(BENCH, 'batch10_events_per_s', batch.result / batch.seconds, 'events/s', { store: storeName, writers: WRITERS, events: batch.result, seconds: batch.seconds });
 
   const fill = STORE_SIZE - single.result - batch.result;
   progress(`filling the store to ${STORE_SIZE} events with ${fill} deposits...`);
-  await appendConcurrently(store, Math.ceil(fill / WRITERS / 100), 100, (w, n) => deposit(`w${w}-${n % 500}`, 1, randomUUID()), (w, i) => accountStream(`w${w}-${(i * 100) % 500}`));
-  const { rows } = await db.pool.query<{ count: string }>('select count(*) from events');
-  const total = Number(rows[0]!.count);
+  const filled = await appendConcurrently(store, Math.ceil(fill / WRITERS / 100), 100, (w, n) => deposit(`w${w}-${n % 500}`, 1, randomUUID()), (w, i) => accountStream(`w${w}-${(i * 100) % 500}`));
+  // every event this run appended (a KURRENTDB_URL server may hold others, which the catch-up then also meets)
+  const total = single.result + batch.result + filled;
 
   progress(`subscription catch-up over ${total} events...`);
   const catchUp = await timed(async () => {
@@ -56,17 +70,19 @@ try {
     await subscription.close();
     return seen;
   });
-  report(BENCH, 'catchup_events_per_s', catchUp.result / catchUp.seconds, 'events/s', { events: catchUp.result, seconds: catchUp.seconds });
+  report(BENCH, 'catchup_events_per_s', catchUp.result / catchUp.seconds, 'events/s', { store: storeName, events: catchUp.result, seconds: catchUp.seconds });
 
   progress('projection rebuild of a simple read model...');
   const runner = new ProjectionRunner(db.orm, store, balanceEvents, db.url, { batchSize: 2000 });
   const rebuild = await timed(() => runner.rebuild(balancesProjection));
   report(BENCH, 'rebuild_events_per_s', rebuild.result.eventsApplied / rebuild.seconds, 'events/s', {
+    store: storeName,
     events: rebuild.result.eventsApplied,
     store_events: total,
     seconds: rebuild.seconds,
   });
 } finally {
   await store.close();
+  await double?.close();
   await db.drop();
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StreamNotFound, WrongExpectedRevision } from '../../src/domain/event-store/event-store.errors.js';
+import { DuplicateEventId, StreamNotFound, WrongExpectedRevision } from '../../src/domain/event-store/event-store.errors.js';
 import type { EventStore, ExpectedRevision, RecordedEvent } from '../../src/domain/event-store/event-store.port.js';
 import { comparePositions, type Position, START } from '../../src/domain/event-store/position.js';
 import { collect, take, testEvent, uniqueStream } from '../support/events.js';
@@ -9,11 +9,20 @@ export interface EventStoreFixture {
   teardown(): Promise<void>;
 }
 
+/** Where adapters differ by design: options of the one suite, not copies of it (STYLE.md 7). */
+export interface EventStoreContractOptions {
+  /**
+   * PostgreSQL keeps event ids unique across the log and refuses one that stands in another stream
+   * (DuplicateEventId). KurrentDB checks ids only to recognise a retry, so it writes such an event.
+   */
+  readonly idsUniqueAcrossStreams: boolean;
+}
+
 /**
  * The one contract every event store adapter passes (STYLE.md 7). Streams are unique per test and
  * global reads filter on a per-suite prefix, so the suite also runs against a shared server.
  */
-export function describeEventStoreContract(adapter: string, setup: () => Promise<EventStoreFixture>): void {
+export function describeEventStoreContract(adapter: string, setup: () => Promise<EventStoreFixture>, options: EventStoreContractOptions): void {
   describe(`event store contract: ${adapter}`, () => {
     let fixture: EventStoreFixture;
     let store: EventStore;
@@ -21,6 +30,8 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
     const stream = (): string => uniqueStream(category);
 
     beforeAll(async () => {
+      // named in the run's output whatever the reporter, as a skipped row is
+      process.stdout.write(`\nRUNNING the ${adapter} row of the event store contract.\n`);
       fixture = await setup();
       store = fixture.store;
     });
@@ -104,6 +115,61 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         await store.appendToStream(s, next, { expectedRevision: 1n });
         await store.appendToStream(s, next, { expectedRevision: 1n });
         expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+      });
+
+      it("refuses a retry without a revision whose first id stands in the stream but not the rest, writing none of it", async () => {
+        const s = stream();
+        const a = testEvent('A');
+        await store.appendToStream(s, [a], { expectedRevision: 'no_stream' });
+        for (const expectedRevision of ['any', 'stream_exists'] as const) {
+          const error = await store.appendToStream(s, [a, testEvent('B')], { expectedRevision }).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(DuplicateEventId);
+          expect(error).toMatchObject({ stream: s, eventId: a.id });
+        }
+        expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A']);
+      });
+
+      it(
+        options.idsUniqueAcrossStreams
+          ? 'refuses an id that stands in another stream (DuplicateEventId)'
+          : 'writes an event whose id stands in another stream: ids only recognise retries',
+        async () => {
+          const [s, t] = [stream(), stream()];
+          const a = testEvent('A');
+          await store.appendToStream(s, [a], { expectedRevision: 'no_stream' });
+          const appended = store.appendToStream(t, [a], { expectedRevision: 'no_stream' });
+          if (options.idsUniqueAcrossStreams) {
+            await expect(appended).rejects.toMatchObject({ name: 'DuplicateEventId', stream: t, eventId: a.id });
+            await expect(collect(store.readStream(t))).rejects.toBeInstanceOf(StreamNotFound);
+          } else {
+            await expect(appended).resolves.toMatchObject({ nextExpectedRevision: 0n });
+            expect((await collect(store.readStream(t))).map((e) => e.id)).toEqual([a.id]);
+          }
+        },
+      );
+
+      it('answers an empty append with the revision the stream has, -1 for none, and writes nothing', async () => {
+        const missing = stream();
+        await expect(store.appendToStream(missing, [], { expectedRevision: 'no_stream' })).resolves.toMatchObject({ nextExpectedRevision: -1n });
+        await expect(store.appendToStream(missing, [], { expectedRevision: 'any' })).resolves.toMatchObject({ nextExpectedRevision: -1n });
+        await expect(collect(store.readStream(missing))).rejects.toBeInstanceOf(StreamNotFound);
+        await expect(store.appendToStream(missing, [], { expectedRevision: 0n })).rejects.toMatchObject({ name: 'WrongExpectedRevision', actual: 'no_stream' });
+
+        const s = stream();
+        await store.appendToStream(s, [testEvent(), testEvent()], { expectedRevision: 'no_stream' });
+        await expect(store.appendToStream(s, [], { expectedRevision: 1n })).resolves.toMatchObject({ nextExpectedRevision: 1n });
+        await expect(store.appendToStream(s, [], { expectedRevision: 'stream_exists' })).resolves.toMatchObject({ nextExpectedRevision: 1n });
+        expect(await collect(store.readStream(s))).toHaveLength(2);
+      });
+
+      it('rejects data it cannot serialise as JSON (a BigInt, a cycle) at once, and writes nothing', async () => {
+        const s = stream();
+        const cyclic: Record<string, unknown> = {};
+        cyclic.self = cyclic;
+        for (const data of [{ n: 1n }, cyclic]) {
+          await expect(settlesWithin(store.appendToStream(s, [testEvent('Bad', data)], { expectedRevision: 'no_stream' }), 5_000)).rejects.toBeInstanceOf(TypeError);
+        }
+        await expect(collect(store.readStream(s))).rejects.toBeInstanceOf(StreamNotFound);
       });
 
       it('lets exactly one of 50 racing writers at the same expected revision win; revisions stay contiguous', async () => {
@@ -231,6 +297,18 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         expect(backFrom1.map((e) => e.revision)).toEqual([1n, 0n]);
       });
 
+      it('takes a maxCount of Infinity as no limit, and refuses a negative or fractional one (RangeError)', async () => {
+        const s = stream();
+        await store.appendToStream(s, [testEvent(), testEvent(), testEvent()], { expectedRevision: 'no_stream' });
+        expect(await collect(store.readStream(s, { maxCount: Number.POSITIVE_INFINITY }))).toHaveLength(3);
+        expect(await collect(store.readStream(s, { direction: 'backwards', maxCount: Number.POSITIVE_INFINITY }))).toHaveLength(3);
+        expect(await collect(store.readAll({ filter: { streamPrefixes: [s] }, maxCount: Number.POSITIVE_INFINITY }))).toHaveLength(3);
+        for (const maxCount of [-1, 1.5, Number.NaN]) {
+          await expect(collect(store.readStream(s, { maxCount }))).rejects.toBeInstanceOf(RangeError);
+          await expect(collect(store.readAll({ filter: { streamPrefixes: [s] }, maxCount }))).rejects.toBeInstanceOf(RangeError);
+        }
+      });
+
       it('tells a missing stream from an empty read', async () => {
         const s = stream();
         await store.appendToStream(s, [testEvent()], { expectedRevision: 'no_stream' });
@@ -318,6 +396,15 @@ function assertAscending(events: readonly RecordedEvent[]): void {
   for (let i = 1; i < events.length; i++) {
     expect(comparePositions(events[i - 1]!.position, events[i]!.position)).toBe(-1);
   }
+}
+
+/** The promise, or a rejection saying it did not settle in time: a hang fails the test instead of its timeout. */
+function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** The stream's last revision, or 'no_stream'. */

@@ -15,7 +15,7 @@ describeEventStoreContract('postgres', async () => {
       await db.drop();
     },
   };
-});
+}, { idsUniqueAcrossStreams: true });
 
 describe('the PostgreSQL event store beyond the contract', () => {
   let db: TestDatabase;
@@ -29,12 +29,11 @@ describe('the PostgreSQL event store beyond the contract', () => {
     await db.drop();
   });
 
-  it('refuses ids that were not appended together as a duplicate, alone or in a batch, and writes nothing of the batch', async () => {
+  it('refuses ids that were not appended together as a duplicate in a batch, and writes nothing of the batch', async () => {
     const [s, t] = [uniqueStream('dup'), uniqueStream('dup')];
     const a = testEvent('A');
     await store.appendToStream(s, [a], { expectedRevision: 'no_stream' });
-    // a retry without a revision whose first id stands in the stream, but not the rest
-    await expect(store.appendToStream(s, [a, testEvent('B')], { expectedRevision: 'any' })).rejects.toMatchObject({ name: 'DuplicateEventId', stream: s, eventId: a.id });
+    // alone, as the shared contract checks for every adapter; here, inside a batch
     await expect(
       store.appendToStreams([
         { stream: t, events: [testEvent('C')], expectedRevision: 'no_stream' },

@@ -12,7 +12,7 @@ import { toResourceStream, toSpecStream } from '../../src/domain/streams.js';
 import { handleOnStream } from '../../src/application/event-stream.js';
 import { specDecider } from '../../src/domain/drift/spec.decider.js';
 import { observeDroplet } from '../../src/domain/inventory/resource.js';
-import type { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
+import type { EventStore } from '../../src/domain/event-store/event-store.port.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { dropletDeps, testDropletDefinitions } from '../support/droplet-sagas.js';
 import { type SagaRuntime, startSagaRuntime } from '../support/saga-runtime.js';
@@ -22,7 +22,7 @@ const ctx = { actor: 'alice', correlationId: 'it-droplets', causationId: null };
 const request = { name: 'web-1', region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', tags: ['team:web'] };
 
 /** Test-only templates: a provision whose register step fails, and a snapshot followed by a failing step. */
-function faultyDefinitions(url: string, store: PostgresEventStore) {
+function faultyDefinitions(url: string, store: EventStore) {
   const deps = dropletDeps(url, store);
   const brokenRegister = extend(registerDropletStep(deps), {
     preHooks: [

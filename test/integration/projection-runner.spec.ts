@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { KurrentDbEventStore } from '../../src/adapters/event-store/kurrentdb/kurrentdb.event-store.js';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { ProjectionRunner, type ProjectionStatusReport } from '../../src/adapters/projections/projection-runner.js';
-import type { EventToAppend } from '../../src/domain/event-store/event-store.port.js';
+import type { EventStore, EventToAppend } from '../../src/domain/event-store/event-store.port.js';
+import { comparePositions, parsePosition } from '../../src/domain/event-store/position.js';
 import {
   accountStream,
   type Balance,
@@ -13,12 +15,46 @@ import {
   foldBalances,
 } from '../support/balances.projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { collect } from '../support/events.js';
+import { collect, testEvent } from '../support/events.js';
+import { startKurrentDbDouble, type KurrentDbDouble } from '../support/kurrentdb-double/kurrentdb-double.js';
 import { waitFor } from '../support/wait.js';
 
-describe('projection runner', () => {
+interface OpenStore {
+  readonly store: EventStore;
+  readonly double?: KurrentDbDouble;
+  close(): Promise<void>;
+}
+
+/** The same runner tests on each event store: PostgreSQL, and KurrentDB's protocol through the double. */
+const eventStores: [string, (db: TestDatabase) => Promise<OpenStore>][] = [
+  [
+    'postgres',
+    async (db) => {
+      const store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
+      return { store, close: () => store.close() };
+    },
+  ],
+  [
+    'kurrentdb (double)',
+    async () => {
+      const double = await startKurrentDbDouble();
+      const store = KurrentDbEventStore.fromConnectionString(double.url);
+      return {
+        store,
+        double,
+        async close() {
+          await store.close();
+          await double.close();
+        },
+      };
+    },
+  ],
+];
+
+describe.each(eventStores)('projection runner on %s', (name, openStore) => {
   let db: TestDatabase;
-  let store: PostgresEventStore;
+  let opened: OpenStore;
+  let store: EventStore;
   let runner: ProjectionRunner;
   const revisions = new Map<string, bigint>();
 
@@ -61,12 +97,13 @@ describe('projection runner', () => {
   beforeEach(async () => {
     db = await createTestDatabase('cl_proj', [BalanceEntity]);
     await createBalancesTable(db.pool);
-    store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
+    opened = await openStore(db);
+    store = opened.store;
     runner = new ProjectionRunner(db.orm, store, balanceEvents, db.url, { batchSize: 50, idleRetryMs: 50 });
     revisions.clear();
   });
   afterEach(async () => {
-    await store.close();
+    await opened.close();
     await db.drop();
   });
 
@@ -167,5 +204,44 @@ describe('projection runner', () => {
     await runner.rebuild(balancesProjection);
     expect(await readModel()).toEqual(await freshFold());
     expect((await statusOf()).eventsApplied).toBe(total);
+  });
+
+  // only a server can drop a subscription: the KurrentDB row alone
+  const serverRowIt = name === 'postgres' ? () => undefined : it;
+  serverRowIt('survives subscriptions the server drops: it resumes from its checkpoint, each event applied exactly once', async () => {
+    const double = opened.double!;
+    const running = start();
+    let appended = 0;
+    let drops = 0;
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 40; i++, appended++) await append(`e${i % 4}`, [deposit(`e${i % 4}`, i + 1, randomUUID())]);
+      await waitFor(async () => (double.reads.some((r) => r.kind === 'subscription' && r.open) ? true : undefined), 'a live subscription');
+      drops += double.dropSubscriptions();
+    }
+    await waitFor(async () => ((await statusOf()).eventsApplied === appended ? true : undefined), `${appended} applied`);
+    await running.stop();
+
+    expect(drops).toBeGreaterThanOrEqual(6);
+    expect(double.reads.filter((r) => r.kind === 'subscription').length).toBeGreaterThan(6);
+    expect(await readModel()).toEqual(await freshFold());
+    expect([...(await readModel()).values()].reduce((n, b) => n + b.eventCount, 0)).toBe(appended);
+  });
+
+  serverRowIt("keeps its checkpoint moving while none of its events come: the server's checkpoints are stored", async () => {
+    await append('rare', [deposit('rare', 1, randomUUID())]);
+    let other: bigint | 'no_stream' = 'no_stream';
+    for (let i = 0; i < 4; i++) other = (await store.appendToStream('other-1', Array.from({ length: 50 }, () => testEvent('Unrelated')), { expectedRevision: other })).nextExpectedRevision;
+    const [deposited] = await collect(store.readAll({ filter: { eventTypes: balancesProjection.eventTypes } }));
+    const running = start();
+
+    const status = await waitFor(async () => {
+      const current = await statusOf();
+      return current.eventsApplied === 1 && comparePositions(parsePosition(current.position), deposited!.position) > 0 ? current : undefined;
+    }, 'the checkpoint to move past the last event it applied', 10_000);
+    await running.stop();
+
+    // at least the first server checkpoint (32 events considered) is stored, past the deposit
+    expect(status.lagEvents).toBe(0);
+    expect(await readModel()).toEqual(await freshFold());
   });
 });

@@ -9,6 +9,7 @@ import { createSagaEngine, type SagaEngine } from '../../src/adapters/saga/saga-
 import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
 import type { AnyProjection } from '../../src/projections/projection.js';
 import type { SagaDefinition } from '../../src/domain/saga/saga-definitions.js';
+import type { EventStore } from '../../src/domain/event-store/event-store.port.js';
 import { sagaRunsProjection } from '../../src/projections/saga/saga-runs.projection.js';
 import { sagaStepResultsProjection } from '../../src/projections/saga/saga-step-results.projection.js';
 import { sagaWorkProjection } from '../../src/projections/saga/saga-work.projection.js';
@@ -31,7 +32,7 @@ export class TableEffects implements StepEffects {
 
 export interface SagaRuntime {
   readonly engine: SagaEngine;
-  readonly store: PostgresEventStore;
+  readonly store: EventStore;
   readonly runner: ProjectionRunner;
   readonly pool: pg.Pool;
   readonly orm: MikroORM;
@@ -46,12 +47,23 @@ export interface SagaRuntime {
 export async function startSagaRuntime(
   url: string,
   manager: SagaProcessManagerOptions = {},
-  { projections = true, recordEffects = true, definitions = () => [] }: { projections?: boolean; recordEffects?: boolean; definitions?: (store: PostgresEventStore) => SagaDefinition[] } = {},
+  {
+    projections = true,
+    recordEffects = true,
+    definitions = () => [],
+    eventStore = (pool) => new PostgresEventStore(pool, url, { pollIntervalMs: 20 }),
+  }: {
+    projections?: boolean;
+    recordEffects?: boolean;
+    definitions?: (store: EventStore) => SagaDefinition[];
+    /** The event store the engine runs on; PostgreSQL (this database) by default. */
+    eventStore?: (pool: pg.Pool) => EventStore;
+  } = {},
 ): Promise<SagaRuntime> {
   const orm = await MikroORM.init(ormConfig(url, [], { pool: { min: 0, max: 8 } }));
   const pool = new pg.Pool({ connectionString: url, max: 6 });
   pool.on('error', () => undefined);
-  const store = new PostgresEventStore(pool, url, { pollIntervalMs: 20 });
+  const store = eventStore(pool);
   const runner = new ProjectionRunner(orm, store, eventCatalogue, url, { batchSize: 500, idleRetryMs: 100 });
   const engine = createSagaEngine({
     orm,

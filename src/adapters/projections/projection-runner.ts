@@ -1,6 +1,6 @@
 import { type EntityManager, wrap } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { EventStore, RecordedEvent } from '../../domain/event-store/event-store.port.js';
+import type { EventStore, RecordedEvent, SubscriptionCheckpoint } from '../../domain/event-store/event-store.port.js';
 import { comparePositions, formatPosition, parsePosition, type Position, START } from '../../domain/event-store/position.js';
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import { EventSchemaViolation, type EventRegistry } from '../../domain/events/event-registry.js';
@@ -51,6 +51,9 @@ type BatchOutcome =
 
 /** Past this many unapplied events the count stops: "at least" is all an operator needs. */
 export const LAG_COUNT_LIMIT = 10_000;
+
+/** At most one checkpoint-only write per projection this often: enough that a restart starts near the head. */
+const CHECKPOINT_ONLY_EVERY_MS = 1_000;
 
 /**
  * Runs projections exactly once per event: each batch writes its rows and the checkpoint in one
@@ -176,9 +179,13 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies the log after `from` to a target, batch by batch, until nothing is left. Returns
-   * 'moved' when another writer moved the target's checkpoint; throws on an event that fails its
-   * schema (the target is then stopped with it).
+   * Applies the log after `from` to a target, batch by batch, until a batch comes back empty, or
+   * short and ending with an event written since this catch-up began: that is the head of the log
+   * as it is now, and the rest is live traffic (applied after a rebuild's swap). Waiting for an
+   * empty batch alone would chase a writer that appends as fast as batches are applied, and never
+   * end; a short batch of older events (PostgreSQL's transaction horizon held back) goes on.
+   * Returns 'moved' when another writer moved the target's checkpoint; throws on an event that
+   * fails its schema (the target is then stopped with it).
    */
   private async catchUp(
     projection: AnyProjection,
@@ -187,6 +194,7 @@ export class ProjectionRunner {
     onBatch: (events: number, position: Position) => void,
   ): Promise<'done' | 'moved'> {
     let position = from;
+    const began = new Date();
     for (;;) {
       const events = await this.readBatch(projection, position);
       if (events.length === 0) return 'done';
@@ -195,6 +203,7 @@ export class ProjectionRunner {
       if (outcome.kind === 'stopped') throw outcome.error;
       position = outcome.position;
       onBatch(events.length, position);
+      if (events.length < this.batchSize && events[events.length - 1]!.recordedAt >= began) return 'done';
     }
   }
 
@@ -281,21 +290,44 @@ export class ProjectionRunner {
     const stop = (): void => void subscription.close();
     signal.addEventListener('abort', stop);
     let position = from;
+    let checkpointWrittenAt = 0;
+    // with the store's checkpoints, a projection whose events are rare still moves its own on
+    const items: AsyncIterable<RecordedEvent | SubscriptionCheckpoint> = subscription.withCheckpoints?.() ?? subscription;
     try {
-      for await (const batch of batches(subscription, this.batchSize)) {
+      for await (const batch of batches(items, this.batchSize)) {
         if (signal.aborted) return;
-        const outcome = await this.inTransaction((em) => this.applyBatch(em, projection, { checkpoint: projection.name }, position, batch));
-        if (outcome.kind === 'moved') return;
-        position = outcome.position;
-        if (outcome.kind === 'stopped') {
-          this.options.onError?.(projection.name, outcome.error);
-          return;
+        const events = batch.filter((item): item is RecordedEvent => !('checkpoint' in item));
+        if (events.length > 0) {
+          const outcome = await this.inTransaction((em) => this.applyBatch(em, projection, { checkpoint: projection.name }, position, events));
+          if (outcome.kind === 'moved') return;
+          position = outcome.position;
+          if (outcome.kind === 'stopped') {
+            this.options.onError?.(projection.name, outcome.error);
+            return;
+          }
+        }
+        const last = batch[batch.length - 1]!;
+        if ('checkpoint' in last && comparePositions(last.checkpoint, position) > 0 && Date.now() - checkpointWrittenAt >= CHECKPOINT_ONLY_EVERY_MS) {
+          const target = last.checkpoint;
+          if (!(await this.inTransaction((em) => this.moveCheckpoint(em, projection.name, position, target)))) return;
+          position = target;
+          checkpointWrittenAt = Date.now();
         }
       }
     } finally {
       signal.removeEventListener('abort', stop);
       await subscription.close();
     }
+  }
+
+  /** Moves the checkpoint over events none of which is the projection's; false when another writer moved it. */
+  private async moveCheckpoint(em: EntityManager, name: string, expected: Position, to: Position): Promise<boolean> {
+    const connection = em.getConnection();
+    const tx = em.getTransactionContext();
+    const [row] = await connection.execute<{ position: string }[]>('select position from projection_checkpoints where name = ? for update', [name], 'all', tx);
+    if (!row || row.position !== formatPosition(expected)) return false;
+    await connection.execute('update projection_checkpoints set position = ?, updated_at = now() where name = ?', [formatPosition(to), name], 'run', tx);
+    return true;
   }
 
   private async readBatch(projection: AnyProjection, after: Position): Promise<RecordedEvent[]> {

@@ -28,7 +28,10 @@ export class StreamNotFound extends Error {
   }
 }
 
-/** An event id already stands in the log somewhere the retried append cannot have put it. */
+/**
+ * An event id already stands in the log somewhere the retried append cannot have put it: in its
+ * stream without the ids appended with it, or (PostgreSQL only) in another stream.
+ */
 export class DuplicateEventId extends Error {
   override readonly name = 'DuplicateEventId';
   constructor(
@@ -36,5 +39,24 @@ export class DuplicateEventId extends Error {
     readonly eventId: string,
   ) {
     super(`stream ${stream}: event id ${eventId} was already appended elsewhere`);
+  }
+}
+
+/** The stream was deleted for good (KurrentDB's tombstone): it can be neither read nor written again. */
+export class StreamDeleted extends Error {
+  override readonly name = 'StreamDeleted';
+  constructor(readonly stream: string) {
+    super(`stream ${stream} is deleted`);
+  }
+}
+
+/** One append carried more than the store takes at once (KurrentDB's MaxAppendSize, 1 MiB by default). */
+export class AppendTooLarge extends Error {
+  override readonly name = 'AppendTooLarge';
+  constructor(
+    readonly stream: string,
+    readonly maxAppendSize: number,
+  ) {
+    super(`stream ${stream}: the append exceeds the store's limit of ${maxAppendSize} bytes`);
   }
 }

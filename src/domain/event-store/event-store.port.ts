@@ -50,6 +50,7 @@ export interface ReadStreamOptions {
   /** Inclusive. Default: the start when reading forwards, the end when reading backwards. */
   readonly fromRevision?: bigint | 'start' | 'end';
   readonly direction?: 'forwards' | 'backwards';
+  /** A whole number of at least 0, or Infinity (the default) for no limit; anything else is a RangeError. */
   readonly maxCount?: number;
 }
 
@@ -63,6 +64,7 @@ export interface EventFilter {
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. Default: from the first event. */
   readonly fromPosition?: Position;
+  /** As for readStream: a whole number of at least 0, or Infinity (the default). */
   readonly maxCount?: number;
   readonly filter?: EventFilter;
 }
@@ -73,6 +75,11 @@ export interface SubscribeToAllOptions {
   readonly filter?: EventFilter;
 }
 
+/** Progress with nothing to deliver: every matching event up to `checkpoint` came before it. */
+export interface SubscriptionCheckpoint {
+  readonly checkpoint: Position;
+}
+
 /**
  * Catch-up, then live. Back-pressure comes from iteration: the next batch is read only when the
  * consumer asks for it. Every event is delivered once, in position order; the caller keeps the
@@ -80,6 +87,13 @@ export interface SubscribeToAllOptions {
  */
 export interface Subscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
+  /**
+   * The same events with the store's checkpoints between them, where it has any (KurrentDB sends
+   * one every 32 events it considers for a filter): a checkpoint is at or after every event before
+   * it and before every event after it, so a caller whose events are rare can move its own
+   * checkpoint on. Iterate either this or the subscription, not both.
+   */
+  withCheckpoints?(): AsyncIterable<RecordedEvent | SubscriptionCheckpoint>;
 }
 
 /** The append-only log. Implemented by the PostgreSQL and KurrentDB adapters; one contract suite. */
@@ -88,6 +102,13 @@ export interface EventStore {
    * Appends atomically. Throws WrongExpectedRevision when the stream is not as expected, unless the
    * same event ids were already appended at the same expected revision: then it is a no-op
    * returning the original result.
+   *
+   * Event ids recognise retries, in every store: with 'any' or 'stream_exists', an append whose
+   * first id stands in the stream but a later one does not is a DuplicateEventId, and nothing of it
+   * is written. Beyond that the stores differ, by design: PostgreSQL keeps ids unique across the log
+   * (an id that stands in another stream is a DuplicateEventId), KurrentDB writes such an event;
+   * and KurrentDB recognises a retry with 'any' or 'stream_exists' only while the first id is in
+   * its bounded cache of recent ids. Hence: always append with an expected revision.
    */
   appendToStream(
     stream: string,

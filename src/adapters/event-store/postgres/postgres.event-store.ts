@@ -13,6 +13,7 @@ import type {
   SubscribeToAllOptions,
   Subscription,
 } from '../../../domain/event-store/event-store.port.js';
+import { checkMaxCount } from '../../../domain/event-store/max-count.js';
 import { type Position, START } from '../../../domain/event-store/position.js';
 import { PostgresNotifier } from './postgres.notifier.js';
 import {
@@ -145,7 +146,7 @@ export class PostgresEventStore implements EventStore {
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? 'end' : 'start');
     let next: bigint | undefined = from === 'start' ? 0n : from === 'end' ? undefined : from;
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let remaining = checkMaxCount(options.maxCount);
     let first = true;
     while (remaining > 0) {
       const limit = Math.min(this.batchSize, remaining);
@@ -168,7 +169,7 @@ export class PostgresEventStore implements EventStore {
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     let position = options.fromPosition ?? START;
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let remaining = checkMaxCount(options.maxCount);
     while (remaining > 0) {
       const page = await this.readPage(position, options.filter, this.batchSize);
       for (const event of page.events) {
