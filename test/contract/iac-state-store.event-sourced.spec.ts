@@ -7,7 +7,6 @@ import { iacLocksProjection } from '../../src/projections/iac/iac-locks.projecti
 import { iacStatesProjection } from '../../src/projections/iac/iac-states.projection.js';
 import { createTestDatabase } from '../support/database.js';
 import { TestClock } from '../support/test-clock.js';
-import { waitFor } from '../support/wait.js';
 import { describeIacStateStoreContract } from './iac-state-store.contract.js';
 
 const projections: AnyProjection[] = [iacStatesProjection, iacLocksProjection];
@@ -23,12 +22,9 @@ describeIacStateStoreContract('event-sourced (PostgreSQL event store)', async ()
   return {
     store,
     clock,
-    // list and listLocks read projections: wait until both have applied every event, not a fixed sleep
+    // list and listLocks read projections: wait until both have applied every event written, not a fixed sleep
     settle: async () => {
-      await waitFor(async () => {
-        const statuses = await runner.status(projections);
-        return statuses.every((s) => s.status === 'running' && s.lagEvents === 0) ? true : undefined;
-      }, 'the IaC projections to catch up');
+      if (!(await runner.waitForCatchUp(projections, 30_000))) throw new Error('the IaC projections did not catch up');
     },
     async teardown() {
       stop.abort();

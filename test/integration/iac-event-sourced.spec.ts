@@ -10,7 +10,6 @@ import type { AnyProjection } from '../../src/projections/projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { collect } from '../support/events.js';
 import { TestClock } from '../support/test-clock.js';
-import { waitFor } from '../support/wait.js';
 
 const projections: AnyProjection[] = [iacStatesProjection, iacLocksProjection];
 const record = (status: string) => ({
@@ -30,7 +29,7 @@ describe('the event-sourced IaC state store', () => {
   let runner: ProjectionRunner;
 
   async function settle(): Promise<void> {
-    await waitFor(async () => ((await runner.status(projections)).every((s) => s.lagEvents === 0) ? true : undefined), 'projections');
+    if (!(await runner.waitForCatchUp(projections, 30_000))) throw new Error('the IaC projections did not catch up');
   }
 
   beforeEach(async () => {

@@ -14,7 +14,6 @@ import { cloudResourceEventsProjection } from '../../src/projections/inventory/c
 import { cloudResourcesProjection } from '../../src/projections/inventory/cloud-resources.projection.js';
 import type { AnyProjection } from '../../src/projections/projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { waitFor } from '../support/wait.js';
 
 const projections: AnyProjection[] = [cloudResourcesProjection, cloudResourceEventsProjection, cloudProvisionedProjection, cloudDriftProjection];
 const tables: Record<string, { table: string; key: string }> = {
@@ -63,10 +62,7 @@ describe('the inventory read models against PostgreSQL', () => {
   const spec = (resourceId: string, events: SpecEvent[], actor: string) => append(toSpecStream(resourceId), events, actor);
 
   async function caughtUp(): Promise<void> {
-    await waitFor(async () => {
-      const statuses = await runner.status(projections);
-      return statuses.every((s) => s.status === 'running' && s.lagEvents === 0) ? true : undefined;
-    }, 'the inventory projections to catch up');
+    if (!(await runner.waitForCatchUp(projections, 30_000))) throw new Error('the inventory projections did not catch up');
   }
 
   async function rowsOf(table: string, key: string): Promise<unknown[]> {
