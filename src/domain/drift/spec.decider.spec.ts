@@ -1,3 +1,4 @@
+import { deciderSpecification } from '../../../test/support/decider-specification.js';
 import type { ResourceState } from '../inventory/resource.js';
 import type { Spec } from './drift-compare.js';
 import {
@@ -47,19 +48,7 @@ const failRevert = (driftId = 'drift-size_slug', sagaId = 'saga-revert-1'): Spec
 });
 const removeSpec = (): SpecCommand => ({ type: 'RemoveSpec', data: { resourceId: ID, reason: 'destroyed', sagaId: 'saga-destroy' } });
 
-/** Runs commands one after another from the initial state, folding each one's events with specDecider.evolve. */
-function given(...commands: SpecCommand[]): SpecState {
-  return commands.reduce((state, command, i) => specDecider.decide(command, state, at(i)).reduce(specDecider.evolve, state), initialSpecState());
-}
-
-function refusal(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected decide to refuse');
-}
+const spec = deciderSpecification(specDecider);
 
 const recorded = (state: SpecState): Extract<SpecState, { status: 'recorded' }> => {
   if (state.status !== 'recorded') throw new Error(`expected a recorded spec, got ${state.status}`);
@@ -71,52 +60,62 @@ describe('the spec decider', () => {
     it('records the first spec as version 1', () => {
       // given no spec
       // when one is recorded
-      const events = specDecider.decide(record(), initialSpecState(), at(0));
-
       // then SpecRecorded carries it as version 1, with its reason and saga
-      expect(events).toEqual([
-        { type: 'SpecRecorded', data: { resourceId: ID, spec: SPEC, version: 1, reason: 'provisioned', sagaId: 'saga-provision', driftId: null, at: iso(0) } },
-      ]);
-      expect(recorded(events.reduce(specDecider.evolve, initialSpecState()))).toMatchObject({ spec: SPEC, version: 1, open: [] });
+      const after = spec
+        .given()
+        .when(record(), at(0))
+        .then([{ type: 'SpecRecorded', data: { resourceId: ID, spec: SPEC, version: 1, reason: 'provisioned', sagaId: 'saga-provision', driftId: null, at: iso(0) } }]);
+      expect(recorded(after.state)).toMatchObject({ spec: SPEC, version: 1, open: [] });
     });
 
     it('records nothing when the same spec is recorded again (a repeated saga step)', () => {
-      expect(specDecider.decide(record(), given(record()), at(5))).toEqual([]);
+      // given a spec / when it is recorded again / then nothing
+      spec.givenCommands(record()).when(record(), at(5)).thenNothing();
     });
 
     it('records nothing when the same spec comes back with its keys in another order (as jsonb returns it)', () => {
       // given the spec as the event store gives it back: keys sorted the jsonb way
-      const reloaded = given(record({ image: 'ubuntu-24-04-x64', region: 'nyc3', size_slug: 's-2vcpu-4gb' }));
-
       // when the provisioning step records it again in its own key order
       // then nothing changes
-      expect(specDecider.decide(record(SPEC), reloaded, at(5))).toEqual([]);
+      spec
+        .givenCommands(record({ image: 'ubuntu-24-04-x64', region: 'nyc3', size_slug: 's-2vcpu-4gb' }))
+        .when(record(SPEC), at(5))
+        .thenNothing();
     });
 
     it('records a changed spec as the next version', () => {
       // given version 1
       // when a spec with another size is recorded
-      const events = specDecider.decide(record({ ...SPEC, size_slug: 's-4vcpu-8gb' }), given(record()), at(5));
-
       // then it is version 2 and replaces the whole spec
-      expect(events).toEqual([expect.objectContaining({ type: 'SpecRecorded', data: expect.objectContaining({ version: 2, spec: { ...SPEC, size_slug: 's-4vcpu-8gb' } }) })]);
+      spec
+        .givenCommands(record())
+        .when(record({ ...SPEC, size_slug: 's-4vcpu-8gb' }), at(5))
+        .then([expect.objectContaining({ type: 'SpecRecorded', data: expect.objectContaining({ version: 2, spec: { ...SPEC, size_slug: 's-4vcpu-8gb' } }) })]);
     });
 
     it('treats a value changed only in type as a change: the spec is what was asked, exactly', () => {
-      const state = given(record({ vcpus: 2 }));
-      expect(specDecider.decide(record({ vcpus: '2' }), state, at(5))).toEqual([expect.objectContaining({ data: expect.objectContaining({ version: 2 }) })]);
+      // given vcpus: 2 / when vcpus: '2' is recorded / then it is a new version
+      spec
+        .givenCommands(record({ vcpus: 2 }))
+        .when(record({ vcpus: '2' }), at(5))
+        .then([expect.objectContaining({ data: expect.objectContaining({ version: 2 }) })]);
     });
 
     it('continues the version count after the spec was removed', () => {
-      const state = given(record(), record({ ...SPEC, size_slug: 's-4vcpu-8gb' }), removeSpec());
-      expect(state).toMatchObject({ status: 'removed', version: 2 });
-      expect(specDecider.decide(record(), state, at(9))).toEqual([expect.objectContaining({ data: expect.objectContaining({ version: 3 }) })]);
+      // given versions 1 and 2, then the spec removed
+      const given = spec.givenCommands(record(), record({ ...SPEC, size_slug: 's-4vcpu-8gb' }), removeSpec());
+      expect(given.state).toMatchObject({ status: 'removed', version: 2 });
+      // when a spec is recorded again / then it is version 3
+      given.when(record(), at(9)).then([expect.objectContaining({ data: expect.objectContaining({ version: 3 }) })]);
     });
 
     it('does not copy the caller’s object into the event by reference', () => {
-      const spec = { ...SPEC };
-      const [event] = specDecider.decide(record(spec), initialSpecState(), at(0));
-      spec.size_slug = 'mutated';
+      // given no spec
+      // when a spec is recorded and the caller then changes its object
+      const mine = { ...SPEC };
+      const [event] = spec.given().when(record(mine), at(0)).thenMatches([{ type: 'SpecRecorded' }]).events;
+      mine.size_slug = 'mutated';
+      // then the event keeps what was recorded
       expect(event).toMatchObject({ data: { spec: { size_slug: 's-2vcpu-4gb' } } });
     });
   });
@@ -125,197 +124,201 @@ describe('the spec decider', () => {
     it('reports a new mismatch as DriftDetected with the id it was given, and nothing for matching fields', () => {
       // given a spec asking for s-2vcpu-4gb in nyc3
       // when the droplet is s-1vcpu-1gb in nyc3
-      const events = specDecider.decide(detect(), given(record()), at(20));
-
       // then only size_slug drifted, against spec version 1
-      expect(events).toEqual([
-        {
-          type: 'DriftDetected',
-          data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', expected: 's-2vcpu-4gb', actual: 's-1vcpu-1gb', specVersion: 1, at: iso(20) },
-        },
-      ]);
+      spec
+        .givenCommands(record())
+        .when(detect(), at(20))
+        .then([
+          {
+            type: 'DriftDetected',
+            data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', expected: 's-2vcpu-4gb', actual: 's-1vcpu-1gb', specVersion: 1, at: iso(20) },
+          },
+        ]);
     });
 
     it('opens one drift per drifted field, each with its own id', () => {
-      const events = specDecider.decide(detect(live({ region: 'sfo3', attrs: { ...live().attrs, image: 'debian-12-x64' } })), given(record()), at(20));
-      expect(events.map((e) => [e.type, 'driftId' in e.data ? e.data.driftId : null])).toEqual([
-        ['DriftDetected', 'drift-size_slug'],
-        ['DriftDetected', 'drift-region'],
-        ['DriftDetected', 'drift-image'],
-      ]);
+      // given a spec / when size, region and image all differ / then one drift each
+      spec
+        .givenCommands(record())
+        .when(detect(live({ region: 'sfo3', attrs: { ...live().attrs, image: 'debian-12-x64' } })), at(20))
+        .then((events) =>
+          expect(events.map((e) => [e.type, 'driftId' in e.data ? e.data.driftId : null])).toEqual([
+            ['DriftDetected', 'drift-size_slug'],
+            ['DriftDetected', 'drift-region'],
+            ['DriftDetected', 'drift-image'],
+          ]),
+        );
     });
 
     it('does not report an open drift again while the field still mismatches', () => {
       // given an open size_slug drift
-      const state = given(record(), detect());
-      expect(recorded(state).open).toHaveLength(1);
+      const given = spec.givenCommands(record(), detect());
+      expect(recorded(given.state).open).toHaveLength(1);
 
       // when detection runs again on the same droplet / then nothing is appended
-      expect(specDecider.decide(detect(), state, at(40))).toEqual([]);
+      given.when(detect(), at(40)).thenNothing();
     });
 
     it('does not report an open drift again when the live value moved to another mismatching value', () => {
-      const state = given(record(), detect());
-      expect(specDecider.decide(detect(live({ size_slug: 's-8vcpu-16gb' })), state, at(40))).toEqual([]);
+      // given an open size_slug drift / when the size moves to yet another one / then nothing
+      spec.givenCommands(record(), detect()).when(detect(live({ size_slug: 's-8vcpu-16gb' })), at(40)).thenNothing();
     });
 
     it('closes an open drift whose field matches again as stale, with the live value', () => {
       // given an open size_slug drift
-      const state = given(record(), detect());
-
       // when the droplet is resized back by hand
-      const events = specDecider.decide(detect(asSpecified()), state, at(40));
-
       // then the drift closes stale, and the state has no open drift left
-      expect(events).toEqual([
-        { type: 'DriftClosedStale', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', actual: 's-2vcpu-4gb', reason: 'matches_again', at: iso(40) } },
-      ]);
-      const after = recorded(events.reduce(specDecider.evolve, state));
-      expect(after.open).toEqual([]);
-      expect(after.closed).toEqual(['drift-size_slug']);
+      const after = spec
+        .givenCommands(record(), detect())
+        .when(detect(asSpecified()), at(40))
+        .then([{ type: 'DriftClosedStale', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', actual: 's-2vcpu-4gb', reason: 'matches_again', at: iso(40) } }]);
+      expect(recorded(after.state).open).toEqual([]);
+      expect(recorded(after.state).closed).toEqual(['drift-size_slug']);
     });
 
     it('reports the live value, not the spec’s, when closing stale on a loosely equal value', () => {
       // given a tags drift: the spec wants {web, prod}
-      const state = given(record({ tags: ['web', 'prod'] }), detect(live({ tags: ['web'] })));
-
       // when the droplet gets the tags back in another order
-      const [event] = specDecider.decide(detect(live({ tags: ['prod', 'web'] })), state, at(40));
-
       // then the stale close records what the droplet has
-      expect(event).toMatchObject({ type: 'DriftClosedStale', data: { field: 'tags', actual: ['prod', 'web'] } });
+      spec
+        .givenCommands(record({ tags: ['web', 'prod'] }), detect(live({ tags: ['web'] })))
+        .when(detect(live({ tags: ['prod', 'web'] })), at(40))
+        .thenMatches([{ type: 'DriftClosedStale', data: { field: 'tags', actual: ['prod', 'web'] } }]);
     });
 
     it('closes stale a drift on a field the new spec no longer has, with the live value', () => {
       // given a size_slug drift, then a spec without size_slug
-      const state = given(record(), detect(), record({ region: 'nyc3' }));
-      expect(recorded(state).open).toHaveLength(1);
+      const given = spec.givenCommands(record(), detect(), record({ region: 'nyc3' }));
+      expect(recorded(given.state).open).toHaveLength(1);
 
       // when detection runs / then the drift is stale, and its actual is the droplet's size
-      expect(specDecider.decide(detect(), state, at(40))).toEqual([
-        { type: 'DriftClosedStale', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', actual: 's-1vcpu-1gb', reason: 'matches_again', at: iso(40) } },
-      ]);
+      given
+        .when(detect(), at(40))
+        .then([{ type: 'DriftClosedStale', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', actual: 's-1vcpu-1gb', reason: 'matches_again', at: iso(40) } }]);
     });
 
     it('closes one drift stale and opens another in the same run', () => {
-      const state = given(record(), detect());
-      const events = specDecider.decide(detect(live({ size_slug: 's-2vcpu-4gb', region: 'sfo3' })), state, at(40));
-      expect(events.map((e) => `${e.type}:${'field' in e.data ? e.data.field : ''}`).sort()).toEqual(['DriftClosedStale:size_slug', 'DriftDetected:region']);
+      // given a size_slug drift / when the size is right again but the region moved / then one closes, one opens
+      spec
+        .givenCommands(record(), detect())
+        .when(detect(live({ size_slug: 's-2vcpu-4gb', region: 'sfo3' })), at(40))
+        .then((events) => expect(events.map((e) => `${e.type}:${'field' in e.data ? e.data.field : ''}`).sort()).toEqual(['DriftClosedStale:size_slug', 'DriftDetected:region']));
     });
 
     it('does not close stale a drift being reverted: the revert saga closes it', () => {
       // given a size_slug drift under revert
-      const state = given(record(), detect(), requestRevert());
-
       // when the resize has already landed and detection runs before the saga ends
       // then nothing is appended
-      expect(specDecider.decide(detect(asSpecified()), state, at(40))).toEqual([]);
+      spec.givenCommands(record(), detect(), requestRevert()).when(detect(asSpecified()), at(40)).thenNothing();
     });
 
     it('does not open a second drift on a field whose drift is being reverted', () => {
-      const state = given(record(), detect(), requestRevert());
-      expect(specDecider.decide(detect(), state, at(40))).toEqual([]);
+      // given a size_slug drift under revert / when the size still differs / then nothing
+      spec.givenCommands(record(), detect(), requestRevert()).when(detect(), at(40)).thenNothing();
     });
 
     it('reports a field drifting again after its drift was closed, under a new id', () => {
       // given a size_slug drift that closed stale
-      const state = given(record(), detect(), detect(asSpecified()));
-      expect(recorded(state).open).toEqual([]);
+      const given = spec.givenCommands(record(), detect(), detect(asSpecified()));
+      expect(recorded(given.state).open).toEqual([]);
 
       // when the droplet drifts again
-      const events = specDecider.decide({ type: 'DetectDrift', data: { resourceId: ID, live: live(), newDriftId: (f) => `second-${f}` } }, state, at(60));
-
       // then a new drift opens
-      expect(events).toEqual([expect.objectContaining({ type: 'DriftDetected', data: expect.objectContaining({ driftId: 'second-size_slug', field: 'size_slug' }) })]);
+      given
+        .when({ type: 'DetectDrift', data: { resourceId: ID, live: live(), newDriftId: (f) => `second-${f}` } }, at(60))
+        .then([expect.objectContaining({ type: 'DriftDetected', data: expect.objectContaining({ driftId: 'second-size_slug', field: 'size_slug' }) })]);
     });
 
     it('finds nothing when the resource has no live state', () => {
-      // given an open drift, so a stale close would show too
-      const state = given(record(), detect());
-      expect(specDecider.decide(detect(null), state, at(40))).toEqual([]);
-      expect(specDecider.decide(detect(null), given(record()), at(40))).toEqual([]);
+      // given an open drift, so a stale close would show too (and a spec without one)
+      // when the resource has no live state / then nothing
+      spec.givenCommands(record(), detect()).when(detect(null), at(40)).thenNothing();
+      spec.givenCommands(record()).when(detect(null), at(40)).thenNothing();
     });
 
     it('finds nothing without a spec', () => {
-      expect(specDecider.decide(detect(), initialSpecState(), at(0))).toEqual([]);
-      expect(specDecider.decide(detect(), given(record(), removeSpec()), at(10))).toEqual([]);
+      // given no spec, or a removed one / when detection runs / then nothing
+      spec.given().when(detect(), at(0)).thenNothing();
+      spec.givenCommands(record(), removeSpec()).when(detect(), at(10)).thenNothing();
     });
 
     it('finds nothing when the droplet is as specified', () => {
-      expect(specDecider.decide(detect(asSpecified()), given(record()), at(20))).toEqual([]);
+      // given a spec / when the droplet matches it / then nothing
+      spec.givenCommands(record()).when(detect(asSpecified()), at(20)).thenNothing();
     });
 
     it('records the spec version the drift was detected against', () => {
-      const state = given(record(), record({ ...SPEC, image: 'debian-12-x64' }));
-      const [event] = specDecider.decide(detect(asSpecified()), state, at(20));
-      expect(event).toMatchObject({ type: 'DriftDetected', data: { field: 'image', specVersion: 2 } });
+      // given spec version 2 wanting another image / when the droplet has the old one / then the drift names version 2
+      spec
+        .givenCommands(record(), record({ ...SPEC, image: 'debian-12-x64' }))
+        .when(detect(asSpecified()), at(20))
+        .thenMatches([{ type: 'DriftDetected', data: { field: 'image', specVersion: 2 } }]);
     });
   });
 
   describe('AcceptDrift', () => {
     it('makes the live value the spec (version + 1) and closes the drift accepted, in one decision', () => {
       // given spec version 1 and an open size_slug drift
-      const state = given(record(), detect());
-
       // when an operator accepts it
-      const events = specDecider.decide(accept(), state, at(30));
-
       // then one SpecRecorded with version 2 and the live size, then DriftAccepted
-      expect(events).toEqual([
-        {
-          type: 'SpecRecorded',
-          data: { resourceId: ID, spec: { ...SPEC, size_slug: 's-1vcpu-1gb' }, version: 2, reason: 'drift_accepted', sagaId: null, driftId: 'drift-size_slug', at: iso(30) },
-        },
-        { type: 'DriftAccepted', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', value: 's-1vcpu-1gb', specVersion: 2, at: iso(30) } },
-      ]);
+      const after = spec
+        .givenCommands(record(), detect())
+        .when(accept(), at(30))
+        .then([
+          {
+            type: 'SpecRecorded',
+            data: { resourceId: ID, spec: { ...SPEC, size_slug: 's-1vcpu-1gb' }, version: 2, reason: 'drift_accepted', sagaId: null, driftId: 'drift-size_slug', at: iso(30) },
+          },
+          { type: 'DriftAccepted', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', value: 's-1vcpu-1gb', specVersion: 2, at: iso(30) } },
+        ]);
 
       // and afterwards the spec holds the live value, no drift is open, and detecting again finds nothing
-      const after = recorded(events.reduce(specDecider.evolve, state));
-      expect(after).toMatchObject({ version: 2, spec: { size_slug: 's-1vcpu-1gb', region: 'nyc3' }, open: [], closed: ['drift-size_slug'] });
-      expect(specDecider.decide(detect(), after, at(40))).toEqual([]);
+      expect(recorded(after.state)).toMatchObject({ version: 2, spec: { size_slug: 's-1vcpu-1gb', region: 'nyc3' }, open: [], closed: ['drift-size_slug'] });
+      after.when(detect(), at(40)).thenNothing();
     });
 
     it('keeps the other open drifts open', () => {
-      const state = given(record(), detect(live({ region: 'sfo3' })));
-      const after = recorded(specDecider.decide(accept(), state, at(30)).reduce(specDecider.evolve, state));
+      // given size_slug and region drifts / when size_slug is accepted / then region stays open
+      const after = recorded(spec.givenCommands(record(), detect(live({ region: 'sfo3' }))).when(accept(), at(30)).thenState());
       expect(after.open.map((d) => d.driftId)).toEqual(['drift-region']);
       expect(after.spec).toEqual({ ...SPEC, size_slug: 's-1vcpu-1gb' });
     });
 
     it('refuses a drift that is no longer open: DriftNotOpen', () => {
       // given a drift accepted once
-      const state = given(record(), detect(), accept());
       // when accepted again / then it is not open (409)
-      expect(refusal(() => specDecider.decide(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      spec.givenCommands(record(), detect(), accept()).when(accept(), at(40)).thenThrows(DriftNotOpen);
     });
 
     it('refuses a drift closed stale: DriftNotOpen', () => {
-      const state = given(record(), detect(), detect(asSpecified()));
-      expect(refusal(() => specDecider.decide(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      // given a drift closed stale / when accepted / then it is not open
+      spec.givenCommands(record(), detect(), detect(asSpecified())).when(accept(), at(40)).thenThrows(DriftNotOpen);
     });
 
     it('refuses a drift while its revert runs: DriftNotOpen', () => {
-      const state = given(record(), detect(), requestRevert());
-      expect(refusal(() => specDecider.decide(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      // given a drift under revert / when accepted / then it is not open
+      spec.givenCommands(record(), detect(), requestRevert()).when(accept(), at(40)).thenThrows(DriftNotOpen);
     });
 
     it('refuses a drift that was open when the spec was removed: DriftNotOpen', () => {
-      const state = given(record(), detect(), removeSpec());
-      expect(refusal(() => specDecider.decide(accept(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      // given a drift closed with its spec / when accepted / then it is not open
+      spec.givenCommands(record(), detect(), removeSpec()).when(accept(), at(40)).thenThrows(DriftNotOpen);
     });
 
     it('refuses an unknown drift: DriftNotFound', () => {
-      const error = refusal(() => specDecider.decide(accept('drift-nope'), given(record(), detect()), at(40)));
-      expect(error).toBeInstanceOf(DriftNotFound);
+      // given an open drift / when another id is accepted / then it is not found, not merely closed
+      const error = spec.givenCommands(record(), detect()).when(accept('drift-nope'), at(40)).thenThrows(DriftNotFound);
       expect(error).not.toBeInstanceOf(DriftNotOpen);
     });
 
     it('refuses when no spec is recorded: SpecNotFound', () => {
-      expect(refusal(() => specDecider.decide(accept(), initialSpecState(), at(0)))).toBeInstanceOf(SpecNotFound);
+      // given no spec / when a drift is accepted / then there is no spec
+      spec.given().when(accept(), at(0)).thenThrows(SpecNotFound);
     });
 
     it('refuses an unknown drift on a removed spec: SpecNotFound', () => {
-      expect(refusal(() => specDecider.decide(accept('drift-nope'), given(record(), removeSpec()), at(10)))).toBeInstanceOf(SpecNotFound);
+      // given a removed spec / when an unknown drift is accepted / then there is no spec
+      spec.givenCommands(record(), removeSpec()).when(accept('drift-nope'), at(10)).thenThrows(SpecNotFound);
     });
 
     it('answers with the status codes the edge maps: 404, 409', () => {
@@ -328,146 +331,165 @@ describe('the spec decider', () => {
     it.each(['region', 'image'])('refuses %s: DriftNotRevertible, with the reason', (field) => {
       // given a drift on a field no saga can change back
       const drifted = field === 'region' ? live({ size_slug: 's-2vcpu-4gb', region: 'sfo3' }) : live({ size_slug: 's-2vcpu-4gb', attrs: { ...live().attrs, image: 'debian-12-x64' } });
-      const state = given(record(), detect(drifted));
 
       // when a revert is requested
-      const error = refusal(() => specDecider.decide(requestRevert(`drift-${field}`), state, at(30)));
-
       // then 422, saying why and what to do instead
-      expect(error).toBeInstanceOf(DriftNotRevertible);
-      expect(error).toMatchObject({ code: 'drift_not_revertible' });
-      expect((error as Error).message).toContain(field);
-      expect((error as Error).message).toMatch(/accept/);
+      const error = spec
+        .givenCommands(record(), detect(drifted))
+        .when(requestRevert(`drift-${field}`), at(30))
+        .thenThrows(DriftNotRevertible, { code: 'drift_not_revertible' });
+      expect(error.message).toContain(field);
+      expect(error.message).toMatch(/accept/);
     });
 
     it('starts a revert of size_slug', () => {
-      const events = specDecider.decide(requestRevert(), given(record(), detect()), at(30));
-      expect(events).toEqual([{ type: 'DriftRevertRequested', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', sagaId: 'saga-revert-1', at: iso(30) } }]);
+      // given an open size_slug drift / when a revert is requested / then it is recorded with its saga
+      spec
+        .givenCommands(record(), detect())
+        .when(requestRevert(), at(30))
+        .then([{ type: 'DriftRevertRequested', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', sagaId: 'saga-revert-1', at: iso(30) } }]);
     });
 
     it('starts a revert of tags', () => {
-      const state = given(record({ tags: ['managed-by-cloudledger', 'web'] }), detect());
-      expect(specDecider.decide(requestRevert('drift-tags'), state, at(30))).toEqual([expect.objectContaining({ type: 'DriftRevertRequested', data: expect.objectContaining({ field: 'tags' }) })]);
+      // given an open tags drift / when a revert is requested / then it is recorded
+      spec
+        .givenCommands(record({ tags: ['managed-by-cloudledger', 'web'] }), detect())
+        .when(requestRevert('drift-tags'), at(30))
+        .then([expect.objectContaining({ type: 'DriftRevertRequested', data: expect.objectContaining({ field: 'tags' }) })]);
     });
 
     it('refuses a second revert by another saga: DriftNotOpen', () => {
-      const state = given(record(), detect(), requestRevert());
-      expect(refusal(() => specDecider.decide(requestRevert('drift-size_slug', 'saga-revert-2'), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      // given a revert under way / when another saga asks / then it is refused
+      spec.givenCommands(record(), detect(), requestRevert()).when(requestRevert('drift-size_slug', 'saga-revert-2'), at(40)).thenThrows(DriftNotOpen);
     });
 
     it('records nothing when the same saga asks again (a retried step)', () => {
-      const state = given(record(), detect(), requestRevert());
-      expect(specDecider.decide(requestRevert(), state, at(40))).toEqual([]);
+      // given a revert under way / when its saga asks again / then nothing
+      spec.givenCommands(record(), detect(), requestRevert()).when(requestRevert(), at(40)).thenNothing();
     });
 
     it('refuses a drift already reverted: DriftNotOpen', () => {
-      const state = given(record(), detect(), requestRevert(), completeRevert());
-      expect(refusal(() => specDecider.decide(requestRevert('drift-size_slug', 'saga-revert-2'), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      // given a reverted drift / when another saga asks / then it is not open
+      spec.givenCommands(record(), detect(), requestRevert(), completeRevert()).when(requestRevert('drift-size_slug', 'saga-revert-2'), at(40)).thenThrows(DriftNotOpen);
     });
 
     it('refuses a drift already accepted: DriftNotOpen', () => {
-      const state = given(record(), detect(), accept());
-      expect(refusal(() => specDecider.decide(requestRevert(), state, at(40)))).toBeInstanceOf(DriftNotOpen);
+      // given an accepted drift / when a revert is requested / then it is not open
+      spec.givenCommands(record(), detect(), accept()).when(requestRevert(), at(40)).thenThrows(DriftNotOpen);
     });
 
     it('refuses an unknown drift: DriftNotFound; no spec: SpecNotFound', () => {
-      expect(refusal(() => specDecider.decide(requestRevert('drift-nope'), given(record()), at(10)))).toBeInstanceOf(DriftNotFound);
-      expect(refusal(() => specDecider.decide(requestRevert(), initialSpecState(), at(10)))).toBeInstanceOf(SpecNotFound);
+      // given a spec without drift, or no spec / when a revert is requested / then each refusal names what is missing
+      spec.givenCommands(record()).when(requestRevert('drift-nope'), at(10)).thenThrows(DriftNotFound);
+      spec.given().when(requestRevert(), at(10)).thenThrows(SpecNotFound);
     });
   });
 
   describe('CompleteRevert and FailRevert', () => {
     it('closes the drift as reverted when its saga completes', () => {
-      const state = given(record(), detect(), requestRevert());
-      const events = specDecider.decide(completeRevert(), state, at(60));
-      expect(events).toEqual([{ type: 'DriftReverted', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', sagaId: 'saga-revert-1', at: iso(60) } }]);
-      const after = recorded(events.reduce(specDecider.evolve, state));
-      expect(after).toMatchObject({ version: 1, spec: SPEC, open: [], closed: ['drift-size_slug'] });
+      // given a revert under way
+      // when its saga completes
+      // then the drift is reverted and closed; the spec is unchanged
+      const after = spec
+        .givenCommands(record(), detect(), requestRevert())
+        .when(completeRevert(), at(60))
+        .then([{ type: 'DriftReverted', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', sagaId: 'saga-revert-1', at: iso(60) } }]);
+      expect(recorded(after.state)).toMatchObject({ version: 1, spec: SPEC, open: [], closed: ['drift-size_slug'] });
     });
 
     it('records nothing when the completion is repeated', () => {
-      const state = given(record(), detect(), requestRevert(), completeRevert());
-      expect(specDecider.decide(completeRevert(), state, at(70))).toEqual([]);
-      expect(specDecider.decide(failRevert(), state, at(70))).toEqual([]);
+      // given a completed revert / when it completes or fails again / then nothing
+      const given = spec.givenCommands(record(), detect(), requestRevert(), completeRevert());
+      given.when(completeRevert(), at(70)).thenNothing();
+      given.when(failRevert(), at(70)).thenNothing();
     });
 
     it('records nothing for a saga that is not the one reverting the drift', () => {
-      const state = given(record(), detect(), requestRevert());
-      expect(specDecider.decide(completeRevert('drift-size_slug', 'saga-other'), state, at(60))).toEqual([]);
-      expect(specDecider.decide(failRevert('drift-size_slug', 'saga-other'), state, at(60))).toEqual([]);
+      // given a revert by saga-revert-1 / when another saga completes or fails it / then nothing
+      const given = spec.givenCommands(record(), detect(), requestRevert());
+      given.when(completeRevert('drift-size_slug', 'saga-other'), at(60)).thenNothing();
+      given.when(failRevert('drift-size_slug', 'saga-other'), at(60)).thenNothing();
     });
 
     it('records nothing for a drift no revert was requested for', () => {
-      const state = given(record(), detect());
-      expect(specDecider.decide(completeRevert(), state, at(60))).toEqual([]);
+      // given an open drift, no revert / when a revert completes / then nothing
+      spec.givenCommands(record(), detect()).when(completeRevert(), at(60)).thenNothing();
     });
 
     it('records nothing once the spec is gone', () => {
-      const state = given(record(), detect(), requestRevert(), removeSpec());
-      expect(specDecider.decide(completeRevert(), state, at(60))).toEqual([]);
-      expect(specDecider.decide(completeRevert(), initialSpecState(), at(60))).toEqual([]);
+      // given a removed spec, or none / when a revert completes / then nothing
+      spec.givenCommands(record(), detect(), requestRevert(), removeSpec()).when(completeRevert(), at(60)).thenNothing();
+      spec.given().when(completeRevert(), at(60)).thenNothing();
     });
 
     it('records a failure with its reason, leaving the drift open', () => {
       // given a revert under way
-      const state = given(record(), detect(), requestRevert());
-
       // when its saga fails
-      const events = specDecider.decide(failRevert(), state, at(60));
-
       // then DriftRevertFailed, and the drift is open with no saga on it
-      expect(events).toEqual([
-        {
-          type: 'DriftRevertFailed',
-          data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', sagaId: 'saga-revert-1', reason: 'resize refused: droplet locked', at: iso(60) },
-        },
-      ]);
-      const after = recorded(events.reduce(specDecider.evolve, state));
-      expect(after.open).toEqual([expect.objectContaining({ driftId: 'drift-size_slug', revertSagaId: null })]);
-      expect(after.closed).toEqual([]);
+      const after = spec
+        .givenCommands(record(), detect(), requestRevert())
+        .when(failRevert(), at(60))
+        .then([
+          {
+            type: 'DriftRevertFailed',
+            data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', sagaId: 'saga-revert-1', reason: 'resize refused: droplet locked', at: iso(60) },
+          },
+        ]);
+      expect(recorded(after.state).open).toEqual([expect.objectContaining({ driftId: 'drift-size_slug', revertSagaId: null })]);
+      expect(recorded(after.state).closed).toEqual([]);
     });
 
     it('records nothing when the failure is repeated', () => {
-      const state = given(record(), detect(), requestRevert(), failRevert());
-      expect(specDecider.decide(failRevert(), state, at(70))).toEqual([]);
-      expect(specDecider.decide(completeRevert(), state, at(70))).toEqual([]);
+      // given a failed revert / when it fails or completes again / then nothing
+      const given = spec.givenCommands(record(), detect(), requestRevert(), failRevert());
+      given.when(failRevert(), at(70)).thenNothing();
+      given.when(completeRevert(), at(70)).thenNothing();
     });
 
     it('after a failure, the drift can be reverted again, accepted, or close stale', () => {
-      const state = given(record(), detect(), requestRevert(), failRevert());
+      // given a failed revert
+      const given = spec.givenCommands(record(), detect(), requestRevert(), failRevert());
 
-      expect(specDecider.decide(requestRevert('drift-size_slug', 'saga-revert-2'), state, at(80))).toEqual([
-        expect.objectContaining({ type: 'DriftRevertRequested', data: expect.objectContaining({ sagaId: 'saga-revert-2' }) }),
-      ]);
-      expect(specDecider.decide(accept(), state, at(80)).map((e) => e.type)).toEqual(['SpecRecorded', 'DriftAccepted']);
-      expect(specDecider.decide(detect(asSpecified()), state, at(80)).map((e) => e.type)).toEqual(['DriftClosedStale']);
+      // when another saga reverts it, an operator accepts it, or detection finds it matching
+      // then each is decided as on an open drift
+      given
+        .when(requestRevert('drift-size_slug', 'saga-revert-2'), at(80))
+        .then([expect.objectContaining({ type: 'DriftRevertRequested', data: expect.objectContaining({ sagaId: 'saga-revert-2' }) })]);
+      given.when(accept(), at(80)).then((events) => expect(events.map((e) => e.type)).toEqual(['SpecRecorded', 'DriftAccepted']));
+      given.when(detect(asSpecified()), at(80)).then((events) => expect(events.map((e) => e.type)).toEqual(['DriftClosedStale']));
     });
 
     it('a second saga completes the revert after the first one failed; the first one’s late completion does nothing', () => {
-      const state = given(record(), detect(), requestRevert(), failRevert(), requestRevert('drift-size_slug', 'saga-revert-2'));
-      expect(specDecider.decide(completeRevert('drift-size_slug', 'saga-revert-1'), state, at(90))).toEqual([]);
-      expect(specDecider.decide(completeRevert('drift-size_slug', 'saga-revert-2'), state, at(90)).map((e) => e.type)).toEqual(['DriftReverted']);
+      // given a revert that failed, then another by saga-revert-2
+      const given = spec.givenCommands(record(), detect(), requestRevert(), failRevert(), requestRevert('drift-size_slug', 'saga-revert-2'));
+      // when the first saga completes late, and the second completes / then only the second counts
+      given.when(completeRevert('drift-size_slug', 'saga-revert-1'), at(90)).thenNothing();
+      given.when(completeRevert('drift-size_slug', 'saga-revert-2'), at(90)).then((events) => expect(events.map((e) => e.type)).toEqual(['DriftReverted']));
     });
   });
 
   describe('RemoveSpec', () => {
     it('closes the open drift stale, then removes the spec', () => {
-      const state = given(record(), detect());
-      const events = specDecider.decide(removeSpec(), state, at(50));
-      expect(events.map((e) => e.type)).toEqual(['DriftClosedStale', 'SpecRemoved']);
-      expect(events.reduce(specDecider.evolve, state)).toEqual({ status: 'removed', version: 1, closed: ['drift-size_slug'] });
+      // given an open drift / when the spec is removed / then the drift closes first, and the spec is gone
+      const after = spec
+        .givenCommands(record(), detect())
+        .when(removeSpec(), at(50))
+        .then((events) => expect(events.map((e) => e.type)).toEqual(['DriftClosedStale', 'SpecRemoved']));
+      expect(after.state).toEqual({ status: 'removed', version: 1, closed: ['drift-size_slug'] });
     });
 
     it('records nothing when there is no spec to remove', () => {
-      expect(specDecider.decide(removeSpec(), initialSpecState(), at(0))).toEqual([]);
-      expect(specDecider.decide(removeSpec(), given(record(), removeSpec()), at(10))).toEqual([]);
+      // given no spec, or a removed one / when it is removed / then nothing
+      spec.given().when(removeSpec(), at(0)).thenNothing();
+      spec.givenCommands(record(), removeSpec()).when(removeSpec(), at(10)).thenNothing();
     });
   });
 
   describe('specDecider.evolve', () => {
     it('ignores drift events before any spec (a stream read from the middle never invents state)', () => {
+      // given a drift event with no spec before it / then the state is still the initial one
       const event: SpecEvent = { type: 'DriftDetected', data: { resourceId: ID, driftId: 'd', field: 'size_slug', expected: 'a', actual: 'b', specVersion: 1, at: iso(0) } };
-      expect(specDecider.evolve(initialSpecState(), event)).toEqual(initialSpecState());
+      expect(spec.given([event]).state).toEqual(initialSpecState());
     });
   });
 });

@@ -1,5 +1,6 @@
 import type { Droplet } from '../cloud/cloud.port.js';
-import { type Observation, observe, resourceDecider, type ResourceEvent, type ResourceStreamState } from './resource.decider.js';
+import { deciderSpecification } from '../../../test/support/decider-specification.js';
+import { observe, type ResourceCommand, resourceDecider, type ResourceEvent } from './resource.decider.js';
 import { applyChanges, diffResource, dropletIdOf, dropletResourceId, fieldValue, isManaged, MANAGED_TAG, observeDroplet, type ResourceState, sagaTag } from './resource.js';
 
 const ID = 'do:droplet:572017320';
@@ -22,136 +23,158 @@ const droplet = (overrides: Partial<Droplet> = {}): Droplet => ({
 });
 
 const seen = (overrides: Partial<Droplet> = {}): ResourceState => observeDroplet(droplet(overrides));
-const bySync = (observed: ResourceState | null): Observation => ({ resourceId: ID, observed, source: 'sync', sagaId: null });
+const bySync = (observed: ResourceState | null): ResourceCommand => observe({ resourceId: ID, observed, source: 'sync', sagaId: null });
+/** The resource as the event store has it: observed once, in this state. */
+const observed = (state: ResourceState): ResourceEvent => ({ type: 'ResourceObserved', data: { resourceId: ID, state, source: 'sync', sagaId: null, at: iso(0) } });
 
-/** Decides each observation in turn from the initial state, folding the events with resourceDecider.evolve. */
-function given(...observations: (ResourceState | null)[]): ResourceStreamState {
-  return observations.reduce(
-    (state, observed, i) => decide(bySync(observed), state, at(i)).reduce(resourceDecider.evolve, state),
-    resourceDecider.initialState(),
-  );
-}
-
-const decide = (observation: Observation, state: ResourceStreamState, now: Date): readonly ResourceEvent[] => resourceDecider.decide(observe(observation), state, now);
+const spec = deciderSpecification(resourceDecider);
 
 describe('the resource decider', () => {
-  describe('decideObservation', () => {
+  describe('ObserveResource', () => {
     it('records a first sight as ResourceObserved with the whole state', () => {
       // given nothing known about the droplet
       // when the sync sees it
-      const events = decide(bySync(seen()), resourceDecider.initialState(), at(0));
-
       // then it is observed, with its source
-      expect(events).toEqual([{ type: 'ResourceObserved', data: { resourceId: ID, state: seen(), source: 'sync', sagaId: null, at: iso(0) } }]);
-      expect(events.reduce(resourceDecider.evolve, resourceDecider.initialState())).toEqual({ status: 'present', state: seen() });
+      const after = spec
+        .given()
+        .when(bySync(seen()), at(0))
+        .then([{ type: 'ResourceObserved', data: { resourceId: ID, state: seen(), source: 'sync', sagaId: null, at: iso(0) } }]);
+      expect(after.state).toEqual({ status: 'present', state: seen() });
     });
 
     it('records the saga that saw it', () => {
-      const [event] = decide({ resourceId: ID, observed: seen(), source: 'saga', sagaId: 'saga-1' }, resourceDecider.initialState(), at(0));
-      expect(event).toMatchObject({ type: 'ResourceObserved', data: { source: 'saga', sagaId: 'saga-1' } });
+      // given nothing known / when a saga step sees it / then the saga is named
+      spec
+        .given()
+        .when(observe({ resourceId: ID, observed: seen(), source: 'saga', sagaId: 'saga-1' }), at(0))
+        .thenMatches([{ type: 'ResourceObserved', data: { source: 'saga', sagaId: 'saga-1' } }]);
     });
 
     it('records nothing when the droplet is seen unchanged', () => {
-      expect(decide(bySync(seen()), given(seen()), at(15))).toEqual([]);
+      // given a known droplet / when it is seen as it was / then nothing
+      spec.givenCommands(bySync(seen())).when(bySync(seen()), at(15)).thenNothing();
     });
 
     it('records nothing when only the tag order differs', () => {
-      expect(decide(bySync(seen({ tags: [MANAGED_TAG, 'web'] })), given(seen({ tags: ['web', MANAGED_TAG] })), at(15))).toEqual([]);
+      // given a droplet tagged web, managed / when seen tagged managed, web / then nothing
+      spec
+        .givenCommands(bySync(seen({ tags: ['web', MANAGED_TAG] })))
+        .when(bySync(seen({ tags: [MANAGED_TAG, 'web'] })), at(15))
+        .thenNothing();
     });
 
     it('records nothing when the stored state comes back through JSON', () => {
       // given the state as the event store gives it back
       const stored = JSON.parse(JSON.stringify(seen())) as ResourceState;
-      expect(decide(bySync(seen()), { status: 'present', state: stored }, at(15))).toEqual([]);
+      // when the droplet is seen as it was / then nothing
+      spec.given([observed(stored)]).when(bySync(seen()), at(15)).thenNothing();
     });
 
     it('records a change as ResourceChanged with before and after per changed field', () => {
       // given a known droplet
       // when it is resized and renamed
-      const events = decide(bySync(seen({ size_slug: 's-2vcpu-4gb', name: 'web-1b' })), given(seen()), at(15));
-
       // then exactly those two fields are reported, columns in their order
-      expect(events).toEqual([
-        {
-          type: 'ResourceChanged',
-          data: {
-            resourceId: ID,
-            changes: [
-              { field: 'name', before: 'web-1', after: 'web-1b' },
-              { field: 'size_slug', before: 's-1vcpu-1gb', after: 's-2vcpu-4gb' },
-            ],
-            source: 'sync',
-            sagaId: null,
-            at: iso(15),
+      spec
+        .givenCommands(bySync(seen()))
+        .when(bySync(seen({ size_slug: 's-2vcpu-4gb', name: 'web-1b' })), at(15))
+        .then([
+          {
+            type: 'ResourceChanged',
+            data: {
+              resourceId: ID,
+              changes: [
+                { field: 'name', before: 'web-1', after: 'web-1b' },
+                { field: 'size_slug', before: 's-1vcpu-1gb', after: 's-2vcpu-4gb' },
+              ],
+              source: 'sync',
+              sagaId: null,
+              at: iso(15),
+            },
           },
-        },
-      ]);
+        ]);
     });
 
     it('reports changed attrs by their key', () => {
-      const events = decide(bySync(seen({ image: 'debian-12-x64', public_ipv4: null })), given(seen()), at(15));
-      expect(events).toEqual([
-        expect.objectContaining({
-          type: 'ResourceChanged',
-          data: expect.objectContaining({
-            changes: [
-              { field: 'image', before: 'ubuntu-24-04-x64', after: 'debian-12-x64' },
-              { field: 'public_ipv4', before: '203.0.113.10', after: null },
-            ],
+      // given a known droplet / when its image and address change / then each attrs key is a change
+      spec
+        .givenCommands(bySync(seen()))
+        .when(bySync(seen({ image: 'debian-12-x64', public_ipv4: null })), at(15))
+        .then([
+          expect.objectContaining({
+            type: 'ResourceChanged',
+            data: expect.objectContaining({
+              changes: [
+                { field: 'image', before: 'ubuntu-24-04-x64', after: 'debian-12-x64' },
+                { field: 'public_ipv4', before: '203.0.113.10', after: null },
+              ],
+            }),
           }),
-        }),
-      ]);
+        ]);
     });
 
     it('reports changed tags as whole lists', () => {
-      const [event] = decide(bySync(seen({ tags: ['db', MANAGED_TAG] })), given(seen()), at(15));
-      expect(event).toMatchObject({ data: { changes: [{ field: 'tags', before: [MANAGED_TAG, 'web'], after: ['db', MANAGED_TAG] }] } });
+      // given a droplet tagged web / when it is tagged db instead / then the lists are the change
+      spec
+        .givenCommands(bySync(seen()))
+        .when(bySync(seen({ tags: ['db', MANAGED_TAG] })), at(15))
+        .thenMatches([{ data: { changes: [{ field: 'tags', before: [MANAGED_TAG, 'web'], after: ['db', MANAGED_TAG] }] } }]);
     });
 
     it('folds a change into the state, so the same observation again records nothing', () => {
-      const state = given(seen(), seen({ status: 'off' }));
-      expect(state).toEqual({ status: 'present', state: seen({ status: 'off' }) });
-      expect(decide(bySync(seen({ status: 'off' })), state, at(30))).toEqual([]);
+      // given a droplet seen active, then off
+      const given = spec.givenCommands(bySync(seen()), bySync(seen({ status: 'off' })));
+      expect(given.state).toEqual({ status: 'present', state: seen({ status: 'off' }) });
+      // when it is seen off again / then nothing
+      given.when(bySync(seen({ status: 'off' })), at(30)).thenNothing();
     });
 
     it('records a disappearance as ResourceDeleted, once', () => {
       // given a known droplet
-      const state = given(seen());
-
       // when the provider has nothing under its id
-      const events = decide(bySync(null), state, at(15));
-
       // then it is deleted, keeping its last state
-      expect(events).toEqual([{ type: 'ResourceDeleted', data: { resourceId: ID, source: 'sync', sagaId: null, at: iso(15) } }]);
-      const after = events.reduce(resourceDecider.evolve, state);
-      expect(after).toEqual({ status: 'deleted', state: seen() });
+      const after = spec
+        .givenCommands(bySync(seen()))
+        .when(bySync(null), at(15))
+        .then([{ type: 'ResourceDeleted', data: { resourceId: ID, source: 'sync', sagaId: null, at: iso(15) } }]);
+      expect(after.state).toEqual({ status: 'deleted', state: seen() });
 
       // and seeing it absent again records nothing
-      expect(decide(bySync(null), after, at(30))).toEqual([]);
+      after.when(bySync(null), at(30)).thenNothing();
     });
 
     it('records nothing for the absence of a resource never seen', () => {
-      expect(decide(bySync(null), resourceDecider.initialState(), at(0))).toEqual([]);
+      // given nothing known / when nothing is there / then nothing
+      spec.given().when(bySync(null), at(0)).thenNothing();
     });
 
     it('records a resource seen again after its deletion as ResourceObserved, not as a change', () => {
-      const state = given(seen(), null);
-      const events = decide(bySync(seen({ size_slug: 's-2vcpu-4gb' })), state, at(30));
-      expect(events).toEqual([expect.objectContaining({ type: 'ResourceObserved', data: expect.objectContaining({ state: seen({ size_slug: 's-2vcpu-4gb' }) }) })]);
-      expect(events.reduce(resourceDecider.evolve, state)).toEqual({ status: 'present', state: seen({ size_slug: 's-2vcpu-4gb' }) });
+      // given a droplet seen, then gone
+      // when it shows again, resized
+      // then it is observed afresh, in its new state
+      const after = spec
+        .givenCommands(bySync(seen()), bySync(null))
+        .when(bySync(seen({ size_slug: 's-2vcpu-4gb' })), at(30))
+        .then([expect.objectContaining({ type: 'ResourceObserved', data: expect.objectContaining({ state: seen({ size_slug: 's-2vcpu-4gb' }) }) })]);
+      expect(after.state).toEqual({ status: 'present', state: seen({ size_slug: 's-2vcpu-4gb' }) });
     });
 
     it('records it again even when it comes back unchanged', () => {
-      expect(decide(bySync(seen()), given(seen(), null), at(30)).map((e) => e.type)).toEqual(['ResourceObserved']);
+      // given a droplet seen, then gone / when it shows again as it was / then it is observed again
+      spec
+        .givenCommands(bySync(seen()), bySync(null))
+        .when(bySync(seen()), at(30))
+        .then((events) => expect(events.map((e) => e.type)).toEqual(['ResourceObserved']));
     });
   });
 
   describe('resourceDecider.evolve', () => {
     it('ignores a change or a deletion of a resource it never saw', () => {
+      // given a change, or a deletion, of a resource never observed
       const changed: ResourceEvent = { type: 'ResourceChanged', data: { resourceId: ID, changes: [{ field: 'status', before: 'active', after: 'off' }], source: 'sync', sagaId: null, at: iso(0) } };
       const deleted: ResourceEvent = { type: 'ResourceDeleted', data: { resourceId: ID, source: 'sync', sagaId: null, at: iso(0) } };
-      expect(resourceDecider.evolve(resourceDecider.initialState(), changed)).toEqual(resourceDecider.initialState());
-      expect(resourceDecider.evolve(resourceDecider.initialState(), deleted)).toEqual(resourceDecider.initialState());
+      // then the state is still the initial one
+      expect(spec.given([changed]).state).toEqual(resourceDecider.initialState());
+      expect(spec.given([deleted]).state).toEqual(resourceDecider.initialState());
     });
   });
 

@@ -1,5 +1,5 @@
 import { backoffDelayMs, shouldRetry } from './retry-policy.js';
-import { fold } from '../decider.js';
+import { deciderSpecification } from '../../../test/support/decider-specification.js';
 import { SagaAlreadyFinished, sagaDecider } from './saga.decider.js';
 import type { SagaEvent } from './saga.events.js';
 import { evolve, initialState, type SagaState } from './saga.state.js';
@@ -28,7 +28,8 @@ const done = (step: number): SagaEvent[] => [stepStarted(step), succeeded(step)]
 const compensated = (step: number, attempt = 1): SagaEvent => ({ type: 'StepCompensated', data: { sagaId, step, name: STEPS[step]!, attempt, noop: false, at: at(9) } });
 const cancelRequested: SagaEvent = { type: 'SagaCancelRequested', data: { sagaId, by: 'ops', at: at(5) } };
 
-const given = (...events: SagaEvent[]): SagaState => fold(sagaDecider, events);
+const spec = deciderSpecification(sagaDecider);
+const given = (...events: SagaEvent[]): SagaState => spec.given(events).state;
 
 describe('the saga workflow', () => {
   describe('forward progress', () => {
@@ -113,9 +114,13 @@ describe('the saga workflow', () => {
     });
 
     it('refuses to cancel a finished saga, and records a second request as nothing new', () => {
-      const finished = given(started(['a']), stepStarted(0), succeeded(0), { type: 'SagaCompleted', data: { sagaId, at: at(2) } });
-      expect(() => sagaDecider.decide({ type: 'CancelSaga', data: { sagaId, by: 'ops' } }, finished, now(3))).toThrow(SagaAlreadyFinished);
-      expect(sagaDecider.decide({ type: 'CancelSaga', data: { sagaId, by: 'ops' } }, given(started(), cancelRequested), now(3))).toEqual([]);
+      // given a completed saga / when it is cancelled / then it is refused
+      spec
+        .given([started(['a']), stepStarted(0), succeeded(0), { type: 'SagaCompleted', data: { sagaId, at: at(2) } }])
+        .when({ type: 'CancelSaga', data: { sagaId, by: 'ops' } }, now(3))
+        .thenThrows(SagaAlreadyFinished);
+      // given a cancel already requested / when it is asked again / then nothing new
+      spec.given([started(), cancelRequested]).when({ type: 'CancelSaga', data: { sagaId, by: 'ops' } }, now(3)).thenNothing();
     });
   });
 
