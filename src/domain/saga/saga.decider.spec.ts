@@ -209,11 +209,8 @@ describe('the saga decider', () => {
       expect(next(undone.state, at(21))).toEqual({ type: 'compensate', step: 0, name: 'create', attempt: 1, begin: null });
     });
 
-    // A bug: the retried saga compensates with the reason it *failed* for (EXHAUSTED_REASON, which
-    // evolve keeps from SagaFailed), not the one it was rolling back for; so once the retried
-    // compensation succeeds the saga ends rolled_back "because compensation of step wait failed",
-    // and a retry that fails again nests the reasons ("… (after: compensation of … (after: …))").
-    it.failing('rolls back with the failure it was compensating for once the retried compensation succeeds', () => {
+    // not the reason it failed for (that its compensation gave up), which a retry that fails again would nest
+    it('rolls back with the failure it was compensating for once the retried compensation succeeds', () => {
       // given a failed saga whose compensation was retried and then undid every step
       const { state } = spec.givenCommands(
         ...failedSaga,
@@ -225,6 +222,18 @@ describe('the saga decider', () => {
       // when the saga-work asks what comes next
       // then it rolls back for the step that failed
       expect(next(state, at(23))).toEqual({ type: 'roll-back', reason: FAILED_REASON });
+    });
+  });
+
+  describe('the runner on a finished saga', () => {
+    it('records nothing for a runner command that arrives after the end', () => {
+      // given a completed saga
+      const done = spec.givenCommands(start(), begin(0), record(0, 1, { kind: 'done', output: null }), { type: 'FinishSaga', data: { ending: 'complete', reason: '' } });
+      expect(done.state.status).toBe('completed');
+      // when a late worker records something for it / then nothing is decided
+      done.when(record(0, 1, { kind: 'done', output: null })).thenNothing();
+      done.when({ type: 'FinishSaga', data: { ending: 'fail', reason: 'late' } }).thenNothing();
+      done.when({ type: 'MarkStuck', data: { reason: 'gone' } }).thenNothing();
     });
   });
 
@@ -517,10 +526,8 @@ describe('the saga decider', () => {
       expect(spec.given([events[0]!, stepStarted!, stepStarted!, stepWaiting!]).state).toEqual(state);
     });
 
-    // A bug (minor): a repeated StepWaiting is told apart from a new wait by its dueAt alone, so a
-    // look made exactly when the last wait was due that asks to wait 0 ms (the same dueAt, a later
-    // `at`) is taken for the same event and not counted.
-    it.failing('counts a new wait that ends at the same instant as the one before it', () => {
+    // a look made exactly when the last wait was due that asks to wait 0 ms has the same dueAt: its own `at` tells it apart
+    it('counts a new wait that ends at the same instant as the one before it', () => {
       // given create waiting until +3 s
       // when it looks again at +3 s and asks to look again at once
       const { state } = spec.givenCommands(start(), [begin(0), at(1)], [record(0, 1, waiting(2_000)), at(1)], [record(0, 1, waiting(0)), at(3)]);

@@ -64,6 +64,9 @@ function started(state: SagaState, sagaId: string): StartedSaga {
   return state;
 }
 
+/** The runner's commands on a saga that already ended record nothing: only the workflow's next action is acted on. */
+const RUNNER_COMMANDS: readonly SagaCommand['type'][] = ['BeginAttempt', 'RecordStepResult', 'RecordCompensation', 'FinishSaga', 'MarkStuck'];
+
 /** A step's outcome as events: retry with backoff while the policy allows, then the error handler's choice, then failure. */
 function stepResult(state: StartedSaga, { step, attempt, result, policy, jitter }: Extract<SagaCommand, { type: 'RecordStepResult' }>['data'], now: Date): SagaEvent[] {
   const base = { sagaId: state.sagaId, step, name: state.steps[step]!.name, attempt, at: now.toISOString() };
@@ -100,6 +103,7 @@ function compensation(state: StartedSaga, { step, attempt, begin, result, policy
 
 function decide(command: SagaCommand, state: SagaState, now: Date): SagaEvent[] {
   const at = now.toISOString();
+  if (RUNNER_COMMANDS.includes(command.type) && isTerminal(state)) return [];
   switch (command.type) {
     case 'StartSaga': {
       const { start, sagaId, triggeredBy } = command.data;
@@ -142,7 +146,7 @@ function decide(command: SagaCommand, state: SagaState, now: Date): SagaEvent[] 
     case 'MarkStuck': {
       const saga = started(state, '(runner)');
       // said once: a worker that meets the same gap again has nothing new to record
-      return isTerminal(saga) || saga.stuck === command.data.reason ? [] : [{ type: 'SagaStuck', data: { sagaId: saga.sagaId, reason: command.data.reason, at } }];
+      return saga.stuck === command.data.reason ? [] : [{ type: 'SagaStuck', data: { sagaId: saga.sagaId, reason: command.data.reason, at } }];
     }
     default: {
       const _: never = command;

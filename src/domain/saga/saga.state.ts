@@ -47,6 +47,8 @@ export interface StepState {
   readonly note: string | null;
   /** The step's typed memory from its last wait (or failure): what its next look, or its compensation, reads. */
   readonly memory: unknown;
+  /** When its last StepWaiting was written: the same event read twice is told from a new wait by it. */
+  readonly waitedAt: string | null;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
   readonly compensatedAt: string | null;
@@ -78,7 +80,9 @@ export type SagaState =
   | (SagaCommon & { readonly status: 'running' })
   | (SagaCommon & { readonly status: 'compensating'; readonly reason: string })
   | (SagaCommon & { readonly status: 'completed'; readonly finishedAt: string })
-  | (SagaCommon & { readonly status: 'rolled_back' | 'cancelled' | 'failed'; readonly reason: string; readonly finishedAt: string });
+  | (SagaCommon & { readonly status: 'rolled_back' | 'cancelled'; readonly reason: string; readonly finishedAt: string })
+  /** Compensation gave up: `reason` says so; `compensationReason` is why it was compensating, what a retried compensation rolls back for. */
+  | (SagaCommon & { readonly status: 'failed'; readonly reason: string; readonly compensationReason: string; readonly finishedAt: string });
 
 export type SagaStatus = SagaState['status'];
 export type StartedSaga = Exclude<SagaState, { status: 'new' }>;
@@ -101,6 +105,7 @@ const pendingStep = (name: string): StepState => ({
   dueAt: null,
   note: null,
   memory: null,
+  waitedAt: null,
   startedAt: null,
   finishedAt: null,
   compensatedAt: null,
@@ -148,10 +153,10 @@ function started(event: SagaEventOf<'SagaStarted'>): SagaState {
 }
 
 /** A failed saga compensates again: each exhausted compensation gets a fresh set of attempts, due now. */
-function retryCompensation(state: Extract<StartedSaga, { readonly status: 'failed' | 'rolled_back' | 'cancelled' }>, at: string): SagaState {
-  const { finishedAt: _, ...rest } = state;
+function retryCompensation(state: Extract<StartedSaga, { readonly status: 'failed' }>, at: string): SagaState {
+  const { finishedAt: _, compensationReason, ...rest } = state;
   const steps = state.steps.map((s) => (s.status === 'compensation_failed' && s.dueAt === null ? { ...s, compensationAttempts: 0, dueAt: at } : s));
-  return { ...rest, status: 'compensating', steps, updatedAt: at };
+  return { ...rest, status: 'compensating', reason: compensationReason, steps, updatedAt: at };
 }
 
 /**
@@ -197,8 +202,10 @@ export function evolve(state: SagaState, event: SagaEvent): SagaState {
         dueAt: event.data.dueAt,
         note: event.data.note,
         memory: event.data.memory ?? null,
+        waitedAt: at,
         needsCompensation: true,
-        history: recordAttempt(s.history, event.data.attempt, (h) => (h.outcome === 'waiting' && s.dueAt === event.data.dueAt ? h : { ...h, outcome: 'waiting', waits: h.waits + 1 }), at),
+        // the same event twice is one wait: same attempt, written at the same time for the same due time
+        history: recordAttempt(s.history, event.data.attempt, (h) => (h.outcome === 'waiting' && s.waitedAt === at && s.dueAt === event.data.dueAt ? h : { ...h, outcome: 'waiting', waits: h.waits + 1 }), at),
       }));
     case 'StepFailed':
       return withStep(state, event.data.step, at, (s) => ({
@@ -248,8 +255,10 @@ export function evolve(state: SagaState, event: SagaEvent): SagaState {
       return { ...state, status: 'rolled_back', reason: event.data.reason, finishedAt: at, updatedAt: at, stuck: null };
     case 'SagaCancelled':
       return { ...state, status: 'cancelled', reason: 'cancelled', finishedAt: at, updatedAt: at, stuck: null };
-    case 'SagaFailed':
-      return { ...state, status: 'failed', reason: event.data.reason, finishedAt: at, updatedAt: at, stuck: null };
+    case 'SagaFailed': {
+      const compensationReason = state.status === 'compensating' ? state.reason : event.data.reason;
+      return { ...state, status: 'failed', reason: event.data.reason, compensationReason, finishedAt: at, updatedAt: at, stuck: null };
+    }
     default: {
       const _: never = event;
       throw new Error(`saga state does not handle ${JSON.stringify(_)}`);
