@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { ProjectionRunner, type ProjectionStatusReport } from '../../src/adapters/projections/projection-runner.js';
+import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
+import type { ProjectionStatusReport } from '../../src/adapters/projections/projection-status.js';
 import type { EventToAppend } from '../../src/domain/event-store/event-store.port.js';
 import {
   accountStream,
