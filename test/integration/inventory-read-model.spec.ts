@@ -10,16 +10,14 @@ import { MANAGED_TAG, type ResourceState } from '../../src/domain/inventory/reso
 import { toResourceStream, toSpecStream } from '../../src/domain/streams.js';
 import { cloudDriftProjection } from '../../src/projections/drift/cloud-drift.projection.js';
 import { cloudProvisionedProjection } from '../../src/projections/drift/cloud-provisioned.projection.js';
-import { cloudResourceEventsProjection } from '../../src/projections/inventory/cloud-resource-events.projection.js';
 import { cloudResourcesProjection } from '../../src/projections/inventory/cloud-resources.projection.js';
 import type { AnyProjection } from '../../src/projections/projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { waitFor } from '../support/wait.js';
 
-const projections: AnyProjection[] = [cloudResourcesProjection, cloudResourceEventsProjection, cloudProvisionedProjection, cloudDriftProjection];
+const projections: AnyProjection[] = [cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection];
 const tables: Record<string, { table: string; key: string }> = {
   [cloudResourcesProjection.name]: { table: 'cloud_resources', key: 'resource_id' },
-  [cloudResourceEventsProjection.name]: { table: 'cloud_resource_events', key: 'id' },
   [cloudProvisionedProjection.name]: { table: 'cloud_provisioned', key: 'resource_id' },
   [cloudDriftProjection.name]: { table: 'cloud_drift', key: 'id' },
 };
@@ -252,22 +250,6 @@ describe('the inventory read models against PostgreSQL', () => {
     expect(r1!.streamRevision).toBe('2');
     expect(r3).toMatchObject({ specVersion: 2, streamRevision: '4', open: [{ driftId: 'd3-vcpus', field: 'vcpus', expected: 2, actual: '4', revertSagaId: null }] });
     expect(r7).toMatchObject({ open: [{ driftId: 'd7-b', actual: 's-4vcpu-8gb' }], streamRevision: '3' });
-  });
-
-  it('returns a resource’s history in order, with what changed, the source and the actor', async () => {
-    const history = await readModel.history(R1);
-    expect(history.map((h) => [h.event, h.source, h.actor, h.sagaId])).toEqual([
-      ['observed', 'saga', 'token:ci', 'saga-1'],
-      ['spec_recorded', 'saga', 'token:ci', 'saga-1'],
-      ['changed', 'sync', 'system:sync', null],
-      ['drift_detected', 'drift_detection', 'system:drift', null],
-      ['changed', 'sync', 'system:sync', null],
-      ['drift_revert_requested', 'operator', 'token:ops', 'revert-1'],
-    ]);
-    expect(history[2]).toMatchObject({ before: { size_slug: 's-1vcpu-1gb' }, after: { size_slug: 's-2vcpu-2gb' }, occurredAt: at(15), revision: '1' });
-    expect(history[3]).toMatchObject({ before: { field: 'size_slug', expected: 's-1vcpu-1gb' }, after: { field: 'size_slug', actual: 's-2vcpu-2gb' }, driftId: 'd1' });
-    expect(history.every((h) => h.correlationId.length > 0)).toBe(true);
-    expect((await readModel.history(R5)).map((h) => h.event)).toEqual(['observed', 'spec_recorded', 'drift_detected', 'drift_closed_stale', 'spec_removed', 'deleted']);
   });
 
   it('refuses a second open drift for the same resource and field, but not a closed one', async () => {

@@ -76,22 +76,6 @@ export interface OpenDriftView extends DriftView {
   readonly resource: ResourceView | null;
 }
 
-export interface ResourceHistoryEntry {
-  readonly resourceId: string;
-  readonly event: string;
-  readonly before: unknown;
-  readonly after: unknown;
-  readonly source: string;
-  readonly actor: string;
-  readonly sagaId: string | null;
-  readonly driftId: string | null;
-  readonly correlationId: string;
-  readonly causationId: string | null;
-  readonly stream: string;
-  readonly revision: string;
-  readonly occurredAt: string;
-}
-
 export interface ResourceFilter {
   readonly managed?: boolean;
   readonly status?: string;
@@ -209,8 +193,8 @@ function checkLimit(limit: number): void {
 }
 
 /**
- * The inventory, spec and drift read models (`cloud_resources`, `cloud_provisioned`, `cloud_drift`,
- * `cloud_resource_events`) as plain JSON-ready objects. Lists are keyset-paginated.
+ * The inventory, spec and drift read models (`cloud_resources`, `cloud_provisioned`, `cloud_drift`)
+ * as plain JSON-ready objects. Lists are keyset-paginated.
  */
 export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
   constructor(private readonly orm: MikroORM) {}
@@ -385,40 +369,6 @@ export class PgInventoryReadModel implements InventorySnapshot, DriftReadModel {
             ],
       ),
     };
-  }
-
-  /** The resource's audit log: its inventory, spec and drift events in the order they happened. */
-  async history(resourceId: string): Promise<ResourceHistoryEntry[]> {
-    const rows = await this.query<{
-      resource_id: string;
-      event: string;
-      before: unknown;
-      after: unknown;
-      source: string;
-      actor: string;
-      saga_id: string | null;
-      drift_id: string | null;
-      correlation_id: string;
-      causation_id: string | null;
-      stream: string;
-      revision: string | number;
-      occurred_at: Timestamp;
-    }>('select * from cloud_resource_events where resource_id = ? order by occurred_at, stream, revision', [resourceId]);
-    return rows.map((r) => ({
-      resourceId: r.resource_id,
-      event: r.event,
-      before: r.before,
-      after: r.after,
-      source: r.source,
-      actor: r.actor,
-      sagaId: r.saga_id,
-      driftId: r.drift_id,
-      correlationId: r.correlation_id,
-      causationId: r.causation_id,
-      stream: r.stream,
-      revision: String(r.revision),
-      occurredAt: iso(r.occurred_at),
-    }));
   }
 
   private query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {

@@ -8,6 +8,7 @@ import { Migration20261122000500Inventory } from './Migration20261122000500Inven
 import { Migration20261201000000BatchAppend } from './Migration20261201000000BatchAppend.js';
 import { Migration20261201000100DriftPrefilter } from './Migration20261201000100DriftPrefilter.js';
 import { Migration20261202000000Trust } from './Migration20261202000000Trust.js';
+import { Migration20261203000000DropUnusedReadModels } from './Migration20261203000000DropUnusedReadModels.js';
 
 /** Listed, not globbed: the same list runs from the TypeScript sources in tests and from dist/. */
 export const migrations: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261201000000BatchAppend', class: Migration20261201000000BatchAppend },
   { name: 'Migration20261201000100DriftPrefilter', class: Migration20261201000100DriftPrefilter },
   { name: 'Migration20261202000000Trust', class: Migration20261202000000Trust },
+  { name: 'Migration20261203000000DropUnusedReadModels', class: Migration20261203000000DropUnusedReadModels },
 ];
