@@ -1,5 +1,7 @@
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { PgInventoryReadModel } from '../../src/adapters/inventory/inventory-read-model.js';
+import { PgDetectionReadModel } from '../../src/adapters/inventory/detection-read-model.js';
+import { PgDriftInbox } from '../../src/adapters/inventory/drift-inbox.js';
+import { PgSpecReadModel } from '../../src/adapters/inventory/spec-read-model.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
 import { decideAndAppend } from '../../src/application/decide-and-append.js';
 import { DriftService } from '../../src/application/drift/drift.service.js';
@@ -32,7 +34,8 @@ describe('drift detection against PostgreSQL', () => {
   let store: PostgresEventStore;
   let runner: ProjectionRunner;
   let drift: DriftService;
-  let readModel: PgInventoryReadModel;
+  let specs: PgSpecReadModel;
+  let inbox: PgDriftInbox;
   const stop = new AbortController();
   let running: Promise<void>[] = [];
 
@@ -41,9 +44,10 @@ describe('drift detection against PostgreSQL', () => {
     store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
     runner = new ProjectionRunner(db.orm, store, eventCatalogue, db.url, { idleRetryMs: 50 });
     running = projectionCatalogue.map((p) => runner.run(p, stop.signal));
-    readModel = new PgInventoryReadModel(db.orm);
+    specs = new PgSpecReadModel(db.orm);
+    inbox = new PgDriftInbox(db.orm);
     // sagas are not started here: revert has its end-to-end test
-    drift = new DriftService(store, readModel, {} as SagaService, () => runner.waitForCatchUp(projectionCatalogue));
+    drift = new DriftService(store, new PgDetectionReadModel(db.orm), inbox, {} as SagaService, () => runner.waitForCatchUp(projectionCatalogue));
   });
   afterAll(async () => {
     stop.abort();
@@ -79,8 +83,8 @@ describe('drift detection against PostgreSQL', () => {
     expect(await drift.accept(open!.id, meta('admin'))).toEqual({ resourceId: 'do:droplet:572017320', specVersion: 2 });
 
     // then the spec has the live value, the drift is closed accepted, and detecting again finds nothing
-    expect(await readModel.getSpec('do:droplet:572017320')).toMatchObject({ specVersion: 2, spec: { size_slug: 's-1vcpu-512mb-10gb', region: 'syd1' }, recordedBy: 'admin' });
-    expect(await readModel.getDrift(open!.id)).toMatchObject({ status: 'accepted', resolvedBy: 'admin' });
+    expect(await specs.getSpec('do:droplet:572017320')).toMatchObject({ specVersion: 2, spec: { size_slug: 's-1vcpu-512mb-10gb', region: 'syd1' }, recordedBy: 'admin' });
+    expect(await inbox.getDrift(open!.id)).toMatchObject({ status: 'accepted', resolvedBy: 'admin' });
     const again = await drift.detect(meta('system:drift-detection'));
     expect(again).toMatchObject({ drifted_fields: 0, new_drift: 0 });
   });
@@ -171,7 +175,7 @@ describe('drift detection while the cloud_drift inbox lags the spec streams', ()
     const detectionReads = projectionCatalogue.filter((p) => p.name === 'cloud-resources' || p.name === 'cloud-provisioned');
     expect(detectionReads).toHaveLength(2);
     running = detectionReads.map((p) => runner.run(p, stop.signal));
-    const drift = new DriftService(store, new PgInventoryReadModel(db.orm), {} as SagaService, () => runner.waitForCatchUp(detectionReads));
+    const drift = new DriftService(store, new PgDetectionReadModel(db.orm), new PgDriftInbox(db.orm), {} as SagaService, () => runner.waitForCatchUp(detectionReads));
     const resourceId = 'do:droplet:77';
     await decideAndAppend(store, toResourceStream(resourceId), resourceDecider, { resourceId, observed: live(77), source: 'sync', sagaId: null }, meta('system:sync'));
     await decideAndAppend(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: 's-2vcpu-4gb' }, reason: 'recorded', sagaId: null } }, meta('alice'));
