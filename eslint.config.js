@@ -48,6 +48,41 @@ function domainImportBlock(depth) {
   };
 }
 
+/**
+ * The application layer imports, of the project, only itself and the domain — never src/adapters
+ * (nor src/projections) — and none of the packages the adapters wrap: it works through ports.
+ * Built like the domain's blocks: one per depth below src/application. The unit test
+ * test/unit/architecture/application-boundary.spec.ts checks the same rule and proves it fails.
+ */
+const APPLICATION_MAX_DEPTH = 6;
+
+const adapterPackages = {
+  group: ['pg', 'pg/*', 'express', '@mikro-orm/*', '@kurrent/*', '@electric-sql/*', '@aws-sdk/*', '@nestjs/platform-express'],
+  message: 'The application works through ports: database, ORM, event store, S3 and HTTP server packages belong to src/adapters.',
+};
+
+/** @param {number} depth folders between src/application and the file (0 for src/application/concurrency.ts) */
+function applicationImportBlock(depth) {
+  const climbs = depth + 1;
+  const climbOut = `^(\\.\\./){${climbs}}(?!(domain|application)(/|$))|^(\\.\\./){${climbs - 1}}\\.\\.$`;
+  return {
+    name: `cloudledger/application-boundary/depth-${depth}`,
+    files: [`src/application/${'*/'.repeat(depth)}*.ts`],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            adapterPackages,
+            { regex: climbOut, message: 'The application imports only itself and src/domain: adapters come in through ports.' },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 const nonDeterminism = 'Time and ids come in as arguments: the domain stays deterministic.';
 
 export default defineConfig(
@@ -79,6 +114,7 @@ export default defineConfig(
     languageOptions: { globals: { ...globals.jest } },
   },
   ...Array.from({ length: DOMAIN_MAX_DEPTH }, (_, depth) => domainImportBlock(depth)),
+  ...Array.from({ length: APPLICATION_MAX_DEPTH }, (_, depth) => applicationImportBlock(depth)),
   {
     name: 'cloudledger/domain-determinism',
     files: ['src/domain/**/*.ts'],

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { startSimulator } from '../src/adapters/cloud/digitalocean/simulator/simulator.js';
 import { DigitalOceanClient } from '../src/adapters/cloud/digitalocean/digitalocean.client.js';
 import { PostgresEventStore } from '../src/adapters/event-store/postgres/postgres.event-store.js';
-import { PgInventoryReadModel } from '../src/adapters/inventory/inventory-read-model.js';
+import { PgDetectionReadModel } from '../src/adapters/inventory/detection-read-model.js';
+import { PgDriftInbox } from '../src/adapters/inventory/drift-inbox.js';
+import { PgResourceReadModel } from '../src/adapters/inventory/resource-read-model.js';
 import { AdvisoryJobLease } from '../src/adapters/projections/advisory-lease.js';
 import { ProjectionRunner } from '../src/adapters/projections/projection-runner.js';
-import type { DetectionInput, DriftReadModel } from '../src/application/drift/drift.ports.js';
+import type { DetectionInput, DetectionReadModel } from '../src/application/drift/drift.ports.js';
 import { appendDecidedToStreams } from '../src/application/event-stream.js';
 import { type DetectReport, DriftService } from '../src/application/drift/drift.service.js';
 import { InventorySync } from '../src/application/inventory/inventory-sync.js';
@@ -125,9 +127,9 @@ class TimedStore implements EventStore {
 }
 
 /** Delegates to the read model, timing its one set-based read. */
-class TimedReadModel implements DriftReadModel {
+class TimedReadModel implements DetectionReadModel {
   querySeconds = 0;
-  constructor(private readonly inner: DriftReadModel) {}
+  constructor(private readonly inner: DetectionReadModel) {}
   async detectionInput(): Promise<DetectionInput> {
     const started = performance.now();
     try {
@@ -135,9 +137,6 @@ class TimedReadModel implements DriftReadModel {
     } finally {
       this.querySeconds += (performance.now() - started) / 1000;
     }
-  }
-  driftResource(driftId: string): Promise<string | null> {
-    return this.inner.driftResource(driftId);
   }
 }
 
@@ -245,8 +244,8 @@ async function detectionBenches(): Promise<void> {
 
     progress('set-based detection (DriftService.detect)...');
     const timedStore = new TimedStore(setStore);
-    const timedReadModel = new TimedReadModel(new PgInventoryReadModel(setDb.orm));
-    const service = new DriftService(timedStore, timedReadModel, {} as SagaService);
+    const timedReadModel = new TimedReadModel(new PgDetectionReadModel(setDb.orm));
+    const service = new DriftService(timedStore, timedReadModel, new PgDriftInbox(setDb.orm), {} as SagaService);
     const set = await timed(() => service.detect(metadata));
     expectReport('set-based detection', set.result);
     const setEvents = await countEvents(setDb, 'DriftDetected');
@@ -316,7 +315,7 @@ async function syncBench(): Promise<void> {
     sim.state.advance();
     const cloud = new DigitalOceanClient({ baseUrl: sim.url, token: 'bench-sync-token', purpose: 'sync' });
     // wired as the server wires it: each run first waits for the inventory read model to catch up
-    const sync = new InventorySync(cloud, store, new PgInventoryReadModel(db.orm), new AdvisoryJobLease(db.url), {
+    const sync = new InventorySync(cloud, store, new PgResourceReadModel(db.orm), new AdvisoryJobLease(db.url), {
       settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
     });
     running = runner.run(cloudResourcesProjection, stop.signal);

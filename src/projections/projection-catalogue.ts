@@ -3,10 +3,8 @@ import { cloudDriftProjection } from './drift/cloud-drift.projection.js';
 import { cloudProvisionedProjection } from './drift/cloud-provisioned.projection.js';
 import { iacLocksProjection } from './iac/iac-locks.projection.js';
 import { iacStatesProjection } from './iac/iac-states.projection.js';
-import { cloudResourceEventsProjection } from './inventory/cloud-resource-events.projection.js';
 import { cloudResourcesProjection } from './inventory/cloud-resources.projection.js';
 import { sagaRunsProjection } from './saga/saga-runs.projection.js';
-import { sagaStepResultsProjection } from './saga/saga-step-results.projection.js';
 import { sagaWorkProjection } from './saga/saga-work.projection.js';
 
 /** Every read model the service keeps; each feature adds its projection here. */
@@ -15,9 +13,7 @@ export const projectionCatalogue: readonly AnyProjection[] = [
   iacLocksProjection,
   sagaWorkProjection,
   sagaRunsProjection,
-  sagaStepResultsProjection,
   cloudResourcesProjection,
-  cloudResourceEventsProjection,
   cloudProvisionedProjection,
   cloudDriftProjection,
 ];

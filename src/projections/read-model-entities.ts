@@ -3,10 +3,8 @@ import { CloudDriftEntity } from './drift/cloud-drift.entity.js';
 import { CloudProvisionedEntity } from './drift/cloud-provisioned.entity.js';
 import { IacLockEntity } from './iac/iac-lock.entity.js';
 import { IacStateEntity } from './iac/iac-state.entity.js';
-import { CloudResourceEventEntity } from './inventory/cloud-resource-event.entity.js';
 import { CloudResourceEntity } from './inventory/cloud-resource.entity.js';
 import { SagaRunEntity } from './saga/saga-run.entity.js';
-import { SagaStepResultEntity } from './saga/saga-step-result.entity.js';
 import { SagaWorkEntity } from './saga/saga-work.entity.js';
 
 /** Every read-model entity the ORM maps; each feature adds its own here. */
@@ -16,9 +14,7 @@ export const readModelEntities = [
   IacLockEntity,
   SagaWorkEntity,
   SagaRunEntity,
-  SagaStepResultEntity,
   CloudResourceEntity,
-  CloudResourceEventEntity,
   CloudProvisionedEntity,
   CloudDriftEntity,
 ];

@@ -1,5 +1,5 @@
 import { seededRandom } from '../../src/adapters/cloud/digitalocean/simulator/simulator-state.js';
-import { PgInventoryReadModel } from '../../src/adapters/inventory/inventory-read-model.js';
+import { PgDetectionReadModel } from '../../src/adapters/inventory/detection-read-model.js';
 import { compareSpec } from '../../src/domain/drift/drift-compare.js';
 import { RESOURCE_FIELDS, type ResourceState } from '../../src/domain/inventory/resource.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -54,11 +54,11 @@ function generateCases(count: number, next: () => number): Case[] {
 
 describe('drift detection reads only the specs that may have drifted', () => {
   let db: TestDatabase;
-  let readModel: PgInventoryReadModel;
+  let readModel: PgDetectionReadModel;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    readModel = new PgInventoryReadModel(db.orm);
+    readModel = new PgDetectionReadModel(db.orm);
   });
   afterAll(async () => {
     await db.drop();

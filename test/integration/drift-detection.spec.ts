@@ -1,8 +1,11 @@
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { PgInventoryReadModel } from '../../src/adapters/inventory/inventory-read-model.js';
+import { PgDetectionReadModel } from '../../src/adapters/inventory/detection-read-model.js';
+import { PgDriftInbox } from '../../src/adapters/inventory/drift-inbox.js';
+import { PgSpecReadModel } from '../../src/adapters/inventory/spec-read-model.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
 import { handleOnStream } from '../../src/application/event-stream.js';
 import { DriftService } from '../../src/application/drift/drift.service.js';
+import { ResourceHistory } from '../../src/application/inventory/resource-history.js';
 import type { SagaService } from '../../src/application/saga/saga.service.js';
 import { specDecider } from '../../src/domain/drift/spec.decider.js';
 import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
@@ -31,7 +34,8 @@ describe('drift detection against PostgreSQL', () => {
   let store: PostgresEventStore;
   let runner: ProjectionRunner;
   let drift: DriftService;
-  let readModel: PgInventoryReadModel;
+  let specs: PgSpecReadModel;
+  let inbox: PgDriftInbox;
   const stop = new AbortController();
   let running: Promise<void>[] = [];
 
@@ -40,9 +44,10 @@ describe('drift detection against PostgreSQL', () => {
     store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
     runner = new ProjectionRunner(db.orm, store, eventCatalogue, db.url, { idleRetryMs: 50 });
     running = projectionCatalogue.map((p) => runner.run(p, stop.signal));
-    readModel = new PgInventoryReadModel(db.orm);
+    specs = new PgSpecReadModel(db.orm);
+    inbox = new PgDriftInbox(db.orm);
     // sagas are not started here: revert has its end-to-end test
-    drift = new DriftService(store, readModel, {} as SagaService, () => runner.waitForCatchUp(projectionCatalogue));
+    drift = new DriftService(store, new PgDetectionReadModel(db.orm), inbox, {} as SagaService, () => runner.waitForCatchUp(projectionCatalogue));
   });
   afterAll(async () => {
     stop.abort();
@@ -71,15 +76,15 @@ describe('drift detection against PostgreSQL', () => {
     const [open, ...others] = await openDrift('do:droplet:572017320');
     expect(others).toEqual([]);
     expect(open!.field).toBe('size_slug');
-    const log = await readModel.history('do:droplet:572017320');
-    expect(log.find((e) => e.event === 'drift_detected')).toMatchObject({ before: { field: 'size_slug', expected: 's-2vcpu-4gb' }, after: { field: 'size_slug', actual: 's-1vcpu-512mb-10gb' } });
+    const log = await new ResourceHistory(store).history('do:droplet:572017320');
+    expect(log.find((e) => e.type === 'DriftDetected')).toMatchObject({ data: { field: 'size_slug', expected: 's-2vcpu-4gb', actual: 's-1vcpu-512mb-10gb' } });
 
     // when an admin accepts it
     expect(await drift.accept(open!.id, meta('admin'))).toEqual({ resourceId: 'do:droplet:572017320', specVersion: 2 });
 
     // then the spec has the live value, the drift is closed accepted, and detecting again finds nothing
-    expect(await readModel.getSpec('do:droplet:572017320')).toMatchObject({ specVersion: 2, spec: { size_slug: 's-1vcpu-512mb-10gb', region: 'syd1' }, recordedBy: 'admin' });
-    expect(await readModel.getDrift(open!.id)).toMatchObject({ status: 'accepted', resolvedBy: 'admin' });
+    expect(await specs.getSpec('do:droplet:572017320')).toMatchObject({ specVersion: 2, spec: { size_slug: 's-1vcpu-512mb-10gb', region: 'syd1' }, recordedBy: 'admin' });
+    expect(await inbox.getDrift(open!.id)).toMatchObject({ status: 'accepted', resolvedBy: 'admin' });
     const again = await drift.detect(meta('system:drift-detection'));
     expect(again).toMatchObject({ drifted_fields: 0, new_drift: 0 });
   });
@@ -116,7 +121,7 @@ describe('drift detection against PostgreSQL', () => {
   });
 
   it('rebuilding every projection from the log, while appends go on, yields the rows live processing made', async () => {
-    const tables = ['cloud_resources', 'cloud_resource_events', 'cloud_provisioned', 'cloud_drift', 'iac_states', 'saga_runs'];
+    const tables = ['cloud_resources', 'cloud_provisioned', 'cloud_drift', 'iac_states', 'saga_runs'];
     const snapshot = async () =>
       Object.fromEntries(await Promise.all(tables.map(async (t) => [t, (await db.pool.query(`select * from ${t} order by 1`)).rows] as const)));
     await runner.waitForCatchUp(projectionCatalogue);
@@ -170,7 +175,7 @@ describe('drift detection while the cloud_drift inbox lags the spec streams', ()
     const detectionReads = projectionCatalogue.filter((p) => p.name === 'cloud-resources' || p.name === 'cloud-provisioned');
     expect(detectionReads).toHaveLength(2);
     running = detectionReads.map((p) => runner.run(p, stop.signal));
-    const drift = new DriftService(store, new PgInventoryReadModel(db.orm), {} as SagaService, () => runner.waitForCatchUp(detectionReads));
+    const drift = new DriftService(store, new PgDetectionReadModel(db.orm), new PgDriftInbox(db.orm), {} as SagaService, () => runner.waitForCatchUp(detectionReads));
     const resourceId = 'do:droplet:77';
     await handleOnStream(store, toResourceStream(resourceId), resourceDecider, observeCommand({ resourceId, observed: live(77), source: 'sync', sagaId: null }), meta('system:sync'));
     await handleOnStream(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: 's-2vcpu-4gb' }, reason: 'recorded', sagaId: null } }, meta('alice'));

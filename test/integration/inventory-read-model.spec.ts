@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { PgInventoryReadModel } from '../../src/adapters/inventory/inventory-read-model.js';
+import { PgDetectionReadModel } from '../../src/adapters/inventory/detection-read-model.js';
+import { PgDriftInbox } from '../../src/adapters/inventory/drift-inbox.js';
+import { PgResourceReadModel } from '../../src/adapters/inventory/resource-read-model.js';
+import { PgSpecReadModel } from '../../src/adapters/inventory/spec-read-model.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
 import { InvalidInput } from '../../src/domain/errors.js';
 import type { SpecEvent } from '../../src/domain/drift/spec.decider.js';
@@ -10,15 +13,13 @@ import { MANAGED_TAG, type ResourceState } from '../../src/domain/inventory/reso
 import { toResourceStream, toSpecStream } from '../../src/domain/streams.js';
 import { cloudDriftProjection } from '../../src/projections/drift/cloud-drift.projection.js';
 import { cloudProvisionedProjection } from '../../src/projections/drift/cloud-provisioned.projection.js';
-import { cloudResourceEventsProjection } from '../../src/projections/inventory/cloud-resource-events.projection.js';
 import { cloudResourcesProjection } from '../../src/projections/inventory/cloud-resources.projection.js';
 import type { AnyProjection } from '../../src/projections/projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
-const projections: AnyProjection[] = [cloudResourcesProjection, cloudResourceEventsProjection, cloudProvisionedProjection, cloudDriftProjection];
+const projections: AnyProjection[] = [cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection];
 const tables: Record<string, { table: string; key: string }> = {
   [cloudResourcesProjection.name]: { table: 'cloud_resources', key: 'resource_id' },
-  [cloudResourceEventsProjection.name]: { table: 'cloud_resource_events', key: 'id' },
   [cloudProvisionedProjection.name]: { table: 'cloud_provisioned', key: 'resource_id' },
   [cloudDriftProjection.name]: { table: 'cloud_drift', key: 'id' },
 };
@@ -48,7 +49,10 @@ describe('the inventory read models against PostgreSQL', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
   let runner: ProjectionRunner;
-  let readModel: PgInventoryReadModel;
+  let resources: PgResourceReadModel;
+  let specs: PgSpecReadModel;
+  let inbox: PgDriftInbox;
+  let detection: PgDetectionReadModel;
   const controller = new AbortController();
   let running: Promise<void>[] = [];
   const revisions = new Map<string, bigint>();
@@ -80,7 +84,10 @@ describe('the inventory read models against PostgreSQL', () => {
     db = await createTestDatabase('cl_inv');
     store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
     runner = new ProjectionRunner(db.orm, store, eventCatalogue, db.url, { batchSize: 50, idleRetryMs: 50 });
-    readModel = new PgInventoryReadModel(db.orm);
+    resources = new PgResourceReadModel(db.orm);
+    specs = new PgSpecReadModel(db.orm);
+    inbox = new PgDriftInbox(db.orm);
+    detection = new PgDetectionReadModel(db.orm);
     running = projections.map((p) => runner.run(p, controller.signal));
 
     // the first phase: provisioning, syncs, detection and an accept
@@ -151,27 +158,27 @@ describe('the inventory read models against PostgreSQL', () => {
   });
 
   it('lists resources in id order, filtered by managed, status, tag and region, page by page', async () => {
-    const all = await readModel.listResources({ limit: 10 });
+    const all = await resources.listResources({ limit: 10 });
     expect(all.items.map((r) => r.resourceId)).toEqual([R1, R2, R3, R4, R5, R7]);
     expect(all.nextCursor).toBeNull();
 
-    expect((await readModel.listResources({ managed: false, limit: 10 })).items.map((r) => r.resourceId)).toEqual([R2]);
-    expect((await readModel.listResources({ managed: true, status: 'active', limit: 10 })).items.map((r) => r.resourceId)).toEqual([R1, R3, R7]);
-    expect((await readModel.listResources({ status: 'deleted', limit: 10 })).items.map((r) => r.resourceId)).toEqual([R4, R5]);
-    expect((await readModel.listResources({ tag: 'web', limit: 10 })).items.map((r) => r.resourceId)).toEqual([R1, R3, R4, R5, R7]);
-    expect((await readModel.listResources({ tag: 'db', region: 'sfo3', limit: 10 })).items.map((r) => r.resourceId)).toEqual([R2]);
-    expect((await readModel.listResources({ tag: 'nope', limit: 10 })).items).toEqual([]);
+    expect((await resources.listResources({ managed: false, limit: 10 })).items.map((r) => r.resourceId)).toEqual([R2]);
+    expect((await resources.listResources({ managed: true, status: 'active', limit: 10 })).items.map((r) => r.resourceId)).toEqual([R1, R3, R7]);
+    expect((await resources.listResources({ status: 'deleted', limit: 10 })).items.map((r) => r.resourceId)).toEqual([R4, R5]);
+    expect((await resources.listResources({ tag: 'web', limit: 10 })).items.map((r) => r.resourceId)).toEqual([R1, R3, R4, R5, R7]);
+    expect((await resources.listResources({ tag: 'db', region: 'sfo3', limit: 10 })).items.map((r) => r.resourceId)).toEqual([R2]);
+    expect((await resources.listResources({ tag: 'nope', limit: 10 })).items).toEqual([]);
 
-    const first = await readModel.listResources({ limit: 2 });
-    const second = await readModel.listResources({ limit: 2, cursor: first.nextCursor! });
-    const third = await readModel.listResources({ limit: 2, cursor: second.nextCursor! });
+    const first = await resources.listResources({ limit: 2 });
+    const second = await resources.listResources({ limit: 2, cursor: first.nextCursor! });
+    const third = await resources.listResources({ limit: 2, cursor: second.nextCursor! });
     expect([first, second, third].flatMap((p) => p.items.map((r) => r.resourceId))).toEqual([R1, R2, R3, R4, R5, R7]);
     expect(third.nextCursor).toBeNull();
-    await expect(readModel.listResources({ limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidInput);
+    await expect(resources.listResources({ limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidInput);
   });
 
   it('returns one resource as plain JSON, with the changes applied and a deletion kept', async () => {
-    const r1 = await readModel.getResource(R1);
+    const r1 = await resources.getResource(R1);
     expect(r1).toEqual({
       resourceId: R1,
       provider: 'digitalocean',
@@ -190,27 +197,27 @@ describe('the inventory read models against PostgreSQL', () => {
       streamRevision: '2',
     });
     expect(JSON.parse(JSON.stringify(r1))).toEqual(r1);
-    expect(await readModel.getResource(R4)).toMatchObject({ status: 'deleted', deletedAt: at(15), sizeSlug: 's-1vcpu-1gb' });
-    expect(await readModel.getResource('do:droplet:404')).toBeNull();
+    expect(await resources.getResource(R4)).toMatchObject({ status: 'deleted', deletedAt: at(15), sizeSlug: 's-1vcpu-1gb' });
+    expect(await resources.getResource('do:droplet:404')).toBeNull();
   });
 
   it('returns the spec with its version and who recorded it; a removed spec says so', async () => {
-    expect(await readModel.getSpec(R3)).toEqual({ resourceId: R3, spec: { tags: [MANAGED_TAG], vcpus: 2 }, specVersion: 2, recordedAt: at(25), recordedBy: 'token:ops', removedAt: null });
-    expect(await readModel.getSpec(R5)).toMatchObject({ specVersion: 1, removedAt: at(40) });
-    expect(await readModel.getSpec(R2)).toBeNull();
+    expect(await specs.getSpec(R3)).toEqual({ resourceId: R3, spec: { tags: [MANAGED_TAG], vcpus: 2 }, specVersion: 2, recordedAt: at(25), recordedBy: 'token:ops', removedAt: null });
+    expect(await specs.getSpec(R5)).toMatchObject({ specVersion: 1, removedAt: at(40) });
+    expect(await specs.getSpec(R2)).toBeNull();
   });
 
   it('keeps JSON scalars, lists and objects exactly as the events had them', async () => {
-    expect(await readModel.getDrift('d1')).toMatchObject({ expected: 's-1vcpu-1gb', actual: 's-2vcpu-2gb', status: 'open', revertSagaId: 'revert-1' });
-    expect(await readModel.getDrift('d3-vcpus')).toMatchObject({ expected: 2, actual: '4' });
-    expect(await readModel.getDrift('d3-tags')).toMatchObject({ expected: [MANAGED_TAG, 'web'], actual: [MANAGED_TAG], status: 'accepted', resolvedBy: 'token:ops', resolvedAt: at(25) });
+    expect(await inbox.getDrift('d1')).toMatchObject({ expected: 's-1vcpu-1gb', actual: 's-2vcpu-2gb', status: 'open', revertSagaId: 'revert-1' });
+    expect(await inbox.getDrift('d3-vcpus')).toMatchObject({ expected: 2, actual: '4' });
+    expect(await inbox.getDrift('d3-tags')).toMatchObject({ expected: [MANAGED_TAG, 'web'], actual: [MANAGED_TAG], status: 'accepted', resolvedBy: 'token:ops', resolvedAt: at(25) });
     // d5 was read back through the ORM and written again when it closed: a number-like string stays a string
-    expect(await readModel.getDrift('d5')).toMatchObject({ expected: { team: 'a' }, actual: '7', status: 'stale' });
-    expect(await readModel.getDrift('nope')).toBeNull();
+    expect(await inbox.getDrift('d5')).toMatchObject({ expected: { team: 'a' }, actual: '7', status: 'stale' });
+    expect(await inbox.getDrift('nope')).toBeNull();
   });
 
   it('lists open drift newest first, each with its resource', async () => {
-    const { items, nextCursor } = await readModel.listOpenDrift({ limit: 10 });
+    const { items, nextCursor } = await inbox.listOpenDrift({ limit: 10 });
     // d3-vcpus and d1 were detected at the same time: the id breaks the tie, descending
     expect(items.map((d) => [d.id, d.resource?.resourceId])).toEqual([
       ['d7-b', R7],
@@ -219,13 +226,13 @@ describe('the inventory read models against PostgreSQL', () => {
     ]);
     expect(items[2]).toMatchObject({ field: 'size_slug', detectedAt: at(20), detectedBy: 'system:drift', resource: { sizeSlug: 's-2vcpu-2gb', managed: true } });
     expect(nextCursor).toBeNull();
-    const first = await readModel.listOpenDrift({ limit: 2 });
-    expect((await readModel.listOpenDrift({ limit: 2, cursor: first.nextCursor! })).items.map((d) => d.id)).toEqual(['d1']);
-    expect(await readModel.getDrift('d7-a')).toMatchObject({ status: 'stale', resolvedAt: at(50) });
+    const first = await inbox.listOpenDrift({ limit: 2 });
+    expect((await inbox.listOpenDrift({ limit: 2, cursor: first.nextCursor! })).items.map((d) => d.id)).toEqual(['d1']);
+    expect(await inbox.getDrift('d7-a')).toMatchObject({ status: 'stale', resolvedAt: at(50) });
   });
 
   it('gives drift detection the specs with drift open, each with its live state and stream revision, in one query', async () => {
-    const { checked, rows } = await readModel.detectionInput();
+    const { checked, rows } = await detection.detectionInput();
     // R4's resource is deleted and R5's spec removed: nothing to compare; R6 has no live row yet
     expect(checked).toBe(4);
     expect(rows.map((i) => i.resourceId)).toEqual([R1, R3, R7]);
@@ -248,22 +255,6 @@ describe('the inventory read models against PostgreSQL', () => {
     expect(r1!.streamRevision).toBe('2');
     expect(r3).toMatchObject({ specVersion: 2, streamRevision: '4', open: [{ driftId: 'd3-vcpus', field: 'vcpus', expected: 2, actual: '4', revertSagaId: null }] });
     expect(r7).toMatchObject({ open: [{ driftId: 'd7-b', actual: 's-4vcpu-8gb' }], streamRevision: '3' });
-  });
-
-  it('returns a resource’s history in order, with what changed, the source and the actor', async () => {
-    const history = await readModel.history(R1);
-    expect(history.map((h) => [h.event, h.source, h.actor, h.sagaId])).toEqual([
-      ['observed', 'saga', 'token:ci', 'saga-1'],
-      ['spec_recorded', 'saga', 'token:ci', 'saga-1'],
-      ['changed', 'sync', 'system:sync', null],
-      ['drift_detected', 'drift_detection', 'system:drift', null],
-      ['changed', 'sync', 'system:sync', null],
-      ['drift_revert_requested', 'operator', 'token:ops', 'revert-1'],
-    ]);
-    expect(history[2]).toMatchObject({ before: { size_slug: 's-1vcpu-1gb' }, after: { size_slug: 's-2vcpu-2gb' }, occurredAt: at(15), revision: '1' });
-    expect(history[3]).toMatchObject({ before: { field: 'size_slug', expected: 's-1vcpu-1gb' }, after: { field: 'size_slug', actual: 's-2vcpu-2gb' }, driftId: 'd1' });
-    expect(history.every((h) => h.correlationId.length > 0)).toBe(true);
-    expect((await readModel.history(R5)).map((h) => h.event)).toEqual(['observed', 'spec_recorded', 'drift_detected', 'drift_closed_stale', 'spec_removed', 'deleted']);
   });
 
   it('refuses a second open drift for the same resource and field, but not a closed one', async () => {

@@ -1,7 +1,7 @@
 import { DigitalOceanClient } from '../../src/adapters/cloud/digitalocean/digitalocean.client.js';
 import { startSimulator, type RunningSimulator } from '../../src/adapters/cloud/digitalocean/simulator/simulator.js';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { PgInventoryReadModel } from '../../src/adapters/inventory/inventory-read-model.js';
+import { PgResourceReadModel } from '../../src/adapters/inventory/resource-read-model.js';
 import { AdvisoryJobLease } from '../../src/adapters/projections/advisory-lease.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
 import { InventorySync, SyncAlreadyRunning } from '../../src/application/inventory/inventory-sync.js';
@@ -27,7 +27,7 @@ describe('the inventory sync against the simulator and PostgreSQL', () => {
     runner = new ProjectionRunner(db.orm, store, eventCatalogue, db.url, { idleRetryMs: 50 });
     running = runner.run(cloudResourcesProjection, stop.signal);
     const cloud = new DigitalOceanClient({ baseUrl: sim.url, token: 'read-only-sync-token', purpose: 'sync', baseDelayMs: 10 });
-    sync = new InventorySync(cloud, store, new PgInventoryReadModel(db.orm), new AdvisoryJobLease(db.url), {
+    sync = new InventorySync(cloud, store, new PgResourceReadModel(db.orm), new AdvisoryJobLease(db.url), {
       deleteGraceMs: 0,
       settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
     });
@@ -68,13 +68,13 @@ describe('the inventory sync against the simulator and PostgreSQL', () => {
       [{ field: 'size_slug', before: 's-1vcpu-1gb', after: 's-2vcpu-2gb' }],
       [{ field: 'tags', before: [], after: ['managed-by-cloudledger'] }],
     ]);
-    expect(await new PgInventoryReadModel(db.orm).getResource(`do:droplet:${second!.id}`)).toMatchObject({ managed: true });
+    expect(await new PgResourceReadModel(db.orm).getResource(`do:droplet:${second!.id}`)).toMatchObject({ managed: true });
 
     expect(await sync.run(meta)).toMatchObject({ eventsAppended: 0, unchanged: 59 });
   });
 
   it('decides again from the stream a resource whose row lagged, appending nothing twice', async () => {
-    const readModel = new PgInventoryReadModel(db.orm);
+    const readModel = new PgResourceReadModel(db.orm);
     const before = await readModel.allResources();
     const droplet = [...sim.state.droplets.values()][3]!;
     sim.state.resize(droplet.id, 's-4vcpu-8gb');

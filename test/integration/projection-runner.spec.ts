@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { KurrentDbEventStore } from '../../src/adapters/event-store/kurrentdb/kurrentdb.event-store.js';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { ProjectionRunner, type ProjectionStatusReport } from '../../src/adapters/projections/projection-runner.js';
+import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
+import type { ProjectionStatusReport } from '../../src/adapters/projections/projection-status.js';
 import type { EventStore, EventToAppend } from '../../src/domain/event-store/event-store.port.js';
 import { comparePositions, parsePosition } from '../../src/domain/event-store/position.js';
 import {

@@ -11,10 +11,9 @@ import type { AnyProjection } from '../../src/projections/projection.js';
 import type { SagaDefinition } from '../../src/domain/saga/saga-definitions.js';
 import type { EventStore } from '../../src/domain/event-store/event-store.port.js';
 import { sagaRunsProjection } from '../../src/projections/saga/saga-runs.projection.js';
-import { sagaStepResultsProjection } from '../../src/projections/saga/saga-step-results.projection.js';
 import { sagaWorkProjection } from '../../src/projections/saga/saga-work.projection.js';
 
-export const sagaProjections: readonly AnyProjection[] = [sagaWorkProjection, sagaRunsProjection, sagaStepResultsProjection];
+export const sagaProjections: readonly AnyProjection[] = [sagaWorkProjection, sagaRunsProjection];
 
 /** Test-only: the side effects of the built-in steps, one row per execution or compensation. */
 export async function createEffectsTable(pool: pg.Pool): Promise<void> {

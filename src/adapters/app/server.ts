@@ -25,7 +25,10 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { DriftService } from '../../application/drift/drift.service.js';
 import { InventorySync } from '../../application/inventory/inventory-sync.js';
 import { ResourceHistory } from '../../application/inventory/resource-history.js';
-import { PgInventoryReadModel } from '../inventory/inventory-read-model.js';
+import { PgDetectionReadModel } from '../inventory/detection-read-model.js';
+import { PgDriftInbox } from '../inventory/drift-inbox.js';
+import { PgResourceReadModel } from '../inventory/resource-read-model.js';
+import { PgSpecReadModel } from '../inventory/spec-read-model.js';
 import { AdvisoryJobLease } from '../projections/advisory-lease.js';
 import { scheduleJobs } from './schedules.js';
 import { cloudResourcesProjection } from '../../projections/inventory/cloud-resources.projection.js';
@@ -101,12 +104,13 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
       }
     });
     const eventStore = infrastructure.eventStore;
-    const inventory = new PgInventoryReadModel(infrastructure.orm);
+    const inventory = new PgResourceReadModel(infrastructure.orm);
+    const driftInbox = new PgDriftInbox(infrastructure.orm);
     const runner = infrastructure.runner;
     const sync = new InventorySync(cloud.sync, eventStore, inventory, new AdvisoryJobLease(infrastructure.databaseUrl), {
       settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
     });
-    const drift = new DriftService(eventStore, inventory, sagas.service, () => runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection]));
+    const drift = new DriftService(eventStore, new PgDetectionReadModel(infrastructure.orm), driftInbox, sagas.service, () => runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection]));
     const readiness = new ReadinessProbe(eventStore, infrastructure.orm, infrastructure.runner, projectionCatalogue, config.readyMaxLagSeconds);
 
     app = await NestFactory.create<NestExpressApplication>(
@@ -124,6 +128,8 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
         idempotency: new IdempotentCommands(eventStore),
         sagaReadModel: sagas.readModel,
         inventory,
+        specs: new PgSpecReadModel(infrastructure.orm),
+        driftInbox,
         sync,
         drift,
         history: new ResourceHistory(eventStore),

@@ -1,4 +1,4 @@
-import { CONFIG_DEFAULTS, CONFIG_DOCS, ConfigError, configDocsMarkdown, configSchema, loadConfig } from './config.js';
+import { CONFIG_DEFAULTS, CONFIG_DOCS, CONFIG_VARIABLES, ConfigError, configDocsMarkdown, configSchema, loadConfig } from './config.js';
 
 /** The ConfigError loading `env` throws; fails the test when loading succeeds. */
 function refusal(env: Record<string, string>): ConfigError {
@@ -296,6 +296,18 @@ describe('configuration', () => {
       for (const secret of ['hunter2', 'admin', 'changeit', 'topsecret', 'with-space', 'apipass', 'user:']) {
         expect(error.message).not.toContain(secret);
         expect(JSON.stringify(error.issues)).not.toContain(secret);
+      }
+    });
+
+    it('when a variable declared secret is refused, then its value is not in the message, and the table says it is never logged', () => {
+      const secrets = Object.entries(CONFIG_VARIABLES).flatMap(([name, variable]) => ('secret' in variable && variable.secret ? [name] : []));
+      expect(secrets).toEqual(['DIGITALOCEAN_TOKEN', 'DIGITALOCEAN_SYNC_TOKEN', 'BOOTSTRAP_TOKEN', 'IAC_S3_SECRET_ACCESS_KEY']);
+
+      for (const name of secrets) {
+        const error = refusal({ [name]: 'leaked secret' });
+        expect(error.issues.map((issue) => issue.variable)).toContain(name);
+        expect(error.message).not.toContain('leaked');
+        expect(CONFIG_DOCS.find((doc) => doc.name === name)?.description).toMatch(/Never logged\.$/);
       }
     });
 

@@ -13,12 +13,14 @@ import type { DropletCommands } from '../../application/provisioning/droplet-com
 import type { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
 import { IDEMPOTENT_COMMANDS, IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { TokensController } from './tokens/tokens.controller.js';
-import { DRIFT_SERVICE, DriftController } from './drift/drift.controller.js';
-import { INVENTORY_READ_MODEL, INVENTORY_SYNC, InventoryController, RESOURCE_HISTORY } from './inventory/inventory.controller.js';
+import { DRIFT_INBOX, DRIFT_SERVICE, DriftController } from './drift/drift.controller.js';
+import { INVENTORY_READ_MODEL, INVENTORY_SYNC, InventoryController, RESOURCE_HISTORY, SPEC_READ_MODEL } from './inventory/inventory.controller.js';
 import type { DriftService } from '../../application/drift/drift.service.js';
 import type { InventorySync } from '../../application/inventory/inventory-sync.js';
 import type { ResourceHistory } from '../../application/inventory/resource-history.js';
-import type { PgInventoryReadModel } from '../inventory/inventory-read-model.js';
+import type { PgDriftInbox } from '../inventory/drift-inbox.js';
+import type { PgResourceReadModel } from '../inventory/resource-read-model.js';
+import type { PgSpecReadModel } from '../inventory/spec-read-model.js';
 import type { SagaReadModel } from '../../application/saga/saga.ports.js';
 import type { SagaService } from '../../application/saga/saga.service.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -44,7 +46,9 @@ export interface AppDependencies {
   readonly droplets: DropletCommands;
   readonly idempotency: IdempotentCommands;
   readonly sagaReadModel: SagaReadModel;
-  readonly inventory: PgInventoryReadModel;
+  readonly inventory: PgResourceReadModel;
+  readonly specs: PgSpecReadModel;
+  readonly driftInbox: PgDriftInbox;
   readonly sync: InventorySync;
   readonly drift: DriftService;
   readonly history: ResourceHistory;
@@ -83,6 +87,8 @@ export class AppModule {
         { provide: IDEMPOTENT_COMMANDS, useValue: deps.idempotency },
         { provide: SAGA_READ_MODEL, useValue: deps.sagaReadModel },
         { provide: INVENTORY_READ_MODEL, useValue: deps.inventory },
+        { provide: SPEC_READ_MODEL, useValue: deps.specs },
+        { provide: DRIFT_INBOX, useValue: deps.driftInbox },
         { provide: INVENTORY_SYNC, useValue: deps.sync },
         { provide: DRIFT_SERVICE, useValue: deps.drift },
         { provide: RESOURCE_HISTORY, useValue: deps.history },

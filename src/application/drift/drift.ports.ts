@@ -24,9 +24,13 @@ export interface DetectionInput {
   readonly rows: readonly DetectionRow[];
 }
 
-/** The read side drift needs, each in one set-based query. */
-export interface DriftReadModel {
+/** What detection reads, in one set-based query. */
+export interface DetectionReadModel {
   detectionInput(): Promise<DetectionInput>;
+}
+
+/** What accepting or reverting a drift reads first: which resource it is on. */
+export interface DriftLookup {
   /** The drift's resource, or null when there is no such drift. */
   driftResource(driftId: string): Promise<string | null>;
 }

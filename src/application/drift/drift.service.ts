@@ -8,7 +8,7 @@ import { toSpecStream } from '../../domain/streams.js';
 import { appendDecidedToStreams, handleOnStream, loadStream } from '../event-stream.js';
 import { REVERT_DRIFT } from '../provisioning/droplet.definitions.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
-import type { DriftReadModel } from './drift.ports.js';
+import type { DetectionReadModel, DriftLookup } from './drift.ports.js';
 
 export interface DetectReport {
   readonly checked: number;
@@ -32,7 +32,8 @@ type Metadata = Omit<EventMetadata, 'schemaVersion'>;
 export class DriftService {
   constructor(
     private readonly store: EventStore,
-    private readonly readModel: DriftReadModel,
+    private readonly detection: DetectionReadModel,
+    private readonly drifts: DriftLookup,
     private readonly sagas: SagaService,
     /** Waits until the read models detection reads have caught up with the log. */
     private readonly settle: () => Promise<unknown> = async () => undefined,
@@ -42,7 +43,7 @@ export class DriftService {
   async detect(metadata: Metadata): Promise<DetectReport> {
     const started = performance.now();
     await this.settle();
-    const { checked, rows } = await this.readModel.detectionInput();
+    const { checked, rows } = await this.detection.detectionInput();
     const now = this.now();
     let drifted = 0;
     let opened = 0;
@@ -97,7 +98,7 @@ export class DriftService {
 
   private async resourceOf(driftId: string): Promise<string> {
     await this.settle();
-    const resourceId = await this.readModel.driftResource(driftId);
+    const resourceId = await this.drifts.driftResource(driftId);
     if (resourceId === null) throw new DriftNotFound(`no drift ${driftId}`);
     return resourceId;
   }

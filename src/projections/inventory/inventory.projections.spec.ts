@@ -4,7 +4,6 @@ import type { ResourceEvent } from '../../domain/inventory/resource.decider.js';
 import { MANAGED_TAG, type ResourceState } from '../../domain/inventory/resource.js';
 import { toResourceStream, toSpecStream } from '../../domain/streams.js';
 import type { Projection } from '../projection.js';
-import { cloudResourceEventsProjection } from './cloud-resource-events.projection.js';
 import { cloudResourcesProjection } from './cloud-resources.projection.js';
 
 const ID = 'do:droplet:101';
@@ -129,110 +128,5 @@ describe('the cloud-resources projection', () => {
     const row = fold(cloudResourcesProjection, events).get(ID)!;
     expect(cloudResourcesProjection.evolve(row, events[1]!)).toBe(row);
     expect(cloudResourcesProjection.evolve(row, events[0]!)).toBe(row);
-  });
-});
-
-describe('the cloud-resource-events projection', () => {
-  const sagaId = 'saga-1';
-  const history = (): DomainEvent[] => [
-    ...log([observed(0, { ...state, tags: [MANAGED_TAG] }, sagaId)], 'token:ci'),
-    ...log(
-      [
-        {
-          type: 'SpecRecorded',
-          data: { resourceId: ID, spec: { size_slug: 's-1vcpu-1gb', region: 'nyc3' }, version: 1, reason: 'provisioned', sagaId, driftId: null, at: at(1) },
-        },
-      ],
-      'token:ci',
-    ),
-  ];
-
-  it('writes one row per event, keyed by stream and revision, with source, actor and saga', () => {
-    // given a saga that created a droplet and recorded its spec / when folded
-    const events = history();
-    const rows = fold(cloudResourceEventsProjection, events);
-
-    // then each event has its own row in the resource's log
-    expect([...rows.keys()]).toEqual([`resource-${ID}@0`, `spec-${ID}@0`]);
-    expect(rows.get(`resource-${ID}@0`)).toEqual({
-      id: `resource-${ID}@0`,
-      resourceId: ID,
-      event: 'observed',
-      before: null,
-      after: { ...state, tags: [MANAGED_TAG] },
-      source: 'saga',
-      actor: 'token:ci',
-      sagaId,
-      driftId: null,
-      correlationId: 'corr-1',
-      causationId: null,
-      stream: `resource-${ID}`,
-      revision: '0',
-      occurredAt: new Date(at(0)),
-    });
-    expect(rows.get(`spec-${ID}@0`)).toMatchObject({
-      event: 'spec_recorded',
-      after: { spec: { size_slug: 's-1vcpu-1gb', region: 'nyc3' }, version: 1, reason: 'provisioned' },
-      source: 'saga',
-      sagaId,
-    });
-  });
-
-  it('records a change as before/after maps of the changed fields, and a deletion', () => {
-    const events = log([
-      observed(0),
-      changed(15, [
-        { field: 'size_slug', before: 's-1vcpu-1gb', after: 's-2vcpu-2gb' },
-        { field: 'tags', before: ['web'], after: [] },
-      ]),
-      deleted(30),
-    ]);
-    const rows = fold(cloudResourceEventsProjection, events);
-
-    expect(rows.get(`resource-${ID}@1`)).toMatchObject({
-      event: 'changed',
-      before: { size_slug: 's-1vcpu-1gb', tags: ['web'] },
-      after: { size_slug: 's-2vcpu-2gb', tags: [] },
-      source: 'sync',
-      actor: 'system:sync',
-    });
-    expect(rows.get(`resource-${ID}@2`)).toMatchObject({ event: 'deleted', before: null, after: null, occurredAt: new Date(at(30)) });
-  });
-
-  it('records drift with the expected value before and the actual after, and who resolved it', () => {
-    const spec = { size_slug: 's-1vcpu-1gb' };
-    const driftEvents: SpecEvent[] = [
-      { type: 'SpecRecorded', data: { resourceId: ID, spec, version: 1, reason: 'recorded', sagaId: null, driftId: null, at: at(0) } },
-      { type: 'DriftDetected', data: { resourceId: ID, driftId: 'd1', field: 'size_slug', expected: 's-1vcpu-1gb', actual: 's-2vcpu-2gb', specVersion: 1, at: at(20) } },
-      { type: 'SpecRecorded', data: { resourceId: ID, spec: { size_slug: 's-2vcpu-2gb' }, version: 2, reason: 'drift_accepted', sagaId: null, driftId: 'd1', at: at(25) } },
-      { type: 'DriftAccepted', data: { resourceId: ID, driftId: 'd1', field: 'size_slug', value: 's-2vcpu-2gb', specVersion: 2, at: at(25) } },
-      { type: 'DriftDetected', data: { resourceId: ID, driftId: 'd2', field: 'tags', expected: ['a'], actual: [], specVersion: 2, at: at(80) } },
-      { type: 'DriftRevertRequested', data: { resourceId: ID, driftId: 'd2', field: 'tags', sagaId: 's9', at: at(81) } },
-      { type: 'DriftRevertFailed', data: { resourceId: ID, driftId: 'd2', field: 'tags', sagaId: 's9', reason: 'boom', at: at(82) } },
-      { type: 'DriftClosedStale', data: { resourceId: ID, driftId: 'd2', field: 'tags', actual: ['a'], reason: 'matches_again', at: at(140) } },
-      { type: 'SpecRemoved', data: { resourceId: ID, reason: 'destroyed', sagaId: 's10', at: at(150) } },
-    ];
-    const rows = [...fold(cloudResourceEventsProjection, log(driftEvents, 'token:ops')).values()];
-
-    expect(rows.map((r) => [r.event, r.source, r.driftId])).toEqual([
-      ['spec_recorded', 'api', null],
-      ['drift_detected', 'drift_detection', 'd1'],
-      ['spec_recorded', 'operator', 'd1'],
-      ['drift_accepted', 'operator', 'd1'],
-      ['drift_detected', 'drift_detection', 'd2'],
-      ['drift_revert_requested', 'operator', 'd2'],
-      ['drift_revert_failed', 'saga', 'd2'],
-      ['drift_closed_stale', 'drift_detection', 'd2'],
-      ['spec_removed', 'saga', null],
-    ]);
-    expect(rows[1]).toMatchObject({ before: { field: 'size_slug', expected: 's-1vcpu-1gb' }, after: { field: 'size_slug', actual: 's-2vcpu-2gb' }, actor: 'token:ops' });
-    expect(rows[3]).toMatchObject({ after: { field: 'size_slug', value: 's-2vcpu-2gb', specVersion: 2 } });
-    expect(rows[6]).toMatchObject({ after: { field: 'tags', reason: 'boom' }, sagaId: 's9' });
-  });
-
-  it('writes an event it already holds only once', () => {
-    const [event] = history();
-    const row = cloudResourceEventsProjection.evolve(null, event!)!;
-    expect(cloudResourceEventsProjection.evolve(row, event!)).toBe(row);
   });
 });

@@ -2,7 +2,6 @@ import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import type { SagaEvent } from '../../domain/saga/saga.events.js';
 import type { Projection } from '../projection.js';
 import { sagaRunsProjection } from './saga-runs.projection.js';
-import { sagaStepResultsProjection } from './saga-step-results.projection.js';
 import { sagaWorkProjection } from './saga-work.projection.js';
 
 const sagaId = 's1';
@@ -55,14 +54,12 @@ describe('the saga projections', () => {
     expect(fold(sagaWorkProjection, retried).get(sagaId)).toMatchObject({ action: 'compensate', step: 0, attempts: 1, dueAt: new Date(at(90)) });
   });
 
-  it('saga-runs and saga-step-results: status, current step and the step row', () => {
+  it('saga-runs: status and current step', () => {
     const events: SagaEvent[] = [
       ...log,
       { type: 'StepFailed', data: { sagaId, step: 0, name: 'a', attempt: 1, error: 'boom', code: 'x', willRetry: false, dueAt: null, memory: null, at: at(70) } },
       { type: 'SagaRolledBack', data: { sagaId, reason: 'step a failed: boom', at: at(71) } },
     ];
     expect(fold(sagaRunsProjection, events).get(sagaId)).toMatchObject({ status: 'rolled_back', currentStep: 'a', deploymentId: 'd1', error: 'step a failed: boom', finishedAt: new Date(at(71)) });
-    const stepEvents = events.filter((e) => e.type.startsWith('Step'));
-    expect(fold(sagaStepResultsProjection, stepEvents).get(`${sagaId}/0`)).toMatchObject({ status: 'failed', attempts: 1, error: 'boom', compensated: false });
   });
 });

@@ -1,11 +1,8 @@
 import { isAbsolute, relative, resolve, dirname } from 'node:path';
 import ts from 'typescript';
+import { moduleSpecifierOf, type SourceText } from './module-specifiers.js';
 
-export interface SourceText {
-  /** Absolute path; relative specifiers are resolved against its folder. */
-  readonly path: string;
-  readonly text: string;
-}
+export type { SourceText } from './module-specifiers.js';
 
 export interface BoundaryViolation {
   readonly path: string;
@@ -54,26 +51,6 @@ function isInsideDomain(specifier: string, importer: string, domainRoot: string)
   }
   const fromRoot = relative(domainRoot, resolve(dirname(importer), specifier));
   return fromRoot !== '..' && !fromRoot.startsWith('../') && !isAbsolute(fromRoot);
-}
-
-/** `import … from`, `export … from`, `import x = require()`, `import()` and `import('…').Type`. */
-function moduleSpecifierOf(node: ts.Node): string | undefined {
-  if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
-    return ts.isStringLiteral(node.moduleSpecifier) ? node.moduleSpecifier.text : undefined;
-  }
-  if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
-    const expression = node.moduleReference.expression;
-    return ts.isStringLiteral(expression) ? expression.text : undefined;
-  }
-  if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-    const [argument] = node.arguments;
-    // A computed specifier cannot be checked, so it is reported as it is written.
-    return argument && ts.isStringLiteralLike(argument) ? argument.text : (argument?.getText() ?? '');
-  }
-  if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
-    return node.argument.literal.text;
-  }
-  return undefined;
 }
 
 /** `new Date()`, `Date()`, `Date.now()`, `Math.random()`, `randomUUID()` and `x.randomUUID()`. */

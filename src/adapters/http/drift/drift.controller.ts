@@ -1,13 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import type { DriftService } from '../../../application/drift/drift.service.js';
-import type { PgInventoryReadModel } from '../../inventory/inventory-read-model.js';
+import type { PgDriftInbox } from '../../inventory/drift-inbox.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { commandContext } from '../command-context.js';
 import { pageQuery } from '../page-query.js';
-import { INVENTORY_READ_MODEL } from '../inventory/inventory.controller.js';
 
 export const DRIFT_SERVICE = Symbol('DriftService');
+export const DRIFT_INBOX = Symbol('DriftInbox');
 
 const TAGS = ['drift'];
 const params = z.object({ id: z.string().min(1).max(128) });
@@ -17,7 +17,7 @@ const inboxQuery = z.object(pageQuery(100));
 export class DriftController {
   constructor(
     @Inject(DRIFT_SERVICE) private readonly drift: DriftService,
-    @Inject(INVENTORY_READ_MODEL) private readonly readModel: PgInventoryReadModel,
+    @Inject(DRIFT_INBOX) private readonly readModel: PgDriftInbox,
   ) {}
 
   @Get()

@@ -2,12 +2,14 @@ import { Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import type { InventorySync } from '../../../application/inventory/inventory-sync.js';
 import { auditMoment, type ResourceHistory, ResourceNotFound } from '../../../application/inventory/resource-history.js';
-import type { PgInventoryReadModel } from '../../inventory/inventory-read-model.js';
+import type { PgResourceReadModel } from '../../inventory/resource-read-model.js';
+import type { PgSpecReadModel } from '../../inventory/spec-read-model.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { commandContext } from '../command-context.js';
 import { pageQuery } from '../page-query.js';
 
 export const INVENTORY_READ_MODEL = Symbol('InventoryReadModel');
+export const SPEC_READ_MODEL = Symbol('SpecReadModel');
 export const INVENTORY_SYNC = Symbol('InventorySync');
 export const RESOURCE_HISTORY = Symbol('ResourceHistory');
 
@@ -27,7 +29,8 @@ const resource = z.object({ resourceId: z.string(), name: z.string(), region: z.
 @Controller('api/v1')
 export class InventoryController {
   constructor(
-    @Inject(INVENTORY_READ_MODEL) private readonly readModel: PgInventoryReadModel,
+    @Inject(INVENTORY_READ_MODEL) private readonly readModel: PgResourceReadModel,
+    @Inject(SPEC_READ_MODEL) private readonly specs: PgSpecReadModel,
     @Inject(INVENTORY_SYNC) private readonly sync: InventorySync,
     @Inject(RESOURCE_HISTORY) private readonly history: ResourceHistory,
   ) {}
@@ -81,7 +84,7 @@ export class InventoryController {
     responses: { 200: { description: 'the spec' }, 404: { description: 'no spec is recorded for it' } },
   })
   async spec(@Param() params: z.infer<typeof specParams>): Promise<unknown> {
-    const found = await this.readModel.getSpec(params.resourceId);
+    const found = await this.specs.getSpec(params.resourceId);
     if (!found) throw new ResourceNotFound(`no spec is recorded for ${params.resourceId}`);
     return found;
   }

@@ -9,6 +9,7 @@ import { Migration20261201000000BatchAppend } from './Migration20261201000000Bat
 import { Migration20261201000100DriftPrefilter } from './Migration20261201000100DriftPrefilter.js';
 import { Migration20261202000000Trust } from './Migration20261202000000Trust.js';
 import { Migration20261202000100SagaLeases } from './Migration20261202000100SagaLeases.js';
+import { Migration20261203000000DropUnusedReadModels } from './Migration20261203000000DropUnusedReadModels.js';
 
 /** Listed, not globbed: the same list runs from the TypeScript sources in tests and from dist/. */
 export const migrations: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261201000100DriftPrefilter', class: Migration20261201000100DriftPrefilter },
   { name: 'Migration20261202000000Trust', class: Migration20261202000000Trust },
   { name: 'Migration20261202000100SagaLeases', class: Migration20261202000100SagaLeases },
+  { name: 'Migration20261203000000DropUnusedReadModels', class: Migration20261203000000DropUnusedReadModels },
 ];

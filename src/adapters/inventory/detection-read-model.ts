@@ -1,0 +1,85 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { DetectionInput, DetectionReadModel } from '../../application/drift/drift.ports.js';
+import type { OpenDrift } from '../../domain/drift/spec.decider.js';
+import { RESOURCE_FIELDS } from '../../domain/inventory/resource.js';
+import { queryRows } from './read-model-sql.js';
+import type { ResourceRow } from './resource-row.js';
+
+/**
+ * True when a spec (p) provably matches its live row (r) and has no drift open: every spec value is
+ * a string, or for `tags` a list of strings (spec_plain, a generated column), and each equals the
+ * live value exactly — a column for the resource's fields, `attrs` for the rest, `tags` as the same
+ * list or by containment both ways. Exact equality of strings, and of lists of strings as sets, is
+ * the loose equality too, so a row this proves unchanged has no mismatch under the domain's
+ * comparison; anything it cannot prove (numbers, nulls, objects, a missing value) it leaves to the
+ * domain. Built from RESOURCE_FIELDS (without `tags` there, `field !== 'tags'` stops compiling);
+ * jsonb_exists is the `?` operator, which would read as a parameter. Checked against the domain
+ * comparison on generated specs in test/integration/detection-prefilter.spec.ts.
+ */
+const PROVEN_UNCHANGED = [
+  'p.spec_plain',
+  "p.open_drift = '[]'",
+  ...RESOURCE_FIELDS.filter((field) => field !== 'tags').map((field) => `coalesce(p.spec ->> '${field}' = r.${field}, not jsonb_exists(p.spec, '${field}'))`),
+  "(not jsonb_exists(p.spec, 'tags') or p.spec -> 'tags' = r.tags or (p.spec -> 'tags' @> r.tags and r.tags @> (p.spec -> 'tags')))",
+  `r.attrs @> (p.spec - '{${RESOURCE_FIELDS.join(',')}}'::text[])`,
+].join(' and ');
+
+/** What drift detection reads (`cloud_provisioned` joined with `cloud_resources`), prefiltered in SQL. */
+export class PgDetectionReadModel implements DetectionReadModel {
+  constructor(private readonly orm: MikroORM) {}
+
+  /**
+   * What a drift-detection run needs, in one set-based statement: how many specs it covers, and
+   * every spec that may differ from its live row or has drift open, with the live row, the open
+   * drift and the spec stream's revision. The rest are left out by an exact comparison (see
+   * PROVEN_UNCHANGED), so the run reads a few rows, not all of them; the loose comparison itself
+   * stays in the domain, which decides for every row returned.
+   */
+  async detectionInput(): Promise<DetectionInput> {
+    const rows = await queryRows<
+      Pick<ResourceRow, 'name' | 'region' | 'size_slug' | 'status' | 'tags' | 'attrs'> & {
+        checked: string;
+        resource_id: string | null;
+        spec: Record<string, unknown>;
+        spec_version: number;
+        stream_revision: string;
+        open: OpenDrift[];
+      }
+    >(
+      this.orm,
+      `with covered as (
+         select count(*) as checked from cloud_provisioned p
+          where p.removed_at is null
+            and not exists (select 1 from cloud_resources r where r.resource_id = p.resource_id and r.status = 'deleted')
+       )
+       select covered.checked::text as checked, c.*
+         from covered
+         left join lateral (
+           select p.resource_id, p.spec, p.spec_version, p.stream_revision::text as stream_revision, p.open_drift as open,
+                  r.name, r.region, r.size_slug, r.status, r.tags, r.attrs
+             from cloud_provisioned p
+             join cloud_resources r on r.resource_id = p.resource_id
+            where p.removed_at is null and r.status <> 'deleted' and not coalesce(${PROVEN_UNCHANGED}, false)
+            order by p.resource_id
+         ) c on true`,
+      [],
+    );
+    return {
+      checked: Number(rows[0]?.checked ?? 0),
+      rows: rows.flatMap((r) =>
+        r.resource_id === null
+          ? []
+          : [
+              {
+                resourceId: r.resource_id,
+                spec: r.spec,
+                specVersion: r.spec_version,
+                streamRevision: r.stream_revision,
+                live: { name: r.name, region: r.region, size_slug: r.size_slug, status: r.status, tags: r.tags, attrs: r.attrs },
+                open: r.open,
+              },
+            ],
+      ),
+    };
+  }
+}
