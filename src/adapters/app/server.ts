@@ -1,11 +1,8 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { DiscoveryService, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
-import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
-import { DropletCommands } from '../../application/provisioning/droplet-commands.js';
 import { addressRateLimit, authenticate, parseBody } from '../http/edge.middleware.js';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -22,18 +19,12 @@ import { type DiscoveredRoute, discoverRoutes } from '../http/openapi.js';
 import { Metrics } from '../metrics/metrics.js';
 import { createSagaEngine } from '../saga/saga-engine.js';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { DriftService } from '../../application/drift/drift.service.js';
-import { InventorySync } from '../../application/inventory/inventory-sync.js';
-import { ResourceHistory } from '../../application/inventory/resource-history.js';
-import { PgDetectionReadModel } from '../inventory/detection-read-model.js';
-import { PgDriftInbox } from '../inventory/drift-inbox.js';
-import { PgResourceReadModel } from '../inventory/resource-read-model.js';
-import { PgSpecReadModel } from '../inventory/spec-read-model.js';
-import { AdvisoryJobLease } from '../projections/advisory-lease.js';
+import { systemContext } from '../dispatch/dispatch-context.js';
+import { Dispatcher } from '../dispatch/dispatcher.js';
+import { DetectDrift } from '../dispatch/drift.js';
+import { SyncInventory } from '../dispatch/inventory.js';
+import { composeApplication } from './application.js';
 import { scheduleJobs } from './schedules.js';
-import { cloudResourcesProjection } from '../../projections/inventory/cloud-resources.projection.js';
-import { cloudProvisionedProjection } from '../../projections/drift/cloud-provisioned.projection.js';
-import { cloudDriftProjection } from '../../projections/drift/cloud-drift.projection.js';
 import { dropletSagaDefinitions } from '../../application/provisioning/droplet.definitions.js';
 import { DEFAULT_DROPLET_TIMING, type DropletStepTiming } from '../../application/provisioning/droplet.steps.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
@@ -66,9 +57,6 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
   let schedules: { stop(): Promise<void> } | undefined;
   let running: Promise<void>[] = [];
   try {
-    const tokens = new ApiTokenService(infrastructure.orm);
-    await ensureBootstrapToken(tokens, config, options.announce ?? ((text) => process.stdout.write(text)));
-
     running = projectionCatalogue.map((projection) => infrastructure.runner.run(projection, projections.signal));
     const cloud = await infrastructure.digitalOcean();
     const dropletTiming: DropletStepTiming = {
@@ -103,36 +91,21 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
         metrics.projectionStopped.set(labels, status.status === 'stopped' ? 1 : 0);
       }
     });
-    const eventStore = infrastructure.eventStore;
-    const inventory = new PgResourceReadModel(infrastructure.orm);
-    const driftInbox = new PgDriftInbox(infrastructure.orm);
-    const runner = infrastructure.runner;
-    const sync = new InventorySync(cloud.sync, eventStore, inventory, new AdvisoryJobLease(infrastructure.databaseUrl), {
-      settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
-    });
-    const drift = new DriftService(eventStore, new PgDetectionReadModel(infrastructure.orm), driftInbox, sagas.service, () => runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection]));
-    const readiness = new ReadinessProbe(eventStore, infrastructure.orm, infrastructure.runner, projectionCatalogue, config.readyMaxLagSeconds);
+    const application = composeApplication(infrastructure, sagas, cloud.sync);
+    const tokens = application.tokens;
+    await ensureBootstrapToken(tokens, config, options.announce ?? ((text) => process.stdout.write(text)));
+    // the S3 backend probes its bucket when opened: a misconfigured one stops the start, not a request
+    await application.iacState();
+    const readiness = new ReadinessProbe(infrastructure.eventStore, infrastructure.orm, infrastructure.runner, projectionCatalogue, config.readyMaxLagSeconds);
 
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot({
-        eventStore,
+        application,
         readiness,
-        tokens,
         metrics,
         logger,
         version: options.version ?? process.env.npm_package_version ?? '0.0.0',
         rateLimitPerMinute: config.rateLimitPerMinute,
-        iacState: await infrastructure.iacState(),
-        sagas: sagas.service,
-        droplets: new DropletCommands(eventStore, sagas.service),
-        idempotency: new IdempotentCommands(eventStore),
-        sagaReadModel: sagas.readModel,
-        inventory,
-        specs: new PgSpecReadModel(infrastructure.orm),
-        driftInbox,
-        sync,
-        drift,
-        history: new ResourceHistory(eventStore),
       }),
       { logger: new NestPinoLogger(logger), bodyParser: false },
     );
@@ -147,11 +120,12 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
     app.use(parseBody(config.bodyLimitBytes));
     app.use('/docs/assets', express.static(swaggerUiDist.getAbsoluteFSPath(), { index: false }));
     await app.init();
+    const dispatcher = app.get(Dispatcher);
     schedules = scheduleJobs(
       app.get(SchedulerRegistry),
       [
-        { name: 'inventory-sync', cron: config.inventorySyncCron, run: () => sync.run({ actor: 'system:sync', correlationId: randomUUID(), causationId: null }) },
-        { name: 'drift-detection', cron: config.driftDetectCron, run: () => drift.detect({ actor: 'system:drift-detection', correlationId: randomUUID(), causationId: null }) },
+        { name: 'inventory-sync', cron: config.inventorySyncCron, run: () => dispatcher.command(new SyncInventory(), systemContext('system:sync')) },
+        { name: 'drift-detection', cron: config.driftDetectCron, run: () => dispatcher.command(new DetectDrift(), systemContext('system:drift-detection')) },
       ],
       logger,
     );

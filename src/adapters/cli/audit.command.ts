@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { auditMoment, ResourceHistory } from '../../application/inventory/resource-history.js';
+import { auditMoment } from '../../application/inventory/resource-history.js';
+import { GetResourceAsOf, GetResourceHistory } from '../dispatch/inventory.js';
 import { printJson, printTable } from './output.js';
-import { withInfrastructure } from './with-infrastructure.js';
+import { withApplication } from './with-application.js';
 
 /** `cloudledger audit <resourceId> [--as-of T]`: the resource's history from the log, or its state at a time. */
 export function registerAuditCommand(program: Command): void {
@@ -12,15 +13,14 @@ export function registerAuditCommand(program: Command): void {
     .option('--as-of <time>', 'replay up to this moment (RFC 3339, e.g. 2026-11-22T10:00:00Z)')
     .option('--json', 'machine-readable output')
     .action((resourceId: string, options: { asOf?: string; json?: boolean }) =>
-      withInfrastructure(async ({ eventStore }) => {
-        const history = new ResourceHistory(eventStore);
+      withApplication(async (dispatch) => {
         if (options.asOf !== undefined) {
           const moment = auditMoment.safeParse(options.asOf);
           if (!moment.success) throw new Error(`--as-of ${moment.error.issues[0]!.message}; got "${options.asOf}"`);
-          printJson(await history.asOf(resourceId, new Date(moment.data)));
+          printJson(await dispatch.query(new GetResourceAsOf(resourceId, new Date(moment.data))));
           return;
         }
-        const events = await history.history(resourceId);
+        const { events } = await dispatch.query(new GetResourceHistory(resourceId));
         if (options.json) printJson(events);
         else printTable(events.map((e) => ({ ...e, what: summary(e.type, e.data) })), ['at', 'type', 'actor', 'sagaId', 'what']);
       }),

@@ -1,42 +1,9 @@
 import type { Command } from 'commander';
-import { InvalidInput } from '../../domain/errors.js';
 import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
-import { dropletSagaDefinitions } from '../../application/provisioning/droplet.definitions.js';
-import { DEFAULT_DROPLET_TIMING } from '../../application/provisioning/droplet.steps.js';
-import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
-import type { Infrastructure } from '../app/infrastructure.js';
-import { createSagaEngine, type SagaEngine } from '../saga/saga-engine.js';
+import { InvalidInput } from '../../domain/errors.js';
+import { CancelSaga, GetSaga, ListSagas, RetrySagaCompensation, StartSaga } from '../dispatch/sagas.js';
 import { printJson, printTable } from './output.js';
-import { withInfrastructure } from './with-infrastructure.js';
-
-const CLI_ACTOR = 'cli';
-const cliContext = () => ({ actor: CLI_ACTOR, correlationId: `cli-${process.pid}-${Date.now()}`, causationId: null });
-
-/** The CLI reaches the database directly: whoever runs it has platform_admin's reach, no more (internal definitions stay internal). */
-const CLI_CALLER = { role: 'platform_admin' } as const;
-
-/**
- * The CLI starts sagas and reads them; `serve`'s workers run their steps. The definitions are here
- * for their input schemas, so the droplet steps get a cloud that refuses to be called.
- */
-const NO_CLOUD_HERE = new Proxy({} as CloudProvider, {
-  get: () => () => Promise.reject(new Error('the CLI does not run saga steps: the workers in `cloudledger serve` do')),
-});
-
-function withSagas(work: (engine: SagaEngine, infra: Infrastructure) => Promise<void>): Promise<void> {
-  return withInfrastructure((infra) =>
-    work(
-      createSagaEngine({
-        orm: infra.orm,
-        eventStore: infra.eventStore,
-        databaseUrl: infra.databaseUrl,
-        demoDefinitions: infra.config.sagaDemoDefinitions,
-        definitions: dropletSagaDefinitions({ cloud: NO_CLOUD_HERE, store: infra.eventStore, timing: DEFAULT_DROPLET_TIMING }),
-      }),
-      infra,
-    ),
-  );
-}
+import { withApplication } from './with-application.js';
 
 function parseInputs(text: string): unknown {
   try {
@@ -61,7 +28,7 @@ export function registerSagaCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       (options: { definition: string; kind: string; inputs: string; definitionVersion?: string; deploymentId?: string; idempotencyKey?: string; json?: boolean }) =>
-        withSagas(async ({ service }, infra) => {
+        withApplication(async (dispatch) => {
           const request = {
             kind: options.kind,
             definition: options.definition,
@@ -69,20 +36,9 @@ export function registerSagaCommands(program: Command): void {
             ...(options.definitionVersion ? { version: Number(options.definitionVersion) } : {}),
             ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}),
           };
-          const ctx = cliContext();
-          let sagaId: string;
           let replayed = false;
-          if (options.idempotencyKey === undefined) ({ sagaId } = await service.start(request, ctx, CLI_CALLER));
-          else {
-            const key = IdempotentCommands.parseKey(options.idempotencyKey);
-            const outcome = await new IdempotentCommands(infra.eventStore).run(
-              { principalId: CLI_ACTOR, key, method: 'POST', path: '/api/v1/sagas', body: request },
-              ctx,
-              async (seed) => ({ status: 202, body: await service.start(request, { ...ctx, idempotencySeed: seed }, CLI_CALLER) }),
-            );
-            ({ sagaId } = outcome.response.body as { sagaId: string });
-            replayed = outcome.replayed;
-          }
+          const idempotencyKey = options.idempotencyKey === undefined ? undefined : IdempotentCommands.parseKey(options.idempotencyKey);
+          const { sagaId } = await dispatch.command(new StartSaga(request), { idempotencyKey, onReplayed: () => (replayed = true) });
           if (options.json) printJson({ sagaId, replayed });
           else process.stdout.write(replayed ? `Saga ${sagaId} was started by an earlier request with this key; nothing new started.\n` : `Started saga ${sagaId}.\n`);
         }),
@@ -97,8 +53,8 @@ export function registerSagaCommands(program: Command): void {
     .option('--limit <n>', 'at most this many', '50')
     .option('--json', 'machine-readable output')
     .action((options: { status?: string; kind?: string; deploymentId?: string; limit: string; json?: boolean }) =>
-      withSagas(async ({ readModel }) => {
-        const page = await readModel.list({ status: options.status, kind: options.kind, deploymentId: options.deploymentId, limit: Math.max(1, Number(options.limit) || 50) });
+      withApplication(async (dispatch) => {
+        const page = await dispatch.query(new ListSagas({ status: options.status, kind: options.kind, deploymentId: options.deploymentId, limit: Math.max(1, Number(options.limit) || 50) }));
         if (options.json) printJson(page);
         else printTable(page.items, ['id', 'kind', 'definition', 'status', 'currentStep', 'deploymentId', 'startedAt', 'finishedAt', 'error']);
       }),
@@ -110,8 +66,8 @@ export function registerSagaCommands(program: Command): void {
     .argument('<id>', 'the saga id')
     .option('--json', 'machine-readable output')
     .action((id: string, options: { json?: boolean }) =>
-      withSagas(async ({ service }) => {
-        const view = await service.get(id);
+      withApplication(async (dispatch) => {
+        const view = await dispatch.query(new GetSaga(id));
         if (options.json) return printJson(view);
         process.stdout.write(`saga ${view.id}  ${view.definition}@${view.version}  kind ${view.kind}  ${view.status}${view.error ? `: ${view.error}` : ''}\n\n`);
         printTable(view.steps, ['index', 'name', 'status', 'attempts', 'startedAt', 'finishedAt', 'compensatedAt', 'error']);
@@ -128,8 +84,8 @@ export function registerSagaCommands(program: Command): void {
     .description('a failed saga tries its compensation again (after you fixed what made it fail)')
     .argument('<id>', 'the saga id')
     .action((id: string) =>
-      withSagas(async ({ service }) => {
-        const view = await service.retryCompensation(id, cliContext());
+      withApplication(async (dispatch) => {
+        const view = await dispatch.command(new RetrySagaCompensation(id));
         process.stdout.write(`Saga ${view.id} is compensating again (status ${view.status}).\n`);
       }),
     );
@@ -139,8 +95,8 @@ export function registerSagaCommands(program: Command): void {
     .description('request cancellation: completed steps are compensated, then the saga ends cancelled')
     .argument('<id>', 'the saga id')
     .action((id: string) =>
-      withSagas(async ({ service }) => {
-        const view = await service.cancel(id, cliContext());
+      withApplication(async (dispatch) => {
+        const view = await dispatch.command(new CancelSaga(id));
         process.stdout.write(`Cancellation of saga ${view.id} requested (status ${view.status}).\n`);
       }),
     );

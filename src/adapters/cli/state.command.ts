@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { hasHistory } from '../../domain/iac/iac-state-store.port.js';
+import { NotFound } from '../../domain/errors.js';
+import type { IacStateRecord } from '../../domain/iac/iac-state.js';
+import { ForceUnlockIacState, GetIacHistory, GetIacLock, GetIacState, ListIacStates, LockIacState, UnlockIacState } from '../dispatch/iac.js';
 import { printJson, printTable } from './output.js';
-import { withInfrastructure } from './with-infrastructure.js';
+import { withApplication } from './with-application.js';
 
-/** The CLI acts as an operator at the console: its actor is recorded as such in every event. */
-const context = { actor: 'cli', correlationId: undefined, causationId: null };
+const LIST_PAGE = 500;
 
 export function registerStateCommands(program: Command): void {
   const state = program.command('state').description('IaC state records and their locks');
@@ -17,9 +18,15 @@ export function registerStateCommands(program: Command): void {
     .option('--status <status>', 'only this status (planned, provisioning, active, destroying, destroyed, error)')
     .option('--json', 'machine-readable output')
     .action((options: { type?: string; provider?: string; status?: string; json?: boolean }) =>
-      withInfrastructure(async (infrastructure) => {
-        const iacState = await infrastructure.iacState();
-        const records = await iacState.list({ resource_type: options.type, provider: options.provider, status: options.status as never });
+      withApplication(async (dispatch) => {
+        const filter = { resource_type: options.type, provider: options.provider, status: options.status as never };
+        const records: IacStateRecord[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await dispatch.query(new ListIacStates(filter, { limit: LIST_PAGE, cursor }));
+          records.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
         if (options.json) printJson(records);
         else printTable(records, ['resource_id', 'resource_type', 'provider', 'status', 'provider_id', 'updated_at']);
       }),
@@ -32,14 +39,19 @@ export function registerStateCommands(program: Command): void {
     .option('--history', 'also list every change (event-sourced backend)')
     .option('--json', 'machine-readable output')
     .action((resourceId: string, options: { history?: boolean; json?: boolean }) =>
-      withInfrastructure(async (infrastructure) => {
-        const iacState = await infrastructure.iacState();
-        const [record, lock] = await Promise.all([iacState.get(resourceId), iacState.getLock(resourceId)]);
-        const history = options.history && hasHistory(iacState) ? await iacState.history(resourceId) : undefined;
+      withApplication(async (dispatch) => {
+        const [record, lock] = await Promise.all([
+          dispatch.query(new GetIacState(resourceId)).catch((error: unknown) => {
+            if (error instanceof NotFound) return null;
+            throw error;
+          }),
+          dispatch.query(new GetIacLock(resourceId)),
+        ]);
+        const history = options.history ? await dispatch.query(new GetIacHistory(resourceId)) : undefined;
         if (!record && !lock && !history?.length) throw new Error(`no state record for ${resourceId}`);
         if (options.json) return printJson({ record, lock, history });
         printJson(record);
-        process.stdout.write(lock ? `locked by ${lock.owner} (${lock.operation}), lock ${lock.lockId}, until ${lock.expiresAt}\n` : 'not locked\n');
+        process.stdout.write(lock ? `locked by ${lock.owner} (${lock.operation}), lock ${'lockId' in lock ? lock.lockId : '(hidden)'}, until ${lock.expiresAt}\n` : 'not locked\n');
         if (history) printTable(history, Object.keys(history[0] ?? {}).filter((k) => k !== 'data') as never);
       }),
     );
@@ -53,9 +65,8 @@ export function registerStateCommands(program: Command): void {
     .option('--ttl <seconds>', 'how long before it expires', (v) => Number(v))
     .option('--json', 'machine-readable output')
     .action((resourceId: string, options: { owner: string; operation: string; ttl?: number; json?: boolean }) =>
-      withInfrastructure(async (infrastructure) => {
-        const iacState = await infrastructure.iacState();
-        const lock = await iacState.lock(resourceId, { owner: options.owner, operation: options.operation, ttlSeconds: options.ttl }, context);
+      withApplication(async (dispatch) => {
+        const lock = await dispatch.command(new LockIacState(resourceId, { owner: options.owner, operation: options.operation, ttlSeconds: options.ttl }));
         if (options.json) printJson(lock);
         else process.stdout.write(`locked ${resourceId}: lock id ${lock.lockId}, until ${lock.expiresAt}\n`);
       }),
@@ -67,9 +78,8 @@ export function registerStateCommands(program: Command): void {
     .argument('<resourceId>')
     .requiredOption('--lock-id <lockId>', 'the id the lock was taken with')
     .action((resourceId: string, options: { lockId: string }) =>
-      withInfrastructure(async (infrastructure) => {
-        const iacState = await infrastructure.iacState();
-        await iacState.unlock(resourceId, options.lockId, context);
+      withApplication(async (dispatch) => {
+        await dispatch.command(new UnlockIacState(resourceId, options.lockId));
         process.stdout.write(`unlocked ${resourceId}\n`);
       }),
     );
@@ -80,9 +90,8 @@ export function registerStateCommands(program: Command): void {
     .argument('<resourceId>')
     .argument('<lockId>', 'the lock id to remove, as `state show` prints it')
     .action((resourceId: string, lockId: string) =>
-      withInfrastructure(async (infrastructure) => {
-        const iacState = await infrastructure.iacState();
-        const removed = await iacState.forceUnlock(resourceId, lockId, context);
+      withApplication(async (dispatch) => {
+        const removed = await dispatch.command(new ForceUnlockIacState(resourceId, lockId));
         process.stdout.write(`force-unlocked ${resourceId}: removed lock ${removed.lockId} of ${removed.owner}\n`);
       }),
     );

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { ROLES } from '../../domain/access/roles.js';
-import { ApiTokenService, parseDuration } from '../auth/api-token.service.js';
+import { parseDuration } from '../auth/api-token.service.js';
+import { IssueToken, ListTokens, RevokeToken } from '../dispatch/tokens.js';
 import { printJson, printTable } from './output.js';
-import { withInfrastructure } from './with-infrastructure.js';
-
-const CLI_ACTOR = 'cli';
+import { withApplication } from './with-application.js';
 
 export function registerTokenCommands(program: Command): void {
   const tokens = program.command('tokens').description('API tokens: create, list, revoke (only their hashes are stored)');
@@ -17,9 +16,9 @@ export function registerTokenCommands(program: Command): void {
     .option('--expires-in <duration>', 'lifetime, e.g. 30d, 12h, 90m (default: no expiry)')
     .option('--json', 'machine-readable output')
     .action((options: { name: string; role: string; expiresIn?: string; json?: boolean }) =>
-      withInfrastructure(async ({ orm }) => {
+      withApplication(async (dispatch) => {
         const expiresAt = options.expiresIn === undefined ? null : new Date(Date.now() + parseDuration(options.expiresIn));
-        const { token, listing } = await new ApiTokenService(orm).create(options.name, options.role, CLI_ACTOR, { expiresAt });
+        const { token, listing } = await dispatch.command(new IssueToken(options.name, options.role, expiresAt));
         if (options.json) printJson({ ...listing, token });
         else {
           const until = listing.expiresAt ? ` until ${listing.expiresAt.toISOString()}` : '';
@@ -34,8 +33,8 @@ export function registerTokenCommands(program: Command): void {
     .option('--all', 'include revoked tokens')
     .option('--json', 'machine-readable output')
     .action((options: { all?: boolean; json?: boolean }) =>
-      withInfrastructure(async ({ orm }) => {
-        const { items } = await new ApiTokenService(orm).list({ includeRevoked: options.all ?? false });
+      withApplication(async (dispatch) => {
+        const { items } = await dispatch.query(new ListTokens({ includeRevoked: options.all ?? false }));
         if (options.json) printJson(items);
         else printTable(items, ['name', 'role', 'tokenPrefix', 'createdAt', 'createdBy', 'expiresAt', 'lastUsedAt', 'revokedAt']);
       }),
@@ -46,8 +45,8 @@ export function registerTokenCommands(program: Command): void {
     .description('revoke a live token by name; requests with it answer 401 from then on')
     .argument('<name>', 'the token name')
     .action((name: string) =>
-      withInfrastructure(async ({ orm }) => {
-        await new ApiTokenService(orm).revoke(name);
+      withApplication(async (dispatch) => {
+        await dispatch.command(new RevokeToken(name));
         process.stdout.write(`Revoked "${name}".\n`);
       }),
     );

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
 import { Conflict, ExpectedError, Forbidden, InvalidInput, NotAllowed, NotFound } from '../../domain/errors.js';
+import { IdempotentRequestInProgress } from '../../domain/idempotency/idempotency.decider.js';
 import { currentRequest } from './request-context.js';
 
 /** Errors the body parser raises, by their `type`. */
@@ -41,6 +42,8 @@ function respond(logger: Logger, error: unknown, response: Response): void {
   const requestId = currentRequest()?.requestId;
   const [status, body] = toHttpError(error);
   if (status >= 500) logger.error({ err: error, requestId }, 'unexpected error');
+  // the first request with this key is still running: its answer will be there shortly
+  if (error instanceof IdempotentRequestInProgress) response.setHeader('retry-after', '1');
   response.status(status).json({ ...body, requestId });
 }
 

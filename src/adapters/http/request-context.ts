@@ -11,8 +11,10 @@ export interface RequestContext {
   principal?: Principal;
   /** Why a bearer token sent gave no principal: not a bearer header, or unknown, revoked or expired. */
   authFailure?: 'malformed' | 'unknown';
-  /** Set when the request runs under an Idempotency-Key: the same for every retry of it (see IdempotentCommands). */
-  idempotencySeed?: string;
+  /** The Idempotency-Key sent to a route that honours one, checked (ValidationInterceptor). */
+  idempotencyKey?: string;
+  /** Marks the response as the first request's, replayed (`Idempotent-Replayed: true`). */
+  readonly markReplayed: () => void;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -29,7 +31,11 @@ export function requestContextMiddleware(req: Request, res: Response, next: Next
   const given = req.header('x-request-id');
   const requestId = given && ID_PATTERN.test(given) ? given : randomUUID();
   const correlation = req.header('x-correlation-id');
-  const context: RequestContext = { requestId, correlationId: correlation && ID_PATTERN.test(correlation) ? correlation : requestId };
+  const context: RequestContext = {
+    requestId,
+    correlationId: correlation && ID_PATTERN.test(correlation) ? correlation : requestId,
+    markReplayed: () => res.setHeader('idempotent-replayed', 'true'),
+  };
   res.setHeader('x-request-id', requestId);
   storage.run(context, () => next());
 }

@@ -3,8 +3,10 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
 import type { z } from 'zod';
+import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
 import { type FieldIssue, InvalidInput, toFieldIssues } from '../../domain/errors.js';
 import { API_ROUTE, type ApiRouteSpec } from './api-route.decorator.js';
+import { currentRequest } from './request-context.js';
 
 /** Control characters: none in a path or query value; in a body only tab, line feed and carriage return (free text). */
 const ANY_CONTROL = /[\p{Cc}]/u;
@@ -25,7 +27,8 @@ function controlCharacterIn(value: unknown, path: string, refused: RegExp): Fiel
 
 /**
  * Validates params, query and body against the route's zod schemas and hands the handler parsed
- * values. Before that, strings with control characters are refused at the edge (NUL anywhere;
+ * values, and on a route that honours one, the Idempotency-Key header (kept in the request context
+ * for the dispatch; a request that does not validate claims no key). Before that, strings with control characters are refused at the edge (NUL anywhere;
  * anything but tab and line breaks in a body, where free text may use them), so none reaches
  * PostgreSQL — which refuses NUL in text and jsonb — or the event store.
  */
@@ -59,6 +62,9 @@ export class ValidationInterceptor implements NestInterceptor {
       if (spec.params) request.params = params as Request['params'];
       if (spec.query) Object.defineProperty(request, 'query', { value: query, configurable: true, writable: true });
       if (spec.body) request.body = body;
+      const key = request.header('idempotency-key');
+      const context = currentRequest();
+      if (spec.idempotent && key !== undefined && context) context.idempotencyKey = IdempotentCommands.parseKey(key);
     }
     return next.handle();
   }

@@ -21,6 +21,18 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly dispatches = new Counter({
+    name: 'dispatches_total',
+    help: 'Commands and queries dispatched, by kind, name and outcome (ok, replayed, refused: an expected error, failed)',
+    labelNames: ['kind', 'name', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly dispatchDuration = new Histogram({
+    name: 'dispatch_duration_seconds',
+    help: 'Time to handle a command or query, by kind and name',
+    labelNames: ['kind', 'name'] as const,
+    registers: [this.registry],
+  });
   readonly appendDuration = new Histogram({
     name: 'event_store_append_duration_seconds',
     help: 'Event store append latency by call (single: one stream, batch: many streams in one call) and outcome (ok, conflict, error)',

@@ -2,23 +2,23 @@ import { createHash } from 'node:crypto';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
 import { InvalidInput } from '../../domain/errors.js';
-import { idempotencyDecider, IdempotentRequestInProgress, type StoredResponse } from '../../domain/idempotency/idempotency.decider.js';
+import { idempotencyDecider, IdempotentRequestInProgress } from '../../domain/idempotency/idempotency.decider.js';
 import { toIdempotencyStream } from '../../domain/streams.js';
 import { handleOnStream } from '../event-stream.js';
 import { uuidV5 } from '../saga/event-ids.js';
 
-/** What makes two requests the same: who sends them, with which key, and the request itself. */
+/** What makes two requests the same: who sends them, with which key, and the request itself (an operation and its payload). */
 export interface IdempotentRequest {
   readonly principalId: string;
   readonly key: string;
-  readonly method: string;
-  readonly path: string;
-  readonly body: unknown;
+  /** What runs: a command's name. */
+  readonly operation: string;
+  readonly payload: unknown;
 }
 
-export interface IdempotentOutcome {
-  readonly response: StoredResponse;
-  /** True when this is the first request's answer again, and nothing ran. */
+export interface IdempotentOutcome<Result> {
+  readonly result: Result;
+  /** True when this is the first request's result again, and nothing ran. */
   readonly replayed: boolean;
 }
 
@@ -27,7 +27,7 @@ export interface IdempotentOutcome {
  * window (a retry after a crash included), so ids made from it (a saga id) name what an earlier run
  * may have started instead of starting it twice.
  */
-export type IdempotentOperation = (seed: string) => Promise<StoredResponse>;
+export type IdempotentOperation<Result> = (seed: string) => Promise<Result>;
 
 /** Printable ASCII, 1 to 255 characters: what the IETF draft's examples and Stripe's keys are. */
 const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
@@ -67,9 +67,9 @@ export class IdempotentCommands {
     return key;
   }
 
-  async run(request: IdempotentRequest, metadata: Omit<EventMetadata, 'schemaVersion'>, operation: IdempotentOperation): Promise<IdempotentOutcome> {
+  async run<Result>(request: IdempotentRequest, metadata: Omit<EventMetadata, 'schemaVersion'>, operation: IdempotentOperation<Result>): Promise<IdempotentOutcome<Result>> {
     const stream = toIdempotencyStream(sha256(`${request.principalId}\n${request.key}`));
-    const fingerprint = sha256(JSON.stringify(canonical({ method: request.method, path: request.path, body: request.body ?? null })));
+    const fingerprint = sha256(JSON.stringify(canonical({ operation: request.operation, payload: request.payload ?? null })));
     const now = () => this.options.now?.() ?? new Date();
     const deadline = Date.now() + (this.options.waitMs ?? 10_000);
     for (;;) {
@@ -79,7 +79,7 @@ export class IdempotentCommands {
           this.store,
           stream,
           idempotencyDecider,
-          { type: 'ClaimIdempotencyKey', data: { principalId: request.principalId, method: request.method, path: request.path, fingerprint } },
+          { type: 'ClaimIdempotencyKey', data: { principalId: request.principalId, operation: request.operation, fingerprint } },
           metadata,
           { now },
         );
@@ -89,18 +89,19 @@ export class IdempotentCommands {
         continue;
       }
       const { state } = claimed;
-      if (state.status === 'answered') return { response: state.response, replayed: true };
+      // the result as stored: what a first run returned, through JSON
+      if (state.status === 'answered') return { result: state.result as Result, replayed: true };
       const seed = uuidV5(`${stream}/${state.generation}`);
-      let response: StoredResponse;
+      let result: Result;
       try {
-        response = await operation(seed);
+        result = await operation(seed);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         await handleOnStream(this.store, stream, idempotencyDecider, { type: 'ReleaseIdempotencyClaim', data: { fingerprint, reason } }, metadata, { now }).catch(() => undefined);
         throw error;
       }
-      await handleOnStream(this.store, stream, idempotencyDecider, { type: 'RecordIdempotentResponse', data: { fingerprint, response } }, metadata, { now });
-      return { response, replayed: false };
+      await handleOnStream(this.store, stream, idempotencyDecider, { type: 'RecordIdempotentResult', data: { fingerprint, result: result ?? null } }, metadata, { now });
+      return { result, replayed: false };
     }
   }
 }

@@ -1,13 +1,16 @@
 import { deciderSpecification } from '../../../test/support/decider-specification.js';
+import type { RecordedEvent } from '../event-store/event-store.port.js';
+import { EventRegistry } from '../events/event-registry.js';
 import { IDEMPOTENCY_WINDOW_MS, type IdempotencyCommand, IdempotencyKeyReused, IdempotentRequestInProgress, idempotencyDecider, STALE_CLAIM_MS } from './idempotency.decider.js';
+import { idempotencyEvents } from './idempotency.events.js';
 
 const T0 = new Date('2026-12-02T10:00:00.000Z');
 const at = (ms: number): Date => new Date(T0.getTime() + ms);
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 
-const claim = (fingerprint = A): IdempotencyCommand => ({ type: 'ClaimIdempotencyKey', data: { principalId: 'tok-1', method: 'POST', path: '/api/v1/droplets', fingerprint } });
-const answer = (fingerprint = A): IdempotencyCommand => ({ type: 'RecordIdempotentResponse', data: { fingerprint, response: { status: 202, body: { sagaId: 's-1' } } } });
+const claim = (fingerprint = A): IdempotencyCommand => ({ type: 'ClaimIdempotencyKey', data: { principalId: 'tok-1', operation: 'ProvisionDroplet', fingerprint } });
+const answer = (fingerprint = A): IdempotencyCommand => ({ type: 'RecordIdempotentResult', data: { fingerprint, result: { sagaId: 's-1' } } });
 const release = (fingerprint = A): IdempotencyCommand => ({ type: 'ReleaseIdempotencyClaim', data: { fingerprint, reason: 'boom' } });
 
 const spec = deciderSpecification(idempotencyDecider);
@@ -23,7 +26,7 @@ describe('the idempotency-key decider', () => {
       .then([
         {
           type: 'IdempotencyKeyClaimed',
-          data: { principalId: 'tok-1', method: 'POST', path: '/api/v1/droplets', fingerprint: A, generation: 1, claimedAt: at(0).toISOString(), expiresAt: at(IDEMPOTENCY_WINDOW_MS).toISOString() },
+          data: { principalId: 'tok-1', operation: 'ProvisionDroplet', fingerprint: A, generation: 1, claimedAt: at(0).toISOString(), expiresAt: at(IDEMPOTENCY_WINDOW_MS).toISOString() },
         },
       ]);
   });
@@ -35,7 +38,7 @@ describe('the idempotency-key decider', () => {
     // when the same request comes again within the window
     // then nothing is decided and the answer is there to replay
     given.when(claim(), at(1000)).thenNothing();
-    expect(given.state).toMatchObject({ status: 'answered', response: { status: 202, body: { sagaId: 's-1' } } });
+    expect(given.state).toMatchObject({ status: 'answered', result: { sagaId: 's-1' } });
   });
 
   it('refuses the same key with another request, answered or still running: IdempotencyKeyReused', () => {
@@ -82,5 +85,32 @@ describe('the idempotency-key decider', () => {
     spec.givenCommands([claim(), at(0)]).when(answer(B), at(1)).thenNothing();
     spec.givenCommands([claim(), at(0)], [answer(), at(1)]).when(answer(), at(2)).thenNothing();
     spec.given().when(release(), at(1)).thenNothing();
+  });
+
+  it('reads keys claimed and answered at the HTTP edge (version 1) as claimed by the operation, answered with the body', () => {
+    // given the two events version 1 wrote: method and path, and the answer with its HTTP status
+    const registry = new EventRegistry(idempotencyEvents);
+    const stored = (revision: number, type: string, data: unknown): RecordedEvent => ({
+      stream: 'idempotency-x',
+      revision: BigInt(revision),
+      position: { commit: BigInt(revision), prepare: BigInt(revision) },
+      id: `e${revision}`,
+      type,
+      data,
+      metadata: { correlationId: 'c', causationId: null, actor: 'ops', schemaVersion: 1 },
+      recordedAt: at(revision),
+    });
+    const claimed = registry.decode(
+      stored(0, 'IdempotencyKeyClaimed', { principalId: 'tok-1', method: 'POST', path: '/api/v1/droplets', fingerprint: A, generation: 1, claimedAt: at(0).toISOString(), expiresAt: at(IDEMPOTENCY_WINDOW_MS).toISOString() }),
+    );
+    const answered = registry.decode(stored(1, 'IdempotentResponseRecorded', { fingerprint: A, status: 202, body: { sagaId: 's-1' }, recordedAt: at(1).toISOString() }));
+
+    // when they are read / then they are version 2, and the key holds the answer to replay
+    expect(claimed.data).toEqual(expect.objectContaining({ operation: 'POST /api/v1/droplets', fingerprint: A }));
+    expect(claimed.data).not.toHaveProperty('method');
+    expect(answered.data).toEqual({ fingerprint: A, result: { sagaId: 's-1' }, recordedAt: at(1).toISOString() });
+    const given = spec.given([claimed, answered] as never);
+    expect(given.state).toMatchObject({ status: 'answered', result: { sagaId: 's-1' } });
+    given.when(claim(), at(10)).thenNothing();
   });
 });

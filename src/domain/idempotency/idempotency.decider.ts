@@ -4,20 +4,16 @@ import { type IdempotencyEvent, idempotencyEvents } from './idempotency.events.j
 
 /**
  * One principal's Idempotency-Key, as a decider (the IETF httpapi idempotency-key draft, and
- * Stripe's rules): the first request claims the key; a retry of the same request within the window
- * gets the first answer again and runs nothing; the same key with another request is refused; a
- * retry while the first is still running is told to wait. Time comes in with the command.
+ * Stripe's rules): the first request claims the key; a retry of the same request (the same
+ * operation and payload) within the window gets the first result again and runs nothing; the same
+ * key with another request is refused; a retry while the first is still running is told to wait.
+ * Time comes in with the command.
  */
 
 /** How long a key holds its first request and answer. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** A claim with no answer this long after it was made is taken to have died with its process. */
 export const STALE_CLAIM_MS = 60_000;
-
-export interface StoredResponse {
-  readonly status: number;
-  readonly body: unknown;
-}
 
 export type IdempotencyState =
   | { readonly status: 'free'; readonly generation: number }
@@ -34,23 +30,23 @@ export type IdempotencyState =
       readonly fingerprint: string;
       readonly claimedAt: string;
       readonly expiresAt: string;
-      readonly response: StoredResponse;
+      readonly result: unknown;
     };
 
 export type IdempotencyCommand =
   | {
       readonly type: 'ClaimIdempotencyKey';
-      readonly data: { readonly principalId: string; readonly method: string; readonly path: string; readonly fingerprint: string };
+      readonly data: { readonly principalId: string; readonly operation: string; readonly fingerprint: string };
     }
-  | { readonly type: 'RecordIdempotentResponse'; readonly data: { readonly fingerprint: string; readonly response: StoredResponse } }
+  | { readonly type: 'RecordIdempotentResult'; readonly data: { readonly fingerprint: string; readonly result: unknown } }
   | { readonly type: 'ReleaseIdempotencyClaim'; readonly data: { readonly fingerprint: string; readonly reason: string } };
 
-/** The key was used for another request (method, path or body differ): 422. */
+/** The key was used for another request (another operation, or another payload): 422. */
 export class IdempotencyKeyReused extends NotAllowed {
   override readonly name = 'IdempotencyKeyReused';
   override readonly code = 'idempotency_key_reused';
   constructor() {
-    super('this Idempotency-Key was used with another request (method, path or body) in the last 24 hours; use a new key');
+    super('this Idempotency-Key was used with another request (another operation or body) in the last 24 hours; use a new key');
   }
 }
 
@@ -70,11 +66,11 @@ function decide(command: IdempotencyCommand, state: IdempotencyState, now: Date)
   const at = now.toISOString();
   switch (command.type) {
     case 'ClaimIdempotencyKey': {
-      const { principalId, method, path, fingerprint } = command.data;
+      const { principalId, operation, fingerprint } = command.data;
       const claim = (generation: number): IdempotencyEvent[] => [
         {
           type: 'IdempotencyKeyClaimed',
-          data: { principalId, method, path, fingerprint, generation, claimedAt: at, expiresAt: new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS).toISOString() },
+          data: { principalId, operation, fingerprint, generation, claimedAt: at, expiresAt: new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS).toISOString() },
         },
       ];
       if (state.status === 'free' || expired(state, now)) return claim(state.generation + 1);
@@ -85,10 +81,10 @@ function decide(command: IdempotencyCommand, state: IdempotencyState, now: Date)
       if (state.status === 'released' || now.getTime() - Date.parse(state.claimedAt) >= STALE_CLAIM_MS) return claim(state.generation);
       throw new IdempotentRequestInProgress();
     }
-    case 'RecordIdempotentResponse': {
-      const { fingerprint, response } = command.data;
+    case 'RecordIdempotentResult': {
+      const { fingerprint, result } = command.data;
       if (state.status !== 'claimed' || state.fingerprint !== fingerprint) return [];
-      return [{ type: 'IdempotentResponseRecorded', data: { fingerprint, status: response.status, body: response.body, recordedAt: at } }];
+      return [{ type: 'IdempotentResponseRecorded', data: { fingerprint, result, recordedAt: at } }];
     }
     case 'ReleaseIdempotencyClaim': {
       const { fingerprint, reason } = command.data;
@@ -109,7 +105,7 @@ function evolve(state: IdempotencyState, event: IdempotencyEvent): IdempotencySt
       return { status: 'claimed', generation, fingerprint, claimedAt, expiresAt };
     }
     case 'IdempotentResponseRecorded':
-      return state.status === 'claimed' ? { ...state, status: 'answered', response: { status: event.data.status, body: event.data.body } } : state;
+      return state.status === 'claimed' ? { ...state, status: 'answered', result: event.data.result } : state;
     case 'IdempotencyClaimReleased':
       return state.status === 'claimed' ? { ...state, status: 'released' } : state;
     default: {

@@ -12,27 +12,45 @@ import { defineEvent } from '../events/event-registry.js';
 const instant = z.iso.datetime({ offset: true });
 const fingerprint = z.string().regex(/^[0-9a-f]{64}$/);
 
-/** A request took the key: its fingerprint (method, path and body), until when the key holds it. */
+/**
+ * A request took the key: the operation it ran (a command's name), its fingerprint (operation and
+ * payload), until when the key holds it. Version 1 was written at the HTTP edge and named the
+ * operation by method and path.
+ */
 export const IdempotencyKeyClaimed = defineEvent({
   type: 'IdempotencyKeyClaimed',
-  schemaVersion: 1,
+  schemaVersion: 2,
   schema: z.object({
     principalId: z.string().min(1).max(128),
-    method: z.string().min(1).max(16),
-    path: z.string().min(1).max(2048),
+    operation: z.string().min(1).max(2048),
     fingerprint,
     /** Which use of the key this is: 1, then 2 once the first window expired. Ids derived from a claim include it. */
     generation: z.number().int().min(1),
     claimedAt: instant,
     expiresAt: instant,
   }),
+  upcasters: {
+    1: (data) => {
+      const { method, path, ...rest } = data as { method: string; path: string };
+      return { ...rest, operation: `${method} ${path}` };
+    },
+  },
 });
 
-/** The answer the claiming request got, replayed to every retry until the key expires. */
+/**
+ * What the claiming request's operation returned, replayed to every retry until the key expires.
+ * Version 1 kept the HTTP status beside the body; the status is the route's, so only the body stays.
+ */
 export const IdempotentResponseRecorded = defineEvent({
   type: 'IdempotentResponseRecorded',
-  schemaVersion: 1,
-  schema: z.object({ fingerprint, status: z.number().int().min(100).max(599), body: z.unknown(), recordedAt: instant }),
+  schemaVersion: 2,
+  schema: z.object({ fingerprint, result: z.unknown(), recordedAt: instant }),
+  upcasters: {
+    1: (data) => {
+      const { status: _status, body, ...rest } = data as { status: number; body: unknown };
+      return { ...rest, result: body };
+    },
+  },
 });
 
 /** The claiming request failed without an answer worth keeping: a retry may run it again. */

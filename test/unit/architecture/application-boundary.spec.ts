@@ -34,7 +34,7 @@ const allowed = [
   "import { z } from 'zod';",
   "import { randomUUID } from 'node:crypto';",
   "import type { EventStore } from '../../domain/event-store/event-store.port.js';",
-  "import { decideAndAppend } from '../decide-and-append.js';",
+  "import { handleCommand } from '../command-handler.js';",
   "export * from './drift.ports.js';",
   "type Step = import('../../domain/saga/saga-step.js').SagaStep;",
 ].join('\n');

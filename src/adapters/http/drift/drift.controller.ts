@@ -1,13 +1,10 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import type { DriftService } from '../../../application/drift/drift.service.js';
-import type { PgDriftInbox } from '../../inventory/drift-inbox.js';
+import { Dispatcher } from '../../dispatch/dispatcher.js';
+import { AcceptDrift, DetectDrift, ListOpenDrift, RevertDrift } from '../../dispatch/drift.js';
 import { ApiRoute } from '../api-route.decorator.js';
-import { commandContext } from '../command-context.js';
+import { httpContext } from '../http-context.js';
 import { pageQuery } from '../page-query.js';
-
-export const DRIFT_SERVICE = Symbol('DriftService');
-export const DRIFT_INBOX = Symbol('DriftInbox');
 
 const TAGS = ['drift'];
 const params = z.object({ id: z.string().min(1).max(128) });
@@ -15,10 +12,7 @@ const inboxQuery = z.object(pageQuery(100));
 
 @Controller('api/v1/drift')
 export class DriftController {
-  constructor(
-    @Inject(DRIFT_SERVICE) private readonly drift: DriftService,
-    @Inject(DRIFT_INBOX) private readonly readModel: PgDriftInbox,
-  ) {}
+  constructor(@Inject(Dispatcher) private readonly dispatcher: Dispatcher) {}
 
   @Get()
   @ApiRoute({
@@ -29,7 +23,7 @@ export class DriftController {
     responses: { 200: { description: 'a page of open drift, and the cursor of the next' } },
   })
   inbox(@Query() query: z.infer<typeof inboxQuery>): Promise<unknown> {
-    return this.readModel.listOpenDrift(query);
+    return this.dispatcher.query(new ListOpenDrift(query), httpContext());
   }
 
   @Post('detect')
@@ -40,7 +34,7 @@ export class DriftController {
     responses: { 201: { description: 'what the run found' } },
   })
   detect(): Promise<unknown> {
-    return this.drift.detect(commandContext());
+    return this.dispatcher.command(new DetectDrift(), httpContext());
   }
 
   @Post(':id/accept')
@@ -53,7 +47,7 @@ export class DriftController {
     responses: { 201: { description: 'the new spec version' }, 404: { description: 'no such drift' }, 409: { description: 'the drift is not open (or is being reverted)' } },
   })
   accept(@Param() path: z.infer<typeof params>): Promise<unknown> {
-    return this.drift.accept(path.id, commandContext());
+    return this.dispatcher.command(new AcceptDrift(path.id), httpContext());
   }
 
   @Post(':id/revert')
@@ -72,6 +66,6 @@ export class DriftController {
     },
   })
   revert(@Param() path: z.infer<typeof params>): Promise<unknown> {
-    return this.drift.revert(path.id, commandContext());
+    return this.dispatcher.command(new RevertDrift(path.id), httpContext());
   }
 }

@@ -1,11 +1,10 @@
 import { Body, Controller, Delete, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
-import type { DropletCommands } from '../../../application/provisioning/droplet-commands.js';
 import { provisionRequest } from '../../../application/provisioning/droplet.definitions.js';
+import { Dispatcher } from '../../dispatch/dispatcher.js';
+import { DestroyDroplet, ProvisionDroplet, SnapshotDroplet } from '../../dispatch/droplets.js';
 import { ApiRoute } from '../api-route.decorator.js';
-import { caller, commandContext } from '../command-context.js';
-
-export const DROPLET_COMMANDS = Symbol('DropletCommands');
+import { httpContext } from '../http-context.js';
 
 const TAGS = ['droplets'];
 // digits only: a coerced number would take "1e3", "0x10" or " 12" as an id
@@ -19,7 +18,7 @@ const unmanaged = { description: 'the droplet is not one cloudledger manages, an
 /** Droplet work as sagas: each route starts one and answers 202 with its id; the workers do the rest. */
 @Controller('api/v1/droplets')
 export class DropletsController {
-  constructor(@Inject(DROPLET_COMMANDS) private readonly droplets: DropletCommands) {}
+  constructor(@Inject(Dispatcher) private readonly dispatcher: Dispatcher) {}
 
   @Post()
   @HttpCode(202)
@@ -32,7 +31,7 @@ export class DropletsController {
     responses: { 202: accepted, 400: { description: 'field issues (a reserved tag among them); nothing is started' } },
   })
   provision(@Body() body: z.infer<typeof provisionBody>): Promise<{ sagaId: string }> {
-    return this.droplets.provision(body, commandContext());
+    return this.dispatcher.command(new ProvisionDroplet(body), httpContext());
   }
 
   @Delete(':dropletId')
@@ -46,7 +45,7 @@ export class DropletsController {
     responses: { 202: accepted, 400: { description: 'the droplet id is not a positive integer' }, 403: unmanaged },
   })
   destroy(@Param() path: z.infer<typeof params>): Promise<{ sagaId: string }> {
-    return this.droplets.destroy(path.dropletId, commandContext(), caller());
+    return this.dispatcher.command(new DestroyDroplet(path.dropletId), httpContext());
   }
 
   @Post(':dropletId/snapshots')
@@ -61,6 +60,6 @@ export class DropletsController {
     responses: { 202: accepted, 400: { description: 'field issues; nothing is started' }, 403: unmanaged },
   })
   snapshot(@Param() path: z.infer<typeof params>, @Body() body: z.infer<typeof snapshotBody>): Promise<{ sagaId: string }> {
-    return this.droplets.snapshot(path.dropletId, body?.label, commandContext(), caller());
+    return this.dispatcher.command(new SnapshotDroplet(path.dropletId, body?.label), httpContext());
   }
 }

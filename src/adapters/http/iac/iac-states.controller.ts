@@ -1,15 +1,24 @@
-import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { roleAtLeast } from '../../../domain/access/roles.js';
-import { InvalidInput, NotAllowed, NotFound } from '../../../domain/errors.js';
-import { iacLockRequestSchema, iacLockSchema, lockIdSchema, lockTtlSchema, withoutLockId } from '../../../domain/iac/iac-lock.js';
-import { IAC_STATE_STORE, type IacPage, type IacStateStore, hasHistory } from '../../../domain/iac/iac-state-store.port.js';
-import { keysetCursor } from '../../persistence/keyset-cursor.js';
-import { pageOf, pageQuery } from '../page-query.js';
+import { InvalidInput } from '../../../domain/errors.js';
+import { iacLockRequestSchema, iacLockSchema, lockIdSchema, lockTtlSchema } from '../../../domain/iac/iac-lock.js';
 import { iacStateFilterFieldsSchema, iacStateRecordInputSchema, iacStateRecordSchema, resourceIdSchema } from '../../../domain/iac/iac-state.js';
+import { Dispatcher } from '../../dispatch/dispatcher.js';
+import {
+  DeleteIacState,
+  ForceUnlockIacState,
+  GetIacHistory,
+  GetIacState,
+  ListIacLocks,
+  ListIacStates,
+  LockIacState,
+  RenewIacLock,
+  SaveIacState,
+  UnlockIacState,
+} from '../../dispatch/iac.js';
 import { ApiRoute } from '../api-route.decorator.js';
-import { commandContext } from '../command-context.js';
-import { currentRequest } from '../request-context.js';
+import { httpContext } from '../http-context.js';
+import { pageOf, pageQuery } from '../page-query.js';
 
 const TAGS = ['iac-state'];
 const params = z.object({ resourceId: resourceIdSchema });
@@ -22,31 +31,11 @@ const renewBody = z.strictObject({ lockId: lockIdSchema, ttlSeconds: lockTtlSche
 const historyEntry = z.object({ type: z.string(), revision: z.string(), actor: z.string(), recordedAt: z.string() }).loose();
 const listQuery = iacStateFilterFieldsSchema.extend(pageQuery(100));
 const locksQuery = z.object(pageQuery(100));
-const idCursor = keysetCursor(resourceIdSchema);
 const lockView = iacLockSchema.partial({ lockId: true });
-
-/** A page of an IaC list: one more than the limit is read, to know whether another page follows. */
-async function pageOfIds<T>(read: (page: IacPage) => Promise<T[]>, idOf: (item: T) => string, query: { limit: number; cursor?: string }) {
-  const items = await read({ limit: query.limit + 1, ...(query.cursor === undefined ? {} : { after: idCursor.decode(query.cursor)[0] }) });
-  const page = items.slice(0, query.limit);
-  return { items: page, nextCursor: items.length > query.limit ? idCursor.encode([idOf(page.at(-1)!)]) : null };
-}
-
-/** Lock ids are for their holder and platform_admin (to force-unlock): everyone else sees the lock without it. */
-function seesLockIds(): boolean {
-  const principal = currentRequest()?.principal;
-  return principal !== undefined && roleAtLeast(principal.role, 'platform_admin');
-}
-
-/** A history entry's data without lock ids, for a caller who may not see them. */
-function redactLockIds(data: unknown): unknown {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
-  return Object.fromEntries(Object.entries(data).filter(([key]) => key !== 'lockId'));
-}
 
 @Controller('api/v1/iac')
 export class IacStatesController {
-  constructor(@Inject(IAC_STATE_STORE) private readonly store: IacStateStore) {}
+  constructor(@Inject(Dispatcher) private readonly dispatcher: Dispatcher) {}
 
   @Get('states')
   @ApiRoute({
@@ -58,7 +47,7 @@ export class IacStatesController {
   })
   list(@Query() query: z.infer<typeof listQuery>): Promise<unknown> {
     const { limit, cursor, ...filter } = query;
-    return pageOfIds((page) => this.store.list(filter, page), (record) => record.resource_id, { limit, cursor });
+    return this.dispatcher.query(new ListIacStates(filter, { limit, cursor }), httpContext());
   }
 
   @Get('locks')
@@ -69,9 +58,8 @@ export class IacStatesController {
     query: locksQuery,
     responses: { 200: { description: 'a page of locks', schema: pageOf(lockView) } },
   })
-  async locks(@Query() query: z.infer<typeof locksQuery>): Promise<unknown> {
-    const page = await pageOfIds((p) => this.store.listLocks(p), (lock) => lock.resourceId, query);
-    return seesLockIds() ? page : { ...page, items: page.items.map(withoutLockId) };
+  locks(@Query() query: z.infer<typeof locksQuery>): Promise<unknown> {
+    return this.dispatcher.query(new ListIacLocks(query), httpContext());
   }
 
   @Get('states/:resourceId')
@@ -82,10 +70,8 @@ export class IacStatesController {
     params,
     responses: { 200: { description: 'the record', schema: iacStateRecordSchema }, 404: { description: 'no such record' } },
   })
-  async get(@Param('resourceId') resourceId: string): Promise<unknown> {
-    const record = await this.store.get(resourceId);
-    if (!record) throw new NotFound(`no state record for ${resourceId}`);
-    return record;
+  get(@Param('resourceId') resourceId: string): Promise<unknown> {
+    return this.dispatcher.query(new GetIacState(resourceId), httpContext());
   }
 
   @Put('states/:resourceId')
@@ -106,7 +92,7 @@ export class IacStatesController {
     if (body.resource_id !== resourceId) {
       throw new InvalidInput([{ path: 'body.resource_id', message: `must equal the resource id in the path (${resourceId})` }]);
     }
-    return this.store.save(body, { lockId: query.lock_id }, commandContext());
+    return this.dispatcher.command(new SaveIacState(body, query.lock_id), httpContext());
   }
 
   @Delete('states/:resourceId')
@@ -120,7 +106,7 @@ export class IacStatesController {
     responses: { 204: { description: 'deleted' }, 404: { description: 'no such record' }, 409: { description: 'locked by someone else, or wrong lock id' } },
   })
   async delete(@Param('resourceId') resourceId: string, @Query() query: z.infer<typeof lockIdQuery>): Promise<void> {
-    await this.store.delete(resourceId, { lockId: query.lock_id }, commandContext());
+    await this.dispatcher.command(new DeleteIacState(resourceId, query.lock_id), httpContext());
   }
 
   @Get('states/:resourceId/history')
@@ -131,10 +117,8 @@ export class IacStatesController {
     params,
     responses: { 200: { description: 'the history, oldest first', schema: z.array(historyEntry) }, 422: { description: 'the S3 backend keeps no history' } },
   })
-  async history(@Param('resourceId') resourceId: string): Promise<unknown[]> {
-    if (!hasHistory(this.store)) throw new NotAllowed('this IaC state backend keeps no history (set IAC_STATE_BACKEND=event-sourced)');
-    const entries = await this.store.history(resourceId);
-    return seesLockIds() ? entries : entries.map((entry) => ({ ...entry, data: redactLockIds(entry.data) }));
+  history(@Param('resourceId') resourceId: string): Promise<unknown[]> {
+    return this.dispatcher.query(new GetIacHistory(resourceId), httpContext());
   }
 
   @Post('states/:resourceId/lock')
@@ -147,7 +131,7 @@ export class IacStatesController {
     responses: { 201: { description: 'the lock', schema: iacLockSchema }, 409: { description: 'held by someone else: the body has the lock' } },
   })
   lock(@Param('resourceId') resourceId: string, @Body() body: z.input<typeof iacLockRequestSchema>): Promise<unknown> {
-    return this.store.lock(resourceId, body, commandContext());
+    return this.dispatcher.command(new LockIacState(resourceId, body), httpContext());
   }
 
   @Post('states/:resourceId/lock/renew')
@@ -161,7 +145,7 @@ export class IacStatesController {
     responses: { 200: { description: 'the renewed lock', schema: iacLockSchema }, 409: { description: 'not held under this lock id' } },
   })
   renew(@Param('resourceId') resourceId: string, @Body() body: z.infer<typeof renewBody>): Promise<unknown> {
-    return this.store.renewLock(resourceId, body.lockId, { ttlSeconds: body.ttlSeconds }, commandContext());
+    return this.dispatcher.command(new RenewIacLock(resourceId, body.lockId, body.ttlSeconds), httpContext());
   }
 
   @Delete('states/:resourceId/lock')
@@ -175,14 +159,7 @@ export class IacStatesController {
     responses: { 204: { description: 'released' }, 403: { description: 'force=true needs platform_admin' }, 409: { description: 'not held under this lock id' } },
   })
   async unlock(@Param('resourceId') resourceId: string, @Query() query: z.infer<typeof unlockQuery>): Promise<void> {
-    if (query.force === 'true') {
-      const principal = currentRequest()?.principal;
-      if (!principal || !roleAtLeast(principal.role, 'platform_admin')) {
-        throw new ForbiddenException({ error: 'forbidden', message: 'force-unlock needs the platform_admin role', requiredRole: 'platform_admin', tokenRole: principal?.role });
-      }
-      await this.store.forceUnlock(resourceId, query.lock_id, commandContext());
-      return;
-    }
-    await this.store.unlock(resourceId, query.lock_id, commandContext());
+    if (query.force === 'true') await this.dispatcher.command(new ForceUnlockIacState(resourceId, query.lock_id), httpContext());
+    else await this.dispatcher.command(new UnlockIacState(resourceId, query.lock_id), httpContext());
   }
 }

@@ -1,17 +1,11 @@
 import { Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import type { InventorySync } from '../../../application/inventory/inventory-sync.js';
-import { auditMoment, type ResourceHistory, ResourceNotFound } from '../../../application/inventory/resource-history.js';
-import type { PgResourceReadModel } from '../../inventory/resource-read-model.js';
-import type { PgSpecReadModel } from '../../inventory/spec-read-model.js';
+import { auditMoment } from '../../../application/inventory/resource-history.js';
+import { Dispatcher } from '../../dispatch/dispatcher.js';
+import { GetResource, GetResourceAsOf, GetResourceHistory, GetSpec, ListResources, SyncInventory } from '../../dispatch/inventory.js';
 import { ApiRoute } from '../api-route.decorator.js';
-import { commandContext } from '../command-context.js';
+import { httpContext } from '../http-context.js';
 import { pageQuery } from '../page-query.js';
-
-export const INVENTORY_READ_MODEL = Symbol('InventoryReadModel');
-export const SPEC_READ_MODEL = Symbol('SpecReadModel');
-export const INVENTORY_SYNC = Symbol('InventorySync');
-export const RESOURCE_HISTORY = Symbol('ResourceHistory');
 
 const TAGS = ['inventory'];
 const resourceParams = z.object({ id: z.string().min(1).max(256) });
@@ -28,12 +22,7 @@ const resource = z.object({ resourceId: z.string(), name: z.string(), region: z.
 
 @Controller('api/v1')
 export class InventoryController {
-  constructor(
-    @Inject(INVENTORY_READ_MODEL) private readonly readModel: PgResourceReadModel,
-    @Inject(SPEC_READ_MODEL) private readonly specs: PgSpecReadModel,
-    @Inject(INVENTORY_SYNC) private readonly sync: InventorySync,
-    @Inject(RESOURCE_HISTORY) private readonly history: ResourceHistory,
-  ) {}
+  constructor(@Inject(Dispatcher) private readonly dispatcher: Dispatcher) {}
 
   @Get('resources')
   @ApiRoute({
@@ -44,7 +33,7 @@ export class InventoryController {
     responses: { 200: { description: 'a page of resources', schema: z.object({ items: z.array(resource), nextCursor: z.string().nullable() }) } },
   })
   list(@Query() query: z.infer<typeof listQuery>): Promise<unknown> {
-    return this.readModel.listResources(query);
+    return this.dispatcher.query(new ListResources(query), httpContext());
   }
 
   @Get('resources/:id')
@@ -55,10 +44,8 @@ export class InventoryController {
     params: resourceParams,
     responses: { 200: { description: 'the resource', schema: resource }, 404: { description: 'not in the inventory' } },
   })
-  async get(@Param() params: z.infer<typeof resourceParams>): Promise<unknown> {
-    const found = await this.readModel.getResource(params.id);
-    if (!found) throw new ResourceNotFound(`${params.id} is not in the inventory`);
-    return found;
+  get(@Param() params: z.infer<typeof resourceParams>): Promise<unknown> {
+    return this.dispatcher.query(new GetResource(params.id), httpContext());
   }
 
   @Get('resources/:id/history')
@@ -70,9 +57,9 @@ export class InventoryController {
     query: historyQuery,
     responses: { 200: { description: 'the events in order, or the state as of the time given' }, 404: { description: 'no event is about this resource' } },
   })
-  async audit(@Param() params: z.infer<typeof resourceParams>, @Query() query: z.infer<typeof historyQuery>): Promise<unknown> {
-    if (query.asOf) return this.history.asOf(params.id, new Date(query.asOf));
-    return { resourceId: params.id, events: await this.history.history(params.id) };
+  audit(@Param() params: z.infer<typeof resourceParams>, @Query() query: z.infer<typeof historyQuery>): Promise<unknown> {
+    if (query.asOf) return this.dispatcher.query(new GetResourceAsOf(params.id, new Date(query.asOf)), httpContext());
+    return this.dispatcher.query(new GetResourceHistory(params.id), httpContext());
   }
 
   @Get('specs/:resourceId')
@@ -83,10 +70,8 @@ export class InventoryController {
     params: specParams,
     responses: { 200: { description: 'the spec' }, 404: { description: 'no spec is recorded for it' } },
   })
-  async spec(@Param() params: z.infer<typeof specParams>): Promise<unknown> {
-    const found = await this.specs.getSpec(params.resourceId);
-    if (!found) throw new ResourceNotFound(`no spec is recorded for ${params.resourceId}`);
-    return found;
+  spec(@Param() params: z.infer<typeof specParams>): Promise<unknown> {
+    return this.dispatcher.query(new GetSpec(params.resourceId), httpContext());
   }
 
   @Post('inventory/sync')
@@ -97,6 +82,6 @@ export class InventoryController {
     responses: { 201: { description: 'what the run found and appended' }, 409: { description: 'a sync is running already' } },
   })
   runSync(): Promise<unknown> {
-    return this.sync.run(commandContext());
+    return this.dispatcher.command(new SyncInventory(), httpContext());
   }
 }

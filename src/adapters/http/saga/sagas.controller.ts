@@ -1,14 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import type { SagaReadModel } from '../../../application/saga/saga.ports.js';
-import type { SagaService } from '../../../application/saga/saga.service.js';
 import { sagaStartSchema } from '../../../domain/saga/saga-definitions.js';
+import { Dispatcher } from '../../dispatch/dispatcher.js';
+import { CancelSaga, GetSaga, ListSagas, RetrySagaCompensation, StartSaga } from '../../dispatch/sagas.js';
 import { ApiRoute } from '../api-route.decorator.js';
-import { caller, commandContext } from '../command-context.js';
+import { httpContext } from '../http-context.js';
 import { pageOf, pageQuery } from '../page-query.js';
-
-export const SAGA_SERVICE = Symbol('SagaService');
-export const SAGA_READ_MODEL = Symbol('SagaReadModel');
 
 const TAGS = ['sagas'];
 const SAGA_STATUSES = ['running', 'compensating', 'stuck', 'completed', 'rolled_back', 'cancelled', 'failed'] as const;
@@ -63,10 +60,7 @@ const sagaView = summary.extend({ stuckReason: z.string().nullable(), inputs: z.
 
 @Controller('api/v1/sagas')
 export class SagasController {
-  constructor(
-    @Inject(SAGA_SERVICE) private readonly sagas: SagaService,
-    @Inject(SAGA_READ_MODEL) private readonly readModel: SagaReadModel,
-  ) {}
+  constructor(@Inject(Dispatcher) private readonly dispatcher: Dispatcher) {}
 
   @Post()
   @HttpCode(202)
@@ -83,7 +77,7 @@ export class SagasController {
     },
   })
   start(@Body() body: unknown): Promise<{ sagaId: string }> {
-    return this.sagas.start(body, commandContext(), caller());
+    return this.dispatcher.command(new StartSaga(body), httpContext());
   }
 
   @Get()
@@ -95,7 +89,7 @@ export class SagasController {
     responses: { 200: { description: 'a page of sagas', schema: pageOf(summary) } },
   })
   list(@Query() query: z.infer<typeof listQuery>): Promise<unknown> {
-    return this.readModel.list(query);
+    return this.dispatcher.query(new ListSagas(query), httpContext());
   }
 
   @Get(':id')
@@ -107,7 +101,7 @@ export class SagasController {
     responses: { 200: { description: 'the saga', schema: sagaView }, 404: { description: 'no such saga' } },
   })
   get(@Param('id') id: string): Promise<unknown> {
-    return this.sagas.get(id);
+    return this.dispatcher.query(new GetSaga(id), httpContext());
   }
 
   @Post(':id/cancel')
@@ -124,7 +118,7 @@ export class SagasController {
     },
   })
   cancel(@Param('id') id: string): Promise<unknown> {
-    return this.sagas.cancel(id, commandContext());
+    return this.dispatcher.command(new CancelSaga(id), httpContext());
   }
 
   @Post(':id/retry-compensation')
@@ -142,6 +136,6 @@ export class SagasController {
     },
   })
   retryCompensation(@Param('id') id: string): Promise<unknown> {
-    return this.sagas.retryCompensation(id, commandContext());
+    return this.dispatcher.command(new RetrySagaCompensation(id), httpContext());
   }
 }

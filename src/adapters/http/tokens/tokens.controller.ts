@@ -1,8 +1,10 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { ROLES } from '../../../domain/access/roles.js';
-import { ApiTokenService } from '../../auth/api-token.service.js';
+import { Dispatcher } from '../../dispatch/dispatcher.js';
+import { ListTokens } from '../../dispatch/tokens.js';
 import { ApiRoute } from '../api-route.decorator.js';
+import { httpContext } from '../http-context.js';
 import { pageOf, pageQuery } from '../page-query.js';
 import { currentRequest } from '../request-context.js';
 
@@ -24,7 +26,7 @@ const me = z.object({ tokenId: z.string(), name: z.string(), role: z.enum(ROLES)
 /** Who am I, and which tokens exist (never the tokens themselves: only their hashes are kept). */
 @Controller('api/v1')
 export class TokensController {
-  constructor(@Inject(ApiTokenService) private readonly tokens: ApiTokenService) {}
+  constructor(@Inject(Dispatcher) private readonly dispatcher: Dispatcher) {}
 
   @Get('me')
   @ApiRoute({
@@ -47,6 +49,6 @@ export class TokensController {
     responses: { 200: { description: 'a page of tokens', schema: pageOf(listing) } },
   })
   list(@Query() query: z.infer<typeof listQuery>): Promise<unknown> {
-    return this.tokens.list({ includeRevoked: query.all ?? false, limit: query.limit, cursor: query.cursor });
+    return this.dispatcher.query(new ListTokens({ includeRevoked: query.all ?? false, limit: query.limit, cursor: query.cursor }), httpContext());
   }
 }

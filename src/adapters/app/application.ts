@@ -1,0 +1,66 @@
+import { DriftService } from '../../application/drift/drift.service.js';
+import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
+import { InventorySync } from '../../application/inventory/inventory-sync.js';
+import { ResourceHistory } from '../../application/inventory/resource-history.js';
+import { DropletCommands } from '../../application/provisioning/droplet-commands.js';
+import type { SagaReadModel } from '../../application/saga/saga.ports.js';
+import type { SagaService } from '../../application/saga/saga.service.js';
+import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
+import type { IacStateStore } from '../../domain/iac/iac-state-store.port.js';
+import { cloudDriftProjection } from '../../projections/drift/cloud-drift.projection.js';
+import { cloudProvisionedProjection } from '../../projections/drift/cloud-provisioned.projection.js';
+import { cloudResourcesProjection } from '../../projections/inventory/cloud-resources.projection.js';
+import { ApiTokenService } from '../auth/api-token.service.js';
+import { PgDetectionReadModel } from '../inventory/detection-read-model.js';
+import { PgDriftInbox } from '../inventory/drift-inbox.js';
+import { PgResourceReadModel } from '../inventory/resource-read-model.js';
+import { PgSpecReadModel } from '../inventory/spec-read-model.js';
+import { AdvisoryJobLease } from '../projections/advisory-lease.js';
+import type { SagaEngine } from '../saga/saga-engine.js';
+import type { Infrastructure } from './infrastructure.js';
+
+/** The application services and read models the command and query handlers are thin shells over. */
+export interface Application {
+  readonly sagas: SagaService;
+  readonly sagaList: SagaReadModel;
+  readonly droplets: DropletCommands;
+  readonly resources: PgResourceReadModel;
+  readonly specs: PgSpecReadModel;
+  readonly driftInbox: PgDriftInbox;
+  readonly sync: InventorySync;
+  readonly drift: DriftService;
+  readonly history: ResourceHistory;
+  readonly tokens: ApiTokenService;
+  readonly idempotency: IdempotentCommands;
+  /** Opened on first use (for S3 that probes the bucket). */
+  iacState(): Promise<IacStateStore>;
+}
+
+/**
+ * Builds the application over opened infrastructure, the same for the server and the CLI: the
+ * saga engine (whose definitions need a cloud, or one that refuses) and the cloud the inventory
+ * sync lists come from the caller.
+ */
+export function composeApplication(infrastructure: Infrastructure, sagas: SagaEngine, inventoryCloud: CloudProvider): Application {
+  const { orm, eventStore, runner, databaseUrl } = infrastructure;
+  const resources = new PgResourceReadModel(orm);
+  const driftInbox = new PgDriftInbox(orm);
+  return {
+    sagas: sagas.service,
+    sagaList: sagas.readModel,
+    droplets: new DropletCommands(eventStore, sagas.service),
+    resources,
+    specs: new PgSpecReadModel(orm),
+    driftInbox,
+    sync: new InventorySync(inventoryCloud, eventStore, resources, new AdvisoryJobLease(databaseUrl), {
+      settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
+    }),
+    drift: new DriftService(eventStore, new PgDetectionReadModel(orm), driftInbox, sagas.service, () =>
+      runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection]),
+    ),
+    history: new ResourceHistory(eventStore),
+    tokens: new ApiTokenService(orm),
+    idempotency: new IdempotentCommands(eventStore),
+    iacState: () => infrastructure.iacState(),
+  };
+}

@@ -1,0 +1,2 @@
+/** The Nest token the composed Application (adapters/app/application.ts) is provided under. */
+export const APPLICATION = Symbol('Application');

@@ -1,0 +1,59 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { z } from 'zod';
+import type { provisionRequest } from '../../application/provisioning/droplet.definitions.js';
+import type { Application } from '../app/application.js';
+import { APPLICATION } from './application-token.js';
+import { AppCommand } from './dispatch-context.js';
+
+type Started = { sagaId: string };
+
+/** Provisions a droplet: a saga creates it, waits until it is active, and registers it with its spec. */
+export class ProvisionDroplet extends AppCommand<Started> {
+  constructor(readonly request: z.input<typeof provisionRequest>) {
+    super();
+  }
+}
+
+/** Destroys a droplet (a saga); one cloudledger does not manage needs platform_admin. */
+export class DestroyDroplet extends AppCommand<Started> {
+  constructor(readonly dropletId: number) {
+    super();
+  }
+}
+
+/** Snapshots a droplet (a saga); one cloudledger does not manage needs platform_admin. */
+export class SnapshotDroplet extends AppCommand<Started> {
+  constructor(
+    readonly dropletId: number,
+    readonly label: string | undefined,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ProvisionDroplet)
+export class ProvisionDropletHandler implements ICommandHandler<ProvisionDroplet> {
+  constructor(@Inject(APPLICATION) private readonly app: Application) {}
+  execute(command: ProvisionDroplet): Promise<Started> {
+    return this.app.droplets.provision(command.request, command.context);
+  }
+}
+
+@CommandHandler(DestroyDroplet)
+export class DestroyDropletHandler implements ICommandHandler<DestroyDroplet> {
+  constructor(@Inject(APPLICATION) private readonly app: Application) {}
+  execute(command: DestroyDroplet): Promise<Started> {
+    return this.app.droplets.destroy(command.dropletId, command.context, command.context);
+  }
+}
+
+@CommandHandler(SnapshotDroplet)
+export class SnapshotDropletHandler implements ICommandHandler<SnapshotDroplet> {
+  constructor(@Inject(APPLICATION) private readonly app: Application) {}
+  execute(command: SnapshotDroplet): Promise<Started> {
+    return this.app.droplets.snapshot(command.dropletId, command.label, command.context, command.context);
+  }
+}
+
+export const dropletHandlers = [ProvisionDropletHandler, DestroyDropletHandler, SnapshotDropletHandler];
