@@ -35,7 +35,7 @@ import { cloudResourcesProjection } from '../../projections/inventory/cloud-reso
 import { cloudProvisionedProjection } from '../../projections/drift/cloud-provisioned.projection.js';
 import { cloudDriftProjection } from '../../projections/drift/cloud-drift.projection.js';
 import { dropletSagaDefinitions } from '../../application/provisioning/droplet.definitions.js';
-import { DEFAULT_DROPLET_TIMING, type DropletStepTiming } from '../../application/provisioning/droplet.steps.js';
+import { DEFAULT_DROPLET_TIMING, type DropletStepTiming } from '../../application/provisioning/steps/index.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 
 export interface RunningServer {

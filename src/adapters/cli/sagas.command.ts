@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidInput } from '../../domain/errors.js';
 import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
 import { dropletSagaDefinitions } from '../../application/provisioning/droplet.definitions.js';
-import { DEFAULT_DROPLET_TIMING } from '../../application/provisioning/droplet.steps.js';
+import { DEFAULT_DROPLET_TIMING } from '../../application/provisioning/steps/index.js';
 import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
 import type { Infrastructure } from '../app/infrastructure.js';
 import { createSagaEngine, type SagaEngine } from '../saga/saga-engine.js';

@@ -3,7 +3,7 @@ import { openDrift } from '../../domain/drift/spec.decider.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import { dropletIdOf } from '../../domain/inventory/resource.js';
 import { type SagaStep, StepError } from '../../domain/saga/saga-step.js';
-import { decideSpecInStep } from '../provisioning/droplet.steps.js';
+import { decideSpecInStep } from './decide-spec-in-step.js';
 
 /**
  * What a revert is started with: the drift, and its field (which picks the step that changes it

@@ -15,7 +15,7 @@ import {
   retagDropletStep,
   shutdownDropletStep,
   waitDropletActiveStep,
-} from './droplet.steps.js';
+} from './steps/index.js';
 
 export const PROVISION_DROPLET = 'provision_droplet';
 export const DESTROY_DROPLET = 'destroy_droplet';
