@@ -1,5 +1,5 @@
 import { startSimulator, type RunningSimulator } from '../../src/adapters/cloud/digitalocean/simulator/simulator.js';
-import { failStep } from '../../src/application/saga/builtin-steps.js';
+import { failStep } from '../../src/application/saga/builtin-steps/index.js';
 import { NO_EFFECTS } from '../../src/application/saga/saga.ports.js';
 import {
   createDropletInput,
