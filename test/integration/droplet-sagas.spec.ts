@@ -1,12 +1,17 @@
 import { startSimulator, type RunningSimulator } from '../../src/adapters/cloud/digitalocean/simulator/simulator.js';
-import { failStep } from '../../src/application/saga/builtin-steps.js';
+import { failStep } from '../../src/application/saga/builtin-steps/index.js';
 import { NO_EFFECTS } from '../../src/application/saga/saga.ports.js';
-import { createDropletStep, registerDropletStep, snapshotName, waitDropletActiveStep } from '../../src/application/provisioning/droplet.steps.js';
-import { createDropletSnapshotStep } from '../../src/application/provisioning/droplet.steps.js';
+import {
+  createDropletInput,
+  createDropletSnapshotStep,
+  createDropletStep,
+  registerDropletStep,
+  snapshotName,
+  waitDropletActiveStep,
+} from '../../src/application/provisioning/steps/index.js';
 import { dropletResourceId, MANAGED_TAG, sagaTag } from '../../src/domain/inventory/resource.js';
 import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
 import { snapshotInputs } from '../../src/application/provisioning/droplet.definitions.js';
-import { createDropletInput } from '../../src/application/provisioning/droplet.steps.js';
 import { extend, StepError } from '../../src/domain/saga/saga-step.js';
 import { toResourceStream, toSpecStream } from '../../src/domain/streams.js';
 import { handleOnStream } from '../../src/application/event-stream.js';

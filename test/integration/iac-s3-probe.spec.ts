@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { openIacStateStore } from '../../src/adapters/state/iac-state-store.factory.js';
-import { openS3IacStateStore, UnsafeS3Server } from '../../src/adapters/state/s3/s3.iac-state-store.js';
+import { openS3IacStateStore } from '../../src/adapters/state/s3/s3.iac-state-store.js';
+import { UnsafeS3Server } from '../../src/adapters/state/s3/s3.probe.js';
 import { hasHistory, LockingDisabled, LockNotFound } from '../../src/domain/iac/iac-state-store.port.js';
 import { startConditionalS3Server } from '../support/conditional-s3-server.js';
 

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { builtinSagaDefinitions } from '../../application/saga/builtin-steps.js';
+import { builtinSagaDefinitions } from '../../application/saga/builtin.definitions.js';
 import { SagaProcessManager, type SagaProcessManagerOptions } from '../../application/saga/saga-process-manager.js';
 import { NO_EFFECTS, type SagaMetricsSink, type StepEffects } from '../../application/saga/saga.ports.js';
 import { SagaService } from '../../application/saga/saga.service.js';

@@ -2,7 +2,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { IacStateStore } from '../../domain/iac/iac-state-store.port.js';
 import { EventSourcedIacStateStore } from './event-sourced/event-sourced.iac-state-store.js';
-import { openS3IacStateStore, type S3IacStateStoreOptions, type S3ProbeResult } from './s3/s3.iac-state-store.js';
+import { openS3IacStateStore, type S3IacStateStoreOptions } from './s3/s3.iac-state-store.js';
+import type { S3ProbeResult } from './s3/s3.probe.js';
 
 /** Which backend keeps IaC state: the event store (default) or an S3-compatible bucket. */
 export type IacStateBackendConfig =

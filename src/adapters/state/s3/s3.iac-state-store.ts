@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -41,6 +40,8 @@ import { type AggregateStore, handleCommand } from '../../../application/command
 import { ConcurrentWrite } from '../../../domain/event-store/event-store.errors.js';
 import { type IacCommand, iacDecider, type IacRecordState } from '../../../domain/iac/iac.decider.js';
 import type { IacEvent } from '../../../domain/iac/iac.events.js';
+import { httpStatusOf } from './s3.http-status.js';
+import { probeConditionalWrites, type S3ProbeResult } from './s3.probe.js';
 
 export const DEFAULT_S3_ENDPOINT = 'https://nyc3.digitaloceanspaces.com';
 export const DEFAULT_S3_REGION = 'us-east-1';
@@ -74,29 +75,6 @@ export interface S3IacStateStoreOptions {
   readonly listConcurrency?: number;
   /** A client of your own (its endpoint and credentials are then yours to set). */
   readonly client?: S3Client;
-}
-
-export interface S3ProbeResult {
-  /** The server refused a second If-None-Match: * write and wrong-ETag If-Match writes and deletes. */
-  readonly conditionalWrites: boolean;
-  /** What it ignored, when it ignored something. */
-  readonly ignored: readonly ('If-None-Match on PutObject' | 'If-Match on PutObject' | 'If-Match on DeleteObject')[];
-}
-
-/** The server ignores the conditional writes locking relies on: two clients could both "hold" a lock. */
-export class UnsafeS3Server extends Error {
-  override readonly name = 'UnsafeS3Server';
-  constructor(
-    readonly endpoint: string,
-    readonly bucket: string,
-    readonly ignored: S3ProbeResult['ignored'],
-  ) {
-    super(
-      `the S3 server at ${endpoint} (bucket ${bucket}) ignores ${ignored.join(', ')}: a probe write it should have refused ` +
-        `succeeded, so two clients could both take the same IaC lock. Use a server that honours conditional writes, or ` +
-        `set locking: false to run the IaC state store without locks (lock calls are then refused).`,
-    );
-  }
 }
 
 /** An object under the prefix is not a state record this build can read. */
@@ -171,35 +149,9 @@ export class S3IacStateStore implements IacStateStore {
       });
   }
 
-  /**
-   * Checks the server honours the conditional writes locking relies on: writes a probe lock object
-   * with If-None-Match: * twice (the second must fail with 412), then tries If-Match with a wrong
-   * ETag on PutObject and DeleteObject (both must fail). Throws UnsafeS3Server when something was
-   * ignored and locking is on; with `locking: false` it only reports. Cleans up after itself.
-   */
-  async probe(): Promise<S3ProbeResult> {
-    const key = `${this.prefix}.probe-${this.newId()}.lock`;
-    const body = JSON.stringify({ probe: true, at: this.now().toISOString() });
-    const wrongEtag = '"00000000000000000000000000000000"';
-    const ignored: S3ProbeResult['ignored'][number][] = [];
-    try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfNoneMatch: '*' }));
-      if (await this.succeeded(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfNoneMatch: '*' }))) {
-        ignored.push('If-None-Match on PutObject');
-      } else {
-        if (await this.succeeded(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfMatch: wrongEtag }))) {
-          ignored.push('If-Match on PutObject');
-        }
-        if ((await this.succeeded(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: wrongEtag }))) && !(await this.exists(key))) {
-          ignored.push('If-Match on DeleteObject');
-        }
-      }
-    } finally {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
-    }
-    const result: S3ProbeResult = { conditionalWrites: ignored.length === 0, ignored };
-    if (!result.conditionalWrites && this.locking) throw new UnsafeS3Server(this.endpoint, this.bucket, ignored);
-    return result;
+  /** Checks the server honours the conditional writes locking relies on (see probeConditionalWrites). */
+  probe(): Promise<S3ProbeResult> {
+    return probeConditionalWrites(this.client, { endpoint: this.endpoint, bucket: this.bucket, prefix: this.prefix, locking: this.locking, now: this.now, newId: this.newId });
   }
 
   /** Closes the connections of the client this store made (an injected client stays open). */
@@ -390,26 +342,6 @@ export class S3IacStateStore implements IacStateStore {
     }
   }
 
-  private async succeeded(command: PutObjectCommand | DeleteObjectCommand): Promise<boolean> {
-    try {
-      await this.client.send(command as PutObjectCommand);
-      return true;
-    } catch (error) {
-      if (httpStatusOf(error) === 412) return false;
-      throw error;
-    }
-  }
-
-  private async exists(key: string): Promise<boolean> {
-    try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (error) {
-      if (httpStatusOf(error) === 404) return false;
-      throw error;
-    }
-  }
-
   private async readRecord(resourceId: string): Promise<{ record: IacStateRecord } | null> {
     const key = this.recordKey(resourceId);
     const object = await this.readObject(key);
@@ -472,10 +404,6 @@ export async function openS3IacStateStore(options: S3IacStateStoreOptions): Prom
     store.close();
     throw error;
   }
-}
-
-function httpStatusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
 }
 
 function parseJson(text: string): unknown {
