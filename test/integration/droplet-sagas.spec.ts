@@ -1,5 +1,5 @@
 import { startSimulator, type RunningSimulator } from '../../src/adapters/cloud/digitalocean/simulator/simulator.js';
-import { failStep } from '../../src/application/saga/builtin-steps/index.js';
+import { failStep } from '../../src/application/saga/builtin-steps/builtin.steps.js';
 import { NO_EFFECTS } from '../../src/application/saga/saga.ports.js';
 import {
   createDropletInput,
@@ -8,7 +8,7 @@ import {
   registerDropletStep,
   snapshotName,
   waitDropletActiveStep,
-} from '../../src/application/provisioning/steps/index.js';
+} from '../../src/application/provisioning/steps/droplet.steps.js';
 import { dropletResourceId, MANAGED_TAG, sagaTag } from '../../src/domain/inventory/resource.js';
 import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
 import { snapshotInputs } from '../../src/application/provisioning/droplet.definitions.js';

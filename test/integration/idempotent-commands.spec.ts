@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { IdempotentCommands } from '../../src/application/idempotency/idempotent-commands.js';
 import { SagaService } from '../../src/application/saga/saga.service.js';
-import { noopStep } from '../../src/application/saga/builtin-steps/index.js';
+import { noopStep } from '../../src/application/saga/builtin-steps/builtin.steps.js';
 import { NO_EFFECTS } from '../../src/application/saga/saga.ports.js';
 import { IdempotencyKeyReused, IdempotentRequestInProgress, STALE_CLAIM_MS } from '../../src/domain/idempotency/idempotency.decider.js';
 import { SagaDefinitions } from '../../src/domain/saga/saga-definitions.js';

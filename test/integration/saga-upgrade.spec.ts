@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startSimulator, type RunningSimulator } from '../../src/adapters/cloud/digitalocean/simulator/simulator.js';
-import { snapshotName } from '../../src/application/provisioning/steps/index.js';
+import { snapshotName } from '../../src/application/provisioning/steps/droplet.steps.js';
 import type { EventToAppend } from '../../src/domain/event-store/event-store.port.js';
 import { eventCatalogue } from '../../src/domain/events/event-catalogue.js';
 import { toSagaStream } from '../../src/domain/streams.js';

@@ -1,6 +1,6 @@
 import { DigitalOceanClient } from '../../src/adapters/cloud/digitalocean/digitalocean.client.js';
 import { dropletSagaDefinitions } from '../../src/application/provisioning/droplet.definitions.js';
-import { DEFAULT_DROPLET_TIMING, type DropletStepDeps, type DropletStepTiming } from '../../src/application/provisioning/steps/index.js';
+import { DEFAULT_DROPLET_TIMING, type DropletStepDeps, type DropletStepTiming } from '../../src/application/provisioning/steps/droplet.steps.js';
 import type { EventStore } from '../../src/domain/event-store/event-store.port.js';
 import type { SagaDefinition } from '../../src/domain/saga/saga-definitions.js';
 

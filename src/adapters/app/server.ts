@@ -26,7 +26,7 @@ import { SyncInventory } from '../dispatch/inventory.js';
 import { composeApplication } from './application.js';
 import { scheduleJobs } from './schedules.js';
 import { dropletSagaDefinitions } from '../../application/provisioning/droplet.definitions.js';
-import { DEFAULT_DROPLET_TIMING, type DropletStepTiming } from '../../application/provisioning/steps/index.js';
+import { DEFAULT_DROPLET_TIMING, type DropletStepTiming } from '../../application/provisioning/steps/droplet.steps.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 
 export interface RunningServer {

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { dropletSagaDefinitions } from '../../application/provisioning/droplet.definitions.js';
-import { DEFAULT_DROPLET_TIMING } from '../../application/provisioning/steps/index.js';
+import { DEFAULT_DROPLET_TIMING } from '../../application/provisioning/steps/droplet.steps.js';
 import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
 import { composeApplication } from '../app/application.js';
 import type { AppCommand, AppQuery, DispatchContext } from '../dispatch/dispatch-context.js';

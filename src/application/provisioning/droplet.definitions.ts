@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SagaDefinition } from '../../domain/saga/saga-definitions.js';
 import { isReservedTag, MANAGED_TAG, RESERVED_TAG_PREFIX } from '../../domain/inventory/resource.js';
 import { extend } from '../../domain/saga/saga-step.js';
-import { beginRevertStep, beginRevertStepV1, completeRevertStep, revertInputs, revertInputsV1, revertTarget } from '../drift/steps/index.js';
+import { beginRevertStep, beginRevertStepV1, completeRevertStep, revertInputs, revertInputsV1, revertTarget } from '../drift/steps/revert.steps.js';
 import {
   createDropletInput,
   createDropletSnapshotStep,
@@ -15,7 +15,7 @@ import {
   retagDropletStep,
   shutdownDropletStep,
   waitDropletActiveStep,
-} from './steps/index.js';
+} from './steps/droplet.steps.js';
 
 export const PROVISION_DROPLET = 'provision_droplet';
 export const DESTROY_DROPLET = 'destroy_droplet';

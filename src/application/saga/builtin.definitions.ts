@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SagaDefinition } from '../../domain/saga/saga-definitions.js';
 import { type AnySagaStep, rename } from '../../domain/saga/saga-step.js';
-import { failStep, flakyStep, noopStep, sleepStep } from './builtin-steps/index.js';
+import { failStep, flakyStep, noopStep, sleepStep } from './builtin-steps/builtin.steps.js';
 import type { StepEffects } from './saga.ports.js';
 
 export const scriptStepSchema = z.discriminatedUnion('op', [

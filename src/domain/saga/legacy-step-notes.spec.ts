@@ -8,7 +8,7 @@ import {
   type DropletStepDeps,
   resizeDropletStep,
   waitDropletActiveStep,
-} from '../../application/provisioning/steps/index.js';
+} from '../../application/provisioning/steps/droplet.steps.js';
 import type { CloudProvider } from '../cloud/cloud.port.js';
 import type { EventStore, RecordedEvent } from '../event-store/event-store.port.js';
 import { eventCatalogue } from '../events/event-catalogue.js';
