@@ -4,10 +4,11 @@ import { DigitalOceanClient } from '../src/adapters/cloud/digitalocean/digitaloc
 import { PostgresEventStore } from '../src/adapters/event-store/postgres/postgres.event-store.js';
 import { PgDetectionReadModel } from '../src/adapters/inventory/detection-read-model.js';
 import { PgDriftInbox } from '../src/adapters/inventory/drift-inbox.js';
+import { PgDriftPolicies } from '../src/adapters/inventory/drift-policies.js';
 import { PgResourceReadModel } from '../src/adapters/inventory/resource-read-model.js';
 import { AdvisoryJobLease } from '../src/adapters/projections/advisory-lease.js';
 import { ProjectionRunner } from '../src/adapters/projections/projection-runner.js';
-import type { DetectionInput, DetectionReadModel } from '../src/application/drift/drift.ports.js';
+import type { DetectionInput, DetectionReadModel, SpecOf } from '../src/application/drift/drift.ports.js';
 import { appendDecidedToStreams } from '../src/application/event-stream.js';
 import { type DetectReport, DriftService } from '../src/application/drift/drift.service.js';
 import { InventorySync } from '../src/application/inventory/inventory-sync.js';
@@ -130,10 +131,16 @@ class TimedStore implements EventStore {
 class TimedReadModel implements DetectionReadModel {
   querySeconds = 0;
   constructor(private readonly inner: DetectionReadModel) {}
-  async detectionInput(): Promise<DetectionInput> {
+  detectionInput(): Promise<DetectionInput> {
+    return this.timed(() => this.inner.detectionInput());
+  }
+  specsOf(resourceIds: readonly string[]): Promise<SpecOf[]> {
+    return this.timed(() => this.inner.specsOf(resourceIds));
+  }
+  private async timed<T>(read: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      return await this.inner.detectionInput();
+      return await read();
     } finally {
       this.querySeconds += (performance.now() - started) / 1000;
     }
@@ -149,7 +156,7 @@ class TimedReadModel implements DetectionReadModel {
  * - `preloaded`: the specs with their live rows in one query (detect_all's `preload: [:resource]`),
  *   then per resource one query, for its open drift (close_stale_drift) — one query per resource.
  */
-async function detectPerResource(db: TestDatabase, store: EventStore, meta: Metadata, shape: 'each' | 'preloaded'): Promise<Omit<DetectReport, 'seconds' | 'skipped'>> {
+async function detectPerResource(db: TestDatabase, store: EventStore, meta: Metadata, shape: 'each' | 'preloaded'): Promise<Pick<DetectReport, 'checked' | 'drifted_fields' | 'new_drift' | 'resolved_stale'>> {
   type Live = Pick<ResourceState, 'name' | 'region' | 'size_slug' | 'status' | 'tags' | 'attrs'>;
   type Spec = { spec: Record<string, unknown>; spec_version: number; stream_revision: string };
   const client = await db.pool.connect();
@@ -201,7 +208,7 @@ async function detectPerResource(db: TestDatabase, store: EventStore, meta: Meta
       checked++;
       drifted += compareSpec(spec.spec, resource).length;
       const state: SpecState = { status: 'recorded', spec: spec.spec, version: spec.spec_version, open, closed: [] };
-      const events = specDecider.decide({ type: 'DetectDrift', data: { resourceId, live: resource, newDriftId: () => randomUUID() } }, state, now);
+      const events = specDecider.decide({ type: 'DetectDrift', data: { resourceId, live: resource, policies: [], newDriftId: () => randomUUID() } }, state, now);
       if (events.length === 0) continue;
       // one append per resource, as detect_one records each drift
       const [revision] = await appendDecidedToStreams(store, [{ stream: toSpecStream(resourceId), events, expectedRevision: BigInt(spec.stream_revision) }], meta);
@@ -245,7 +252,7 @@ async function detectionBenches(): Promise<void> {
     progress('set-based detection (DriftService.detect)...');
     const timedStore = new TimedStore(setStore);
     const timedReadModel = new TimedReadModel(new PgDetectionReadModel(setDb.orm));
-    const service = new DriftService(timedStore, timedReadModel, new PgDriftInbox(setDb.orm), {} as SagaService);
+    const service = new DriftService(timedStore, timedReadModel, new PgDriftInbox(setDb.orm), new PgDriftPolicies(setDb.orm), {} as SagaService);
     const set = await timed(() => service.detect(metadata));
     expectReport('set-based detection', set.result);
     const setEvents = await countEvents(setDb, 'DriftDetected');
@@ -264,7 +271,7 @@ async function detectionBenches(): Promise<void> {
       checked: set.result.checked,
       drifted_fields: set.result.drifted_fields,
       new_drift: set.result.new_drift,
-      skipped: set.result.skipped,
+      redecided: set.result.redecided,
       ...breakdown,
       target_max: 5,
     });

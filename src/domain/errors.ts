@@ -1,6 +1,6 @@
 /**
  * The expected failures, as values the edges map in one place (STYLE.md 12): invalid input → 400,
- * forbidden → 403, not found → 404, conflict → 409, not allowed → 422. Feature errors extend these; anything else
+ * forbidden → 403, not found → 404, conflict → 409, precondition failed → 412, not allowed → 422. Feature errors extend these; anything else
  * is unexpected and answers 500 without detail.
  */
 import type { z } from 'zod';
@@ -63,4 +63,10 @@ export class Conflict extends ExpectedError {
 export class NotAllowed extends ExpectedError {
   override readonly name: string = 'NotAllowed';
   readonly code: string = 'not_allowed';
+}
+
+/** The caller's precondition (an `If-Match` version) no longer holds: someone changed it first. */
+export class PreconditionFailed extends ExpectedError {
+  override readonly name: string = 'PreconditionFailed';
+  readonly code: string = 'precondition_failed';
 }

@@ -1,6 +1,7 @@
 import type { AnyProjection } from './projection.js';
 import { cloudDriftProjection } from './drift/cloud-drift.projection.js';
 import { cloudProvisionedProjection } from './drift/cloud-provisioned.projection.js';
+import { driftPoliciesProjection } from './drift/drift-policies.projection.js';
 import { iacLocksProjection } from './iac/iac-locks.projection.js';
 import { iacStatesProjection } from './iac/iac-states.projection.js';
 import { cloudResourcesProjection } from './inventory/cloud-resources.projection.js';
@@ -16,4 +17,5 @@ export const projectionCatalogue: readonly AnyProjection[] = [
   cloudResourcesProjection,
   cloudProvisionedProjection,
   cloudDriftProjection,
+  driftPoliciesProjection,
 ];

@@ -1,6 +1,7 @@
 import { ProjectionCheckpointEntity } from './checkpoints/projection-checkpoint.entity.js';
 import { CloudDriftEntity } from './drift/cloud-drift.entity.js';
 import { CloudProvisionedEntity } from './drift/cloud-provisioned.entity.js';
+import { DriftPolicyEntity } from './drift/drift-policy.entity.js';
 import { IacLockEntity } from './iac/iac-lock.entity.js';
 import { IacStateEntity } from './iac/iac-state.entity.js';
 import { CloudResourceEntity } from './inventory/cloud-resource.entity.js';
@@ -17,4 +18,5 @@ export const readModelEntities = [
   CloudResourceEntity,
   CloudProvisionedEntity,
   CloudDriftEntity,
+  DriftPolicyEntity,
 ];

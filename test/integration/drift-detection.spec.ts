@@ -1,6 +1,7 @@
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { PgDetectionReadModel } from '../../src/adapters/inventory/detection-read-model.js';
 import { PgDriftInbox } from '../../src/adapters/inventory/drift-inbox.js';
+import { PgDriftPolicies } from '../../src/adapters/inventory/drift-policies.js';
 import { PgSpecReadModel } from '../../src/adapters/inventory/spec-read-model.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
 import { handleOnStream } from '../../src/application/event-stream.js';
@@ -47,7 +48,7 @@ describe('drift detection against PostgreSQL', () => {
     specs = new PgSpecReadModel(db.orm);
     inbox = new PgDriftInbox(db.orm);
     // sagas are not started here: revert has its end-to-end test
-    drift = new DriftService(store, new PgDetectionReadModel(db.orm), inbox, {} as SagaService, () => runner.waitForCatchUp(projectionCatalogue));
+    drift = new DriftService(store, new PgDetectionReadModel(db.orm), inbox, new PgDriftPolicies(db.orm), {} as SagaService, () => runner.waitForCatchUp(projectionCatalogue));
   });
   afterAll(async () => {
     stop.abort();
@@ -175,7 +176,7 @@ describe('drift detection while the cloud_drift inbox lags the spec streams', ()
     const detectionReads = projectionCatalogue.filter((p) => p.name === 'cloud-resources' || p.name === 'cloud-provisioned');
     expect(detectionReads).toHaveLength(2);
     running = detectionReads.map((p) => runner.run(p, stop.signal));
-    const drift = new DriftService(store, new PgDetectionReadModel(db.orm), new PgDriftInbox(db.orm), {} as SagaService, () => runner.waitForCatchUp(detectionReads));
+    const drift = new DriftService(store, new PgDetectionReadModel(db.orm), new PgDriftInbox(db.orm), new PgDriftPolicies(db.orm), {} as SagaService, () => runner.waitForCatchUp(detectionReads));
     const resourceId = 'do:droplet:77';
     await handleOnStream(store, toResourceStream(resourceId), resourceDecider, observeCommand({ resourceId, observed: live(77), source: 'sync', sagaId: null }), meta('system:sync'));
     await handleOnStream(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: 's-2vcpu-4gb' }, reason: 'recorded', sagaId: null } }, meta('alice'));

@@ -271,7 +271,7 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
     await handleOnStream(runtime.store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { tags: ['team:web'] }, reason: 'recorded', sagaId: null } }, ctx);
     sim.state.setTags(dropletId, [...own, 'rogue']);
     const live = observeDroplet((await dropletDeps(sim.url, runtime.store).cloud.getDroplet(dropletId))!);
-    await handleOnStream(runtime.store, toSpecStream(resourceId), specDecider, { type: 'DetectDrift', data: { resourceId, live, newDriftId: () => 'drift-tags-1' } }, ctx);
+    await handleOnStream(runtime.store, toSpecStream(resourceId), specDecider, { type: 'DetectDrift', data: { resourceId, live, policies: [], newDriftId: () => 'drift-tags-1' } }, ctx);
 
     // a value and a droplet in the inputs are not the saga's to take: it reads them from the spec
     const sagaId = await start('revert_drift', { resourceId, driftId: 'drift-tags-1', field: 'tags', dropletId: 1, value: ['evil'] }, 'drift_revert');

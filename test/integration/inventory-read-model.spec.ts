@@ -250,7 +250,7 @@ describe('the inventory read models against PostgreSQL', () => {
         tags: [MANAGED_TAG, 'web'],
         attrs: { image: 'ubuntu-24-04-x64', public_ipv4: '203.0.113.99', created_at: at(0) },
       },
-      open: [{ driftId: 'd1', field: 'size_slug', expected: 's-1vcpu-1gb', actual: 's-2vcpu-2gb', revertSagaId: 'revert-1' }],
+      open: [{ driftId: 'd1', field: 'size_slug', expected: 's-1vcpu-1gb', actual: 's-2vcpu-2gb', revertSagaId: 'revert-1', ignoredBy: null }],
     });
     expect(r1!.streamRevision).toBe('2');
     expect(r3).toMatchObject({ specVersion: 2, streamRevision: '4', open: [{ driftId: 'd3-vcpus', field: 'vcpus', expected: 2, actual: '4', revertSagaId: null }] });

@@ -9,10 +9,12 @@ import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
 import type { IacStateStore } from '../../domain/iac/iac-state-store.port.js';
 import { cloudDriftProjection } from '../../projections/drift/cloud-drift.projection.js';
 import { cloudProvisionedProjection } from '../../projections/drift/cloud-provisioned.projection.js';
+import { driftPoliciesProjection } from '../../projections/drift/drift-policies.projection.js';
 import { cloudResourcesProjection } from '../../projections/inventory/cloud-resources.projection.js';
 import { ApiTokenService } from '../auth/api-token.service.js';
 import { PgDetectionReadModel } from '../inventory/detection-read-model.js';
 import { PgDriftInbox } from '../inventory/drift-inbox.js';
+import { PgDriftPolicies } from '../inventory/drift-policies.js';
 import { PgResourceReadModel } from '../inventory/resource-read-model.js';
 import { PgSpecReadModel } from '../inventory/spec-read-model.js';
 import { AdvisoryJobLease } from '../projections/advisory-lease.js';
@@ -27,6 +29,7 @@ export interface Application {
   readonly resources: PgResourceReadModel;
   readonly specs: PgSpecReadModel;
   readonly driftInbox: PgDriftInbox;
+  readonly driftPolicies: PgDriftPolicies;
   readonly sync: InventorySync;
   readonly drift: DriftService;
   readonly history: ResourceHistory;
@@ -45,6 +48,15 @@ export function composeApplication(infrastructure: Infrastructure, sagas: SagaEn
   const { orm, eventStore, runner, databaseUrl } = infrastructure;
   const resources = new PgResourceReadModel(orm);
   const driftInbox = new PgDriftInbox(orm);
+  const driftPolicies = new PgDriftPolicies(orm);
+  const drift = new DriftService(eventStore, new PgDetectionReadModel(orm), driftInbox, driftPolicies, sagas.service, () =>
+    runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection, driftPoliciesProjection]),
+  );
+  const sync = new InventorySync(inventoryCloud, eventStore, resources, new AdvisoryJobLease(databaseUrl), {
+    settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
+    // a change a sync sees is judged at once, not at the next sweep
+    afterChanges: (changed, metadata) => drift.detectObserved(changed, metadata),
+  });
   return {
     sagas: sagas.service,
     sagaList: sagas.readModel,
@@ -52,12 +64,9 @@ export function composeApplication(infrastructure: Infrastructure, sagas: SagaEn
     resources,
     specs: new PgSpecReadModel(orm),
     driftInbox,
-    sync: new InventorySync(inventoryCloud, eventStore, resources, new AdvisoryJobLease(databaseUrl), {
-      settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
-    }),
-    drift: new DriftService(eventStore, new PgDetectionReadModel(orm), driftInbox, sagas.service, () =>
-      runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection]),
-    ),
+    driftPolicies,
+    sync,
+    drift,
     history: new ResourceHistory(eventStore),
     tokens: new ApiTokenService(orm),
     idempotency: new IdempotentCommands(eventStore),

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
-import { Conflict, ExpectedError, Forbidden, InvalidInput, NotAllowed, NotFound } from '../../domain/errors.js';
+import { Conflict, ExpectedError, Forbidden, InvalidInput, NotAllowed, NotFound, PreconditionFailed } from '../../domain/errors.js';
 import { IdempotentRequestInProgress } from '../../domain/idempotency/idempotency.decider.js';
 import { currentRequest } from './request-context.js';
 
@@ -26,6 +26,7 @@ export function toHttpError(error: unknown): [number, Record<string, unknown>] {
     return [409, { error: 'wrong_expected_revision', message: 'someone else changed this first; read it again and retry', stream: error.stream, expected: String(error.expected), actual: String(error.actual) }];
   }
   if (error instanceof Conflict) return [409, { error: error.code, message: error.message, ...error.details }];
+  if (error instanceof PreconditionFailed) return [412, { error: error.code, message: error.message, ...error.details }];
   if (error instanceof NotAllowed) return [422, { error: error.code, message: error.message, ...error.details }];
   if (error instanceof ExpectedError) return [400, { error: error.code, message: error.message, ...error.details }];
   // Nest wraps the body parser's errors in an HttpException whose cause says what went wrong

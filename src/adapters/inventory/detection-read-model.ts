@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { DetectionInput, DetectionReadModel } from '../../application/drift/drift.ports.js';
+import type { DetectionInput, DetectionReadModel, SpecOf } from '../../application/drift/drift.ports.js';
 import type { OpenDrift } from '../../domain/drift/spec.decider.js';
 import { RESOURCE_FIELDS } from '../../domain/inventory/resource.js';
 import { queryRows } from './read-model-sql.js';
@@ -24,28 +24,31 @@ const PROVEN_UNCHANGED = [
   `r.attrs @> (p.spec - '{${RESOURCE_FIELDS.join(',')}}'::text[])`,
 ].join(' and ');
 
+/** A spec row as detection reads it. */
+type SpecRowSql = {
+  resource_id: string;
+  spec: Record<string, unknown>;
+  spec_version: number;
+  stream_revision: string;
+  open: OpenDrift[];
+};
+
+const toSpecOf = (r: SpecRowSql): SpecOf => ({ resourceId: r.resource_id, spec: r.spec, specVersion: r.spec_version, streamRevision: r.stream_revision, open: r.open });
+
 /** What drift detection reads (`cloud_provisioned` joined with `cloud_resources`), prefiltered in SQL. */
 export class PgDetectionReadModel implements DetectionReadModel {
   constructor(private readonly orm: MikroORM) {}
 
   /**
    * What a drift-detection run needs, in one set-based statement: how many specs it covers, and
-   * every spec that may differ from its live row or has drift open, with the live row, the open
-   * drift and the spec stream's revision. The rest are left out by an exact comparison (see
-   * PROVEN_UNCHANGED), so the run reads a few rows, not all of them; the loose comparison itself
-   * stays in the domain, which decides for every row returned.
+   * every spec that may differ from its live row or has drift unresolved (a deleted resource's
+   * too, so its drift closes), with the live row, the drift and the spec stream's revision. The
+   * rest are left out by an exact comparison (see PROVEN_UNCHANGED), so the run reads a few rows,
+   * not all of them; the loose comparison itself stays in the domain, which decides for every row
+   * returned.
    */
   async detectionInput(): Promise<DetectionInput> {
-    const rows = await queryRows<
-      Pick<ResourceRow, 'name' | 'region' | 'size_slug' | 'status' | 'tags' | 'attrs'> & {
-        checked: string;
-        resource_id: string | null;
-        spec: Record<string, unknown>;
-        spec_version: number;
-        stream_revision: string;
-        open: OpenDrift[];
-      }
-    >(
+    const rows = await queryRows<Pick<ResourceRow, 'name' | 'region' | 'size_slug' | 'status' | 'tags' | 'attrs'> & { checked: string } & (SpecRowSql | { [K in keyof SpecRowSql]: null })>(
       this.orm,
       `with covered as (
          select count(*) as checked from cloud_provisioned p
@@ -59,7 +62,9 @@ export class PgDetectionReadModel implements DetectionReadModel {
                   r.name, r.region, r.size_slug, r.status, r.tags, r.attrs
              from cloud_provisioned p
              join cloud_resources r on r.resource_id = p.resource_id
-            where p.removed_at is null and r.status <> 'deleted' and not coalesce(${PROVEN_UNCHANGED}, false)
+            where p.removed_at is null
+              and (r.status <> 'deleted' or p.open_drift <> '[]')
+              and not coalesce(${PROVEN_UNCHANGED}, false)
             order by p.resource_id
          ) c on true`,
       [],
@@ -69,17 +74,21 @@ export class PgDetectionReadModel implements DetectionReadModel {
       rows: rows.flatMap((r) =>
         r.resource_id === null
           ? []
-          : [
-              {
-                resourceId: r.resource_id,
-                spec: r.spec,
-                specVersion: r.spec_version,
-                streamRevision: r.stream_revision,
-                live: { name: r.name, region: r.region, size_slug: r.size_slug, status: r.status, tags: r.tags, attrs: r.attrs },
-                open: r.open,
-              },
-            ],
+          : [{ ...toSpecOf(r), live: { name: r.name, region: r.region, size_slug: r.size_slug, status: r.status, tags: r.tags, attrs: r.attrs } }],
       ),
     };
+  }
+
+  /** The current specs of these resources (none for a resource without one, or whose spec was removed). */
+  async specsOf(resourceIds: readonly string[]): Promise<SpecOf[]> {
+    if (resourceIds.length === 0) return [];
+    const rows = await queryRows<SpecRowSql>(
+      this.orm,
+      `select resource_id, spec, spec_version, stream_revision::text as stream_revision, open_drift as open
+         from cloud_provisioned
+        where resource_id in (select jsonb_array_elements_text(?::jsonb)) and removed_at is null`,
+      [JSON.stringify(resourceIds)],
+    );
+    return rows.map(toSpecOf);
   }
 }

@@ -1,15 +1,24 @@
 import type { Spec } from '../../domain/drift/drift-compare.js';
+import type { DriftPolicy } from '../../domain/drift/drift-policy.js';
+import type { OpenDrift } from '../../domain/drift/spec.decider.js';
 import type { ResourceField, ResourceState } from '../../domain/inventory/resource.js';
 
-/** One provisioned resource as detection sees it: the spec (with its stream's revision), the live row, the open drift. */
-export interface DetectionRow {
+/** What detection compares against a spec: the resource as last seen (status `deleted` once it is gone). */
+export type LiveResource = Pick<ResourceState, ResourceField | 'attrs'>;
+
+/** A current spec as the read model has it: with its stream's revision, and its unresolved drift. */
+export interface SpecOf {
   readonly resourceId: string;
   readonly spec: Spec;
   readonly specVersion: number;
   /** The revision of the spec stream the row reflects (decimal): detection appends expecting it. */
   readonly streamRevision: string;
-  readonly live: Pick<ResourceState, ResourceField | 'attrs'>;
-  readonly open: readonly { readonly driftId: string; readonly field: string; readonly expected: unknown; readonly actual: unknown; readonly revertSagaId: string | null }[];
+  readonly open: readonly OpenDrift[];
+}
+
+/** One provisioned resource as detection sees it: its spec, and its live row. */
+export interface DetectionRow extends SpecOf {
+  readonly live: LiveResource;
 }
 
 /** What one detection run reads: how many specs it covers, and those that need the comparison. */
@@ -17,7 +26,7 @@ export interface DetectionInput {
   /** Every current spec whose resource is not deleted, with or without a live row yet. */
   readonly checked: number;
   /**
-   * The specs with a live row that may differ from it or have drift open, by resource id. Every
+   * The specs with a live row that may differ from it or have drift unresolved, by resource id. Every
    * other one is proven to match its live row — exact equality, which implies the loose equality of
    * src/domain/drift/drift-compare.ts — so the comparison would find nothing there.
    */
@@ -27,6 +36,13 @@ export interface DetectionInput {
 /** What detection reads, in one set-based query. */
 export interface DetectionReadModel {
   detectionInput(): Promise<DetectionInput>;
+  /** The current specs of these resources: what detection after a sync compares the sync's observations with. */
+  specsOf(resourceIds: readonly string[]): Promise<SpecOf[]>;
+}
+
+/** The ignore policies detection applies: every one not ended (expired ones too: the domain judges expiry at `now`). */
+export interface DriftPolicySource {
+  policies(): Promise<DriftPolicy[]>;
 }
 
 /** What accepting or reverting a drift reads first: which resource it is on. */

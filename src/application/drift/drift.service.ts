@@ -1,74 +1,114 @@
 import { randomUUID } from 'node:crypto';
 import { compareSpec } from '../../domain/drift/drift-compare.js';
+import type { DriftPolicy } from '../../domain/drift/drift-policy.js';
 import { DriftNotFound, DriftNotRevertible, openDrift, type SpecCommand, specDecider, type SpecEvent, type SpecState } from '../../domain/drift/spec.decider.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
 import { dropletIdOf } from '../../domain/inventory/resource.js';
 import { toSpecStream } from '../../domain/streams.js';
+import { forEachConcurrently } from '../concurrency.js';
 import { appendDecidedToStreams, handleOnStream, loadStream } from '../event-stream.js';
 import { REVERT_DRIFT } from '../provisioning/droplet.definitions.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
-import type { DetectionReadModel, DriftLookup } from './drift.ports.js';
+import type { DetectionReadModel, DetectionRow, DriftLookup, DriftPolicySource, LiveResource } from './drift.ports.js';
 
 export interface DetectReport {
   readonly checked: number;
   readonly drifted_fields: number;
   readonly new_drift: number;
   readonly resolved_stale: number;
-  /** Resources whose spec stream moved since the read model saw it: left to the next run. */
-  readonly skipped: number;
+  /** Drift a live policy covers (newly detected, or open until now). */
+  readonly ignored: number;
+  /** Ignored drift whose policy ended or expired: open again. */
+  readonly reopened: number;
+  /** Resources whose spec stream moved since the read model saw it: decided again from the stream. */
+  readonly redecided: number;
   readonly seconds: number;
 }
 
 type Metadata = Omit<EventMetadata, 'schemaVersion'>;
 
+/** What a detection run decided for one spec stream, to append with the revision it was read at. */
+interface Decided {
+  readonly resourceId: string;
+  readonly live: LiveResource;
+  readonly stream: string;
+  readonly expectedRevision: bigint;
+  events: readonly SpecEvent[];
+}
+
 /**
  * Drift detection and resolution. Detection is set-based: one statement yields the specs that may
- * have drifted or have drift open, each with its live row, the comparison runs in memory, and only
- * resources whose drift changed get an append — a few hundred streams per round trip, each
- * expecting the spec stream's revision its row reflects, so two concurrent runs cannot both open a
- * drift for the same field (the loser's append is left out and counted as skipped).
+ * have drifted or have drift unresolved, each with its live row, the comparison runs in memory
+ * (with the ignore policies), and only resources whose drift changed get an append — a few hundred
+ * streams per round trip, each expecting the spec stream's revision its row reflects, so two
+ * concurrent runs cannot both open a drift for the same field (the loser's append is left out and
+ * decided again from the stream). After a sync, the resources it saw change are detected at once
+ * (`detectObserved`), against what the sync saw; the scheduled sweep stays as the safety net.
  */
 export class DriftService {
   constructor(
     private readonly store: EventStore,
     private readonly detection: DetectionReadModel,
     private readonly drifts: DriftLookup,
+    private readonly policySource: DriftPolicySource,
     private readonly sagas: SagaService,
     /** Waits until the read models detection reads have caught up with the log. */
     private readonly settle: () => Promise<unknown> = async () => undefined,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** The sweep: every spec against its live row. */
   async detect(metadata: Metadata): Promise<DetectReport> {
     const started = performance.now();
     await this.settle();
-    const { checked, rows } = await this.detection.detectionInput();
+    const [{ checked, rows }, policies] = await Promise.all([this.detection.detectionInput(), this.policySource.policies()]);
+    return this.decideAll(rows, policies, checked, metadata, started);
+  }
+
+  /**
+   * Detection right after a sync, for the resources it saw appear, change or go: their specs (from
+   * the read model, with the revision to append at) against the state the sync observed, which is
+   * newer than the inventory's read model. Resources without a spec are not cloudledger's to judge.
+   */
+  async detectObserved(observed: readonly { readonly resourceId: string; readonly live: LiveResource }[], metadata: Metadata): Promise<DetectReport> {
+    const started = performance.now();
+    const liveOf = new Map(observed.map((o) => [o.resourceId, o.live]));
+    const [specs, policies] = await Promise.all([this.detection.specsOf([...liveOf.keys()]), this.policySource.policies()]);
+    const rows = specs.map((spec) => ({ ...spec, live: liveOf.get(spec.resourceId)! }));
+    return this.decideAll(rows, policies, rows.length, metadata, started);
+  }
+
+  private async decideAll(rows: readonly DetectionRow[], policies: readonly DriftPolicy[], checked: number, metadata: Metadata, started: number): Promise<DetectReport> {
     const now = this.now();
+    const detect = (resourceId: string, live: LiveResource): SpecCommand => ({ type: 'DetectDrift', data: { resourceId, live, policies, newDriftId: () => randomUUID() } });
     let drifted = 0;
-    let opened = 0;
-    let stale = 0;
-    let skipped = 0;
-    const appends: { stream: string; expectedRevision: bigint; events: readonly SpecEvent[] }[] = [];
+    const decided: Decided[] = [];
     for (const row of rows) {
-      drifted += compareSpec(row.spec, row.live).length;
+      if (row.live.status !== 'deleted') drifted += compareSpec(row.spec, row.live).length;
       const state: SpecState = { status: 'recorded', spec: row.spec, version: row.specVersion, open: row.open, closed: [] };
-      const events = specDecider.decide({ type: 'DetectDrift', data: { resourceId: row.resourceId, live: row.live, newDriftId: () => randomUUID() } }, state, now);
-      if (events.length > 0) appends.push({ stream: toSpecStream(row.resourceId), expectedRevision: BigInt(row.streamRevision), events });
+      const events = specDecider.decide(detect(row.resourceId, row.live), state, now);
+      if (events.length > 0) decided.push({ resourceId: row.resourceId, live: row.live, stream: toSpecStream(row.resourceId), expectedRevision: BigInt(row.streamRevision), events });
     }
-    (await appendDecidedToStreams(this.store, appends, metadata)).forEach((revision, i) => {
-      if (revision === null) {
-        skipped++;
-        return;
-      }
-      for (const event of appends[i]!.events) {
-        if (event.type === 'DriftDetected') opened++;
-        if (event.type === 'DriftClosedStale') stale++;
-      }
+    const revisions = await appendDecidedToStreams(this.store, decided, metadata);
+    // a row the read model had not caught up on: decide again from the stream itself
+    const lagged = decided.filter((_, i) => revisions[i] === null);
+    await forEachConcurrently(lagged, async (item) => {
+      item.events = (await handleOnStream(this.store, item.stream, specDecider, detect(item.resourceId, item.live), metadata, { now: () => now })).events;
     });
+    const count = (type: SpecEvent['type']) => decided.reduce((n, d) => n + d.events.filter((e) => e.type === type).length, 0);
+    const report = {
+      checked,
+      drifted_fields: drifted,
+      new_drift: count('DriftDetected'),
+      resolved_stale: count('DriftClosedStale'),
+      ignored: count('DriftIgnored'),
+      reopened: count('DriftReopened'),
+      redecided: lagged.length,
+    };
     // the caller reads its own writes: the inbox shows what this run found once it answers
-    if (opened + stale > 0) await this.settle();
-    return { checked, drifted_fields: drifted, new_drift: opened, resolved_stale: stale, skipped, seconds: (performance.now() - started) / 1000 };
+    if (decided.length > 0) await this.settle();
+    return { ...report, seconds: (performance.now() - started) / 1000 };
   }
 
   /** The live value becomes the spec (version + 1) and the drift closes accepted: one append. */

@@ -3,7 +3,7 @@ import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventMetadata } from '../../domain/events/event-envelope.js';
 import { type Observation, observe, resourceDecider, type ResourceEvent, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
-import { dropletResourceId, observeDroplet } from '../../domain/inventory/resource.js';
+import { dropletResourceId, observeDroplet, type ResourceState } from '../../domain/inventory/resource.js';
 import { toResourceStream } from '../../domain/streams.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { appendDecidedToStreams, handleOnStream } from '../event-stream.js';
@@ -18,7 +18,18 @@ export interface SyncReport {
   /** Appends that met a concurrent writer and were decided again from the stream. */
   readonly redecided: number;
   readonly eventsAppended: number;
+  /**
+   * What detecting drift on the resources this run saw change found (see `afterChanges`), or why
+   * it could not run (the sync's own appends stand; the scheduled sweep catches up).
+   */
+  readonly drift?: unknown;
   readonly seconds: number;
+}
+
+/** A resource as a sync left it: its observed state, `deleted` once the sync recorded it gone. */
+export interface SyncedResource {
+  readonly resourceId: string;
+  readonly live: ResourceState;
 }
 
 export class SyncAlreadyRunning extends Conflict {
@@ -32,6 +43,8 @@ export interface InventorySyncOptions {
   /** Waits until the inventory read model has caught up with the log. */
   readonly settle?: () => Promise<unknown>;
   readonly now?: () => Date;
+  /** Runs after the appends with every resource that appeared, changed or went: drift detection, at once. */
+  readonly afterChanges?: (changed: readonly SyncedResource[], metadata: Omit<EventMetadata, 'schemaVersion'>) => Promise<unknown>;
 }
 
 /**
@@ -45,6 +58,7 @@ export class InventorySync {
   private readonly deleteGraceMs: number;
   private readonly now: () => Date;
   private readonly settle: () => Promise<unknown>;
+  private readonly afterChanges: InventorySyncOptions['afterChanges'];
 
   constructor(
     private readonly cloud: CloudProvider,
@@ -56,6 +70,7 @@ export class InventorySync {
     this.deleteGraceMs = options.deleteGraceMs ?? 120_000;
     this.now = options.now ?? (() => new Date());
     this.settle = options.settle ?? (async () => undefined);
+    this.afterChanges = options.afterChanges;
   }
 
   async run(metadata: Omit<EventMetadata, 'schemaVersion'>, onProgress: (text: string) => void = () => undefined): Promise<SyncReport> {
@@ -88,12 +103,12 @@ export class InventorySync {
       work.push({ observation: { resourceId: entry.resourceId, observed: null, source: 'sync', sagaId: null }, entry });
     }
 
-    const decided: { observation: Observation; stream: string; expectedRevision: bigint | 'no_stream'; events: readonly ResourceEvent[] }[] = [];
+    const decided: { observation: Observation; current: ResourceStreamState; stream: string; expectedRevision: bigint | 'no_stream'; events: readonly ResourceEvent[] }[] = [];
     for (const { observation, entry } of work) {
       const current: ResourceStreamState = !entry ? { status: 'unknown' } : entry.deleted ? { status: 'deleted', state: entry.state } : { status: 'present', state: entry.state };
       const events = resourceDecider.decide(observe(observation), current, now);
       if (events.length === 0) counts.unchanged++;
-      else decided.push({ observation, stream: toResourceStream(observation.resourceId), expectedRevision: entry ? entry.streamRevision : 'no_stream', events });
+      else decided.push({ observation, current, stream: toResourceStream(observation.resourceId), expectedRevision: entry ? entry.streamRevision : 'no_stream', events });
     }
     onProgress(`${decided.length} resources changed; appending`);
     const revisions = await appendDecidedToStreams(this.store, decided, metadata);
@@ -101,7 +116,9 @@ export class InventorySync {
     const lagged = decided.filter((_, i) => revisions[i] === null);
     counts.redecided = lagged.length;
     await forEachConcurrently(lagged, async (item) => {
-      item.events = (await handleOnStream(this.store, item.stream, resourceDecider, observe(item.observation), metadata, { now: () => now })).events;
+      const handled = await handleOnStream(this.store, item.stream, resourceDecider, observe(item.observation), metadata, { now: () => now });
+      item.current = handled.before;
+      item.events = handled.events;
     });
     for (const { events } of decided) {
       counts.eventsAppended += events.length;
@@ -111,8 +128,25 @@ export class InventorySync {
         else counts.deleted++;
       }
     }
+    const drift = await this.detectChanged(decided, metadata);
     // the caller reads its own writes: the inventory shows what this run found once it answers
     if (counts.eventsAppended > 0) await this.settle();
-    return { listed: droplets.length, ...counts, seconds: (performance.now() - started) / 1000 };
+    return { listed: droplets.length, ...counts, ...(drift === undefined ? {} : { drift }), seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** Hands the resources whose streams moved, as they now stand, to `afterChanges`; its failure is reported, not thrown. */
+  private async detectChanged(decided: readonly { current: ResourceStreamState; observation: Observation; events: readonly ResourceEvent[] }[], metadata: Omit<EventMetadata, 'schemaVersion'>) {
+    if (!this.afterChanges) return undefined;
+    const changed = decided.flatMap(({ current, observation, events }): SyncedResource[] => {
+      const after = events.reduce(resourceDecider.evolve, current);
+      if (after.status === 'unknown') return [];
+      return [{ resourceId: observation.resourceId, live: after.status === 'deleted' ? { ...after.state, status: 'deleted' } : after.state }];
+    });
+    if (changed.length === 0) return undefined;
+    try {
+      return await this.afterChanges(changed, metadata);
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
+    }
   }
 }

@@ -1,6 +1,8 @@
 import { deciderSpecification } from '../../../test/support/decider-specification.js';
 import type { ResourceState } from '../inventory/resource.js';
 import type { Spec } from './drift-compare.js';
+import type { DriftPolicy } from './drift-policy.js';
+import { PreconditionFailed } from '../errors.js';
 import {
   DriftNotFound,
   DriftNotOpen,
@@ -38,7 +40,7 @@ const asSpecified = (): ResourceState => live({ size_slug: 's-2vcpu-4gb' });
 const driftIds = (field: string): string => `drift-${field}`;
 
 const record = (spec: Spec = SPEC): SpecCommand => ({ type: 'RecordSpec', data: { resourceId: ID, spec, reason: 'provisioned', sagaId: 'saga-provision' } });
-const detect = (state: ResourceState | null = live()): SpecCommand => ({ type: 'DetectDrift', data: { resourceId: ID, live: state, newDriftId: driftIds } });
+const detect = (state: ResourceState | null = live()): SpecCommand => ({ type: 'DetectDrift', data: { resourceId: ID, live: state, policies: [], newDriftId: driftIds } });
 const accept = (driftId = 'drift-size_slug'): SpecCommand => ({ type: 'AcceptDrift', data: { resourceId: ID, driftId } });
 const requestRevert = (driftId = 'drift-size_slug', sagaId = 'saga-revert-1'): SpecCommand => ({ type: 'RequestRevert', data: { resourceId: ID, driftId, sagaId } });
 const completeRevert = (driftId = 'drift-size_slug', sagaId = 'saga-revert-1'): SpecCommand => ({ type: 'CompleteRevert', data: { resourceId: ID, driftId, sagaId } });
@@ -225,7 +227,7 @@ describe('the spec decider', () => {
       // when the droplet drifts again
       // then a new drift opens
       given
-        .when({ type: 'DetectDrift', data: { resourceId: ID, live: live(), newDriftId: (f) => `second-${f}` } }, at(60))
+        .when({ type: 'DetectDrift', data: { resourceId: ID, live: live(), policies: [], newDriftId: (f) => `second-${f}` } }, at(60))
         .then([expect.objectContaining({ type: 'DriftDetected', data: expect.objectContaining({ driftId: 'second-size_slug', field: 'size_slug' }) })]);
     });
 
@@ -490,6 +492,133 @@ describe('the spec decider', () => {
       // given a drift event with no spec before it / then the state is still the initial one
       const event: SpecEvent = { type: 'DriftDetected', data: { resourceId: ID, driftId: 'd', field: 'size_slug', expected: 'a', actual: 'b', specVersion: 1, at: iso(0) } };
       expect(spec.given([event]).state).toEqual(initialSpecState());
+    });
+  });
+
+  describe('declared specs (If-Match)', () => {
+    const declare = (size: string, expectedVersion?: number): SpecCommand => ({
+      type: 'RecordSpec',
+      data: { resourceId: ID, spec: { ...SPEC, size_slug: size }, reason: 'declared', sagaId: null, ...(expectedVersion === undefined ? {} : { expectedVersion }) },
+    });
+
+    it('records the next version when the caller read the current one', () => {
+      spec.givenCommands(record()).when(declare('s-4vcpu-8gb', 1), at(10)).thenMatches([{ type: 'SpecRecorded', data: { version: 2, reason: 'declared', spec: { size_slug: 's-4vcpu-8gb' } } }]);
+    });
+
+    it('refuses a stale version with PreconditionFailed, and writes nothing', () => {
+      // given version 2 / when someone who read version 1 declares / then 412
+      spec.givenCommands(record(), declare('s-4vcpu-8gb', 1)).when(declare('s-8vcpu-16gb', 1), at(20)).thenThrows(PreconditionFailed);
+    });
+
+    it('takes version 0 as "no spec yet", and refuses it once one exists', () => {
+      spec.given().when(declare('s-1vcpu-1gb', 0), at(0)).thenMatches([{ type: 'SpecRecorded', data: { version: 1 } }]);
+      spec.givenCommands(record()).when(declare('s-1vcpu-1gb', 0), at(0)).thenThrows(PreconditionFailed);
+    });
+  });
+
+  describe('ignore policies', () => {
+    const policy = (overrides: Partial<DriftPolicy> = {}): DriftPolicy => ({
+      policyId: 'pol-1',
+      resource: 'web-*',
+      field: 'size_slug',
+      owner: 'platform',
+      reason: 'autoscaler migration',
+      expiresAt: iso(100),
+      ...overrides,
+    });
+    const detectUnder = (policies: readonly DriftPolicy[], state: ResourceState = live()): SpecCommand => ({
+      type: 'DetectDrift',
+      data: { resourceId: ID, live: state, policies, newDriftId: driftIds },
+    });
+
+    it('records drift a live policy covers as detected and ignored under it, until its end', () => {
+      // given a spec, and a policy over web-* size_slug / when the size differs / then detected, then ignored
+      spec
+        .givenCommands(record())
+        .when(detectUnder([policy()]), at(10))
+        .thenMatches([
+          { type: 'DriftDetected', data: { driftId: 'drift-size_slug', field: 'size_slug' } },
+          { type: 'DriftIgnored', data: { driftId: 'drift-size_slug', policyId: 'pol-1', until: iso(100), at: iso(10) } },
+        ]);
+    });
+
+    it('matches the resource by its id as well as its name, and the field by a glob', () => {
+      spec.givenCommands(record()).when(detectUnder([policy({ resource: 'do:droplet:*', field: 'size_*' })]), at(10)).thenMatches([{ type: 'DriftDetected' }, { type: 'DriftIgnored' }]);
+      // a policy for other resources or other fields covers nothing
+      spec.givenCommands(record()).when(detectUnder([policy({ resource: 'db-*' }), policy({ policyId: 'pol-2', field: 'region' })]), at(10)).thenMatches([{ type: 'DriftDetected' }]);
+    });
+
+    it('ignores drift that was open when the policy came', () => {
+      spec.givenCommands(record(), [detect(), at(5)]).when(detectUnder([policy()]), at(10)).thenMatches([{ type: 'DriftIgnored', data: { driftId: 'drift-size_slug' } }]);
+    });
+
+    it('opens ignored drift again at the first detection after its policy expired', () => {
+      // given drift ignored until T0+100 s
+      const given = spec.givenCommands(record(), [detectUnder([policy()]), at(10)]);
+      // when detection runs before the end / then nothing; after it / then it opens, as expired
+      given.when(detectUnder([policy()]), at(99)).thenNothing();
+      given
+        .when(detectUnder([policy()]), at(100))
+        .then([{ type: 'DriftReopened', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', policyId: 'pol-1', reason: 'policy_expired', at: iso(100) } }]);
+    });
+
+    it('opens ignored drift again when its policy was ended by hand, before its time', () => {
+      spec
+        .givenCommands(record(), [detectUnder([policy()]), at(10)])
+        .when(detectUnder([]), at(20))
+        .thenMatches([{ type: 'DriftReopened', data: { reason: 'policy_ended' } }]);
+    });
+
+    it('keeps drift ignored while another live policy still covers it', () => {
+      spec.givenCommands(record(), [detectUnder([policy()]), at(10)]).when(detectUnder([policy({ policyId: 'pol-2', expiresAt: iso(500) })]), at(200)).thenNothing();
+    });
+
+    it('closes ignored drift as stale when the field matches again', () => {
+      spec
+        .givenCommands(record(), [detectUnder([policy()]), at(10)])
+        .when(detectUnder([policy()], asSpecified()), at(20))
+        .thenMatches([{ type: 'DriftClosedStale', data: { driftId: 'drift-size_slug', reason: 'matches_again' } }]);
+    });
+
+    describe('tags by key (tags:<glob>)', () => {
+      const tagged = (tags: string[]): ResourceState => live({ size_slug: 's-2vcpu-4gb', tags });
+      const tagSpec = (): SpecCommand => ({ type: 'RecordSpec', data: { resourceId: ID, spec: { ...SPEC, tags: ['team:web'] }, reason: 'declared', sagaId: null } });
+      const poolPolicy = policy({ field: 'tags:pool-*' });
+
+      it('ignores tags drift that only adds or removes tags the glob matches', () => {
+        spec.givenCommands(tagSpec()).when(detectUnder([poolPolicy], tagged(['team:web', 'pool-a', 'pool-b'])), at(10)).thenMatches([{ type: 'DriftDetected', data: { field: 'tags' } }, { type: 'DriftIgnored' }]);
+      });
+
+      it('leaves tags drift open when any other tag changed too', () => {
+        spec.givenCommands(tagSpec()).when(detectUnder([poolPolicy], tagged(['pool-a'])), at(10)).thenMatches([{ type: 'DriftDetected', data: { field: 'tags' } }]);
+      });
+
+      it('covers no other field', () => {
+        spec.givenCommands(record()).when(detectUnder([poolPolicy]), at(10)).thenMatches([{ type: 'DriftDetected', data: { field: 'size_slug' } }]);
+      });
+    });
+  });
+
+  describe('a resource deleted outside cloudledger', () => {
+    it('closes its open and ignored drift as resource_deleted, and opens none', () => {
+      // given open size drift, and region drift ignored under a policy
+      const policies: DriftPolicy[] = [{ policyId: 'pol-1', resource: '*', field: 'region', owner: 'o', reason: 'r', expiresAt: iso(1000) }];
+      const drifting = live({ region: 'sfo3' });
+      const given = spec.givenCommands(record(), [{ type: 'DetectDrift', data: { resourceId: ID, live: drifting, policies, newDriftId: driftIds } }, at(10)]);
+      expect(recorded(given.state).open.map((d) => [d.field, d.ignoredBy?.policyId ?? null])).toEqual([
+        ['size_slug', null],
+        ['region', 'pol-1'],
+      ]);
+
+      // when the sync saw it deleted / then both close, and nothing new opens
+      given
+        .when({ type: 'DetectDrift', data: { resourceId: ID, live: { ...drifting, status: 'deleted' }, policies, newDriftId: driftIds } }, at(20))
+        .then((events) =>
+          expect(events.map((e) => [e.type, 'reason' in e.data ? e.data.reason : null, 'driftId' in e.data ? e.data.driftId : null])).toEqual([
+            ['DriftClosedStale', 'resource_deleted', 'drift-size_slug'],
+            ['DriftClosedStale', 'resource_deleted', 'drift-region'],
+          ]),
+        );
     });
   });
 });

@@ -1,14 +1,16 @@
 import type { z } from 'zod';
 import type { Decider, EventOf } from '../decider.js';
-import { Conflict, NotAllowed, NotFound } from '../errors.js';
+import { Conflict, NotAllowed, NotFound, PreconditionFailed } from '../errors.js';
 import type { EventDataOf } from '../events/event-registry.js';
 import { fieldValue, type ResourceField, type ResourceState } from '../inventory/resource.js';
 import { canonicalJson, compareSpec, type Spec } from './drift-compare.js';
+import { coveringPolicy, type DriftPolicy } from './drift-policy.js';
 import { specEvents, type specReason, type SpecRemoved } from './spec.events.js';
 
 /**
- * One spec stream as a decider: the desired state of a resource, its version, and its open drift
- * (at most one per field). Time and new drift ids come in as arguments.
+ * One spec stream as a decider: the desired state of a resource, its version, and its unresolved
+ * drift (at most one per field), open or ignored under a policy. Time and new drift ids come in
+ * as arguments.
  */
 
 export type SpecEvent = EventOf<typeof specEvents>;
@@ -20,6 +22,8 @@ export interface OpenDrift {
   readonly actual: unknown;
   /** The saga reverting it, while one runs. */
   readonly revertSagaId: string | null;
+  /** The policy it is ignored under, and until when; null while it is open (in the inbox). */
+  readonly ignoredBy?: { readonly policyId: string; readonly until: string } | null;
 }
 
 export type SpecState =
@@ -50,10 +54,31 @@ export class DriftNotRevertible extends NotAllowed {
 }
 
 export type SpecCommand =
-  | { readonly type: 'RecordSpec'; readonly data: { resourceId: string; spec: Spec; reason: z.infer<typeof specReason>; sagaId: string | null } }
+  | {
+      readonly type: 'RecordSpec';
+      readonly data: {
+        resourceId: string;
+        spec: Spec;
+        reason: z.infer<typeof specReason>;
+        sagaId: string | null;
+        /** The version the caller read (`If-Match`); 0 for "no spec yet". Absent: whatever is there. */
+        expectedVersion?: number;
+      };
+    }
   | { readonly type: 'RemoveSpec'; readonly data: { resourceId: string; reason: EventDataOf<typeof SpecRemoved>['reason']; sagaId: string | null } }
-  /** `live` is the inventory's state of the resource; null when it has none (nothing to compare). */
-  | { readonly type: 'DetectDrift'; readonly data: { resourceId: string; live: Pick<ResourceState, ResourceField | 'attrs'> | null; newDriftId: (field: string) => string } }
+  /**
+   * `live` is the inventory's state of the resource, null when it has none (nothing to compare);
+   * a live status `deleted` closes every drift. `policies` are the ignore policies known, live or not.
+   */
+  | {
+      readonly type: 'DetectDrift';
+      readonly data: {
+        resourceId: string;
+        live: Pick<ResourceState, ResourceField | 'attrs'> | null;
+        policies: readonly DriftPolicy[];
+        newDriftId: (field: string) => string;
+      };
+    }
   | { readonly type: 'AcceptDrift'; readonly data: { resourceId: string; driftId: string } }
   | { readonly type: 'RequestRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string } }
   | { readonly type: 'CompleteRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string } }
@@ -75,7 +100,11 @@ function decide(command: SpecCommand, state: SpecState, now: Date): SpecEvent[] 
   const at = now.toISOString();
   switch (command.type) {
     case 'RecordSpec': {
-      const { resourceId, spec, reason, sagaId } = command.data;
+      const { resourceId, spec, reason, sagaId, expectedVersion } = command.data;
+      const current = state.status === 'recorded' ? state.version : 0;
+      if (expectedVersion !== undefined && expectedVersion !== current) {
+        throw new PreconditionFailed(`the spec of ${resourceId} is at version ${current}, not ${expectedVersion}: read it again`);
+      }
       // by canonical JSON: a spec loaded back from jsonb has its keys in another order
       if (state.status === 'recorded' && canonicalJson(state.spec) === canonicalJson(spec)) return [];
       const version = state.status === 'none' ? 1 : state.version + 1;
@@ -91,18 +120,35 @@ function decide(command: SpecCommand, state: SpecState, now: Date): SpecEvent[] 
       return [...closing, { type: 'SpecRemoved', data: { resourceId, reason, sagaId, at } }];
     }
     case 'DetectDrift': {
-      const { resourceId, live, newDriftId } = command.data;
+      const { resourceId, live, policies, newDriftId } = command.data;
       if (state.status !== 'recorded' || live === null) return [];
+      const closeStale = (drift: OpenDrift, reason: 'matches_again' | 'resource_deleted'): SpecEvent => ({
+        type: 'DriftClosedStale',
+        data: { resourceId, driftId: drift.driftId, field: drift.field, actual: fieldValue(live, drift.field) ?? null, reason, at },
+      });
+      if (live.status === 'deleted') return state.open.map((drift) => closeStale(drift, 'resource_deleted'));
       const mismatches = compareSpec(state.spec, live);
+      const target = { resourceId, name: live.name };
       const events: SpecEvent[] = [];
       for (const m of mismatches) {
-        if (state.open.some((d) => d.field === m.field)) continue;
-        events.push({ type: 'DriftDetected', data: { resourceId, driftId: newDriftId(m.field), field: m.field, expected: m.expected, actual: m.actual, specVersion: state.version, at } });
+        const policy = coveringPolicy(policies, target, m, now);
+        const ignore = (driftId: string): SpecEvent => ({ type: 'DriftIgnored', data: { resourceId, driftId, field: m.field, policyId: policy!.policyId, until: policy!.expiresAt, at } });
+        const drift = state.open.find((d) => d.field === m.field);
+        if (!drift) {
+          const driftId = newDriftId(m.field);
+          events.push({ type: 'DriftDetected', data: { resourceId, driftId, field: m.field, expected: m.expected, actual: m.actual, specVersion: state.version, at } });
+          if (policy) events.push(ignore(driftId));
+        } else if (drift.ignoredBy && !policy) {
+          const reason = Date.parse(drift.ignoredBy.until) <= now.getTime() ? 'policy_expired' : 'policy_ended';
+          events.push({ type: 'DriftReopened', data: { resourceId, driftId: drift.driftId, field: drift.field, policyId: drift.ignoredBy.policyId, reason, at } });
+        } else if (!drift.ignoredBy && policy && drift.revertSagaId === null) {
+          events.push(ignore(drift.driftId));
+        }
       }
       for (const drift of state.open) {
         // a revert under way closes the drift itself when its saga ends
         if (drift.revertSagaId !== null || mismatches.some((m) => m.field === drift.field)) continue;
-        events.push({ type: 'DriftClosedStale', data: { resourceId, driftId: drift.driftId, field: drift.field, actual: fieldValue(live, drift.field) ?? null, reason: 'matches_again', at } });
+        events.push(closeStale(drift, 'matches_again'));
       }
       return events;
     }
@@ -162,8 +208,14 @@ function evolve(state: SpecState, event: SpecEvent): SpecState {
   switch (event.type) {
     case 'DriftDetected': {
       const { driftId, field, expected, actual } = event.data;
-      return { ...state, open: [...state.open, { driftId, field, expected, actual, revertSagaId: null }] };
+      return { ...state, open: [...state.open, { driftId, field, expected, actual, revertSagaId: null, ignoredBy: null }] };
     }
+    case 'DriftIgnored': {
+      const { driftId, policyId, until } = event.data;
+      return { ...state, open: state.open.map((d) => (d.driftId === driftId ? { ...d, ignoredBy: { policyId, until } } : d)) };
+    }
+    case 'DriftReopened':
+      return { ...state, open: state.open.map((d) => (d.driftId === event.data.driftId ? { ...d, ignoredBy: null } : d)) };
     case 'DriftRevertRequested':
       return { ...state, open: state.open.map((d) => (d.driftId === event.data.driftId ? { ...d, revertSagaId: event.data.sagaId } : d)) };
     case 'DriftRevertFailed':

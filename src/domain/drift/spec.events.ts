@@ -12,7 +12,8 @@ const resourceId = z.string().min(1).max(256);
 const driftId = z.string().min(1).max(128);
 const field = z.string().min(1).max(128);
 export const specSchema = z.record(z.string().min(1).max(128), z.unknown());
-export const specReason = z.enum(['provisioned', 'recorded', 'drift_accepted']);
+/** Why a spec version was recorded: by the provisioning saga, accepted drift, declared by someone (PUT), or adoption. */
+export const specReason = z.enum(['provisioned', 'recorded', 'drift_accepted', 'declared', 'adopted']);
 
 export const SpecRecorded = defineEvent({
   type: 'SpecRecorded',
@@ -61,7 +62,27 @@ export const DriftRevertFailed = defineEvent({
   schema: z.object({ resourceId, driftId, field, sagaId: z.string().min(1), reason: z.string(), at: instant }),
 });
 
-/** The field matches the spec again (fixed elsewhere): the drift closes without anyone's decision. */
+/**
+ * A live ignore policy covers the drift: it is recorded, out of the inbox, until the policy ends.
+ * `until` is the policy's end as it was when this was written.
+ */
+export const DriftIgnored = defineEvent({
+  type: 'DriftIgnored',
+  schemaVersion: 1,
+  schema: z.object({ resourceId, driftId, field, policyId: z.string().min(1).max(128), until: instant, at: instant }),
+});
+
+/** The policy that covered the drift ended or expired, and none other covers it: open again. */
+export const DriftReopened = defineEvent({
+  type: 'DriftReopened',
+  schemaVersion: 1,
+  schema: z.object({ resourceId, driftId, field, policyId: z.string().min(1).max(128), reason: z.enum(['policy_expired', 'policy_ended']), at: instant }),
+});
+
+/**
+ * The drift closes without anyone's decision: the field matches the spec again (fixed elsewhere),
+ * the resource is gone with its spec (destroyed by a saga), or it was deleted outside cloudledger.
+ */
 export const DriftClosedStale = defineEvent({
   type: 'DriftClosedStale',
   schemaVersion: 1,
@@ -70,8 +91,7 @@ export const DriftClosedStale = defineEvent({
     driftId,
     field,
     actual: z.unknown(),
-    /** Why: the field matches the spec again, or the resource is gone (its spec removed). */
-    reason: z.enum(['matches_again', 'resource_gone']).default('matches_again'),
+    reason: z.enum(['matches_again', 'resource_gone', 'resource_deleted']).default('matches_again'),
     at: instant,
   }),
 });
@@ -83,4 +103,15 @@ export const SpecRemoved = defineEvent({
   schema: z.object({ resourceId, reason: z.enum(['destroyed', 'provision_rolled_back']), sagaId: z.string().min(1).nullable(), at: instant }),
 });
 
-export const specEvents = [SpecRecorded, SpecRemoved, DriftDetected, DriftAccepted, DriftRevertRequested, DriftReverted, DriftRevertFailed, DriftClosedStale] as const;
+export const specEvents = [
+  SpecRecorded,
+  SpecRemoved,
+  DriftDetected,
+  DriftIgnored,
+  DriftReopened,
+  DriftAccepted,
+  DriftRevertRequested,
+  DriftReverted,
+  DriftRevertFailed,
+  DriftClosedStale,
+] as const;

@@ -2,6 +2,7 @@ import { EventRegistry } from './event-registry.js';
 import { iacEvents } from '../iac/iac.events.js';
 import { sagaEvents } from '../saga/saga.events.js';
 import { resourceEvents } from '../inventory/resource.events.js';
+import { driftPolicyEvents } from '../drift/drift-policy.events.js';
 import { specEvents } from '../drift/spec.events.js';
 import { idempotencyEvents } from '../idempotency/idempotency.events.js';
 
@@ -10,4 +11,4 @@ import { idempotencyEvents } from '../idempotency/idempotency.events.js';
  * its definitions here (sagas, resources, specs and drift, IaC state); decoding an event of a type
  * missing here is a schema violation, never a silent skip.
  */
-export const eventCatalogue = new EventRegistry([...iacEvents, ...sagaEvents, ...resourceEvents, ...specEvents, ...idempotencyEvents]);
+export const eventCatalogue = new EventRegistry([...iacEvents, ...sagaEvents, ...resourceEvents, ...specEvents, ...driftPolicyEvents, ...idempotencyEvents]);

@@ -1,10 +1,12 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-export type DriftStatus = 'open' | 'accepted' | 'reverted' | 'stale';
+/** Open (in the inbox) or ignored under a policy until it ends; the rest are final. */
+export type DriftStatus = 'open' | 'ignored' | 'accepted' | 'reverted' | 'stale' | 'resource_deleted';
+export const UNRESOLVED_DRIFT: readonly DriftStatus[] = ['open', 'ignored'];
 
 /**
- * `cloud_drift`: every drift ever detected, keyed by its drift id. At most one is open per
- * (resource, field): a partial unique index holds the projection to the decider's rule.
+ * `cloud_drift`: every drift ever detected, keyed by its drift id. At most one is unresolved (open
+ * or ignored) per (resource, field): a partial unique index holds the projection to the decider's rule.
  */
 export interface CloudDriftRow {
   id: string;
@@ -24,6 +26,10 @@ export interface CloudDriftRow {
   revertSagaId: string | null;
   /** Why the last revert failed. */
   revertError: string | null;
+  /** The policy it is, or was last, ignored under. */
+  policyId: string | null;
+  /** While ignored: when its policy ends. */
+  ignoredUntil: Date | null;
 }
 
 export const CloudDriftEntity = new EntitySchema<CloudDriftRow>({
@@ -43,5 +49,7 @@ export const CloudDriftEntity = new EntitySchema<CloudDriftRow>({
     resolvedBy: { type: 'string', nullable: true, fieldName: 'resolved_by' },
     revertSagaId: { type: 'string', nullable: true, fieldName: 'revert_saga_id' },
     revertError: { type: 'text', nullable: true, fieldName: 'revert_error' },
+    policyId: { type: 'string', nullable: true, fieldName: 'policy_id' },
+    ignoredUntil: { type: 'datetime', nullable: true, fieldName: 'ignored_until' },
   },
 });

@@ -7,8 +7,9 @@ import { CloudDriftEntity, type CloudDriftRow } from './cloud-drift.entity.js';
 type DriftEvent = Exclude<SpecEvent, { type: 'SpecRecorded' | 'SpecRemoved' }>;
 
 /**
- * Every drift and how it ended. A drift stays open through revert requests and failed reverts;
- * accepted, reverted and stale are final, and an event for a closed drift changes nothing.
+ * Every drift and how it ended. A drift stays open through revert requests and failed reverts, and
+ * goes between open and ignored as policies cover it and end; accepted, reverted, stale and
+ * resource_deleted are final, and an event for a closed drift changes nothing.
  */
 export const cloudDriftProjection: Projection<CloudDriftRow> = {
   name: 'cloud-drift',
@@ -16,6 +17,8 @@ export const cloudDriftProjection: Projection<CloudDriftRow> = {
   key: 'id',
   eventTypes: [
     'DriftDetected',
+    'DriftIgnored',
+    'DriftReopened',
     'DriftAccepted',
     'DriftRevertRequested',
     'DriftReverted',
@@ -44,22 +47,28 @@ export const cloudDriftProjection: Projection<CloudDriftRow> = {
         resolvedBy: null,
         revertSagaId: null,
         revertError: null,
+        policyId: null,
+        ignoredUntil: null,
       };
     }
-    if (!row || row.status !== 'open') return row;
+    if (!row || (row.status !== 'open' && row.status !== 'ignored')) return row;
     const resolved = { resolvedAt: at, resolvedBy: actor };
     switch (event.type) {
+      case 'DriftIgnored':
+        return { ...row, status: 'ignored', policyId: event.data.policyId, ignoredUntil: new Date(event.data.until) };
+      case 'DriftReopened':
+        return { ...row, status: 'open', ignoredUntil: null };
       case 'DriftRevertRequested':
         return { ...row, revertSagaId: event.data.sagaId, revertError: null };
       case 'DriftRevertFailed':
         // open again for another decision, as the spec stream's own state has it
         return { ...row, revertSagaId: null, revertError: event.data.reason };
       case 'DriftReverted':
-        return { ...row, status: 'reverted', ...resolved };
+        return { ...row, status: 'reverted', ignoredUntil: null, ...resolved };
       case 'DriftAccepted':
-        return { ...row, status: 'accepted', ...resolved };
+        return { ...row, status: 'accepted', ignoredUntil: null, ...resolved };
       case 'DriftClosedStale':
-        return { ...row, status: 'stale', ...resolved };
+        return { ...row, status: event.data.reason === 'matches_again' ? 'stale' : 'resource_deleted', ignoredUntil: null, ...resolved };
       default: {
         const _: never = event;
         throw new Error(`cloud-drift does not handle ${JSON.stringify(_)}`);

@@ -43,6 +43,8 @@ export const cloudProvisionedProjection: Projection<CloudProvisionedRow> = {
       case 'SpecRemoved':
         return row ? { ...row, removedAt: row.removedAt ?? at, ...moved } : null;
       case 'DriftDetected':
+      case 'DriftIgnored':
+      case 'DriftReopened':
       case 'DriftAccepted':
       case 'DriftRevertRequested':
       case 'DriftReverted':

@@ -4,6 +4,7 @@ import { toSpecStream } from '../../domain/streams.js';
 import type { Projection } from '../projection.js';
 import { cloudDriftProjection } from './cloud-drift.projection.js';
 import { cloudProvisionedProjection } from './cloud-provisioned.projection.js';
+import { driftPoliciesProjection } from './drift-policies.projection.js';
 
 const ID = 'do:droplet:202';
 const at = (minute: number): string => new Date(Date.parse('2026-11-22T10:00:00.000Z') + minute * 60_000).toISOString();
@@ -135,6 +136,8 @@ describe('the cloud-drift projection', () => {
       resolvedBy: null,
       revertSagaId: null,
       revertError: null,
+      policyId: null,
+      ignoredUntil: null,
     });
   });
 
@@ -155,6 +158,26 @@ describe('the cloud-drift projection', () => {
       log([detected(20), [{ type: 'DriftAccepted', data: { resourceId: ID, driftId: 'd1', field: 'size_slug', value: 's-2vcpu-2gb', specVersion: 2, at: at(30) } }, 'token:ops']]),
     ).get('d1');
     expect(row).toMatchObject({ status: 'accepted', resolvedAt: new Date(at(30)), resolvedBy: 'token:ops', actual: 's-2vcpu-2gb' });
+  });
+
+  it('detected → ignored under a policy → open again when it ends; the policy stays named', () => {
+    const ignored: readonly [SpecEvent, string] = [{ type: 'DriftIgnored', data: { resourceId: ID, driftId: 'd1', field: 'size_slug', policyId: 'pol-1', until: at(60), at: at(21) } }, 'system:drift'];
+    const reopened: readonly [SpecEvent, string] = [
+      { type: 'DriftReopened', data: { resourceId: ID, driftId: 'd1', field: 'size_slug', policyId: 'pol-1', reason: 'policy_expired', at: at(61) } },
+      'system:drift',
+    ];
+    expect(fold(cloudDriftProjection, log([detected(20), ignored])).get('d1')).toMatchObject({ status: 'ignored', policyId: 'pol-1', ignoredUntil: new Date(at(60)), resolvedAt: null });
+    expect(fold(cloudDriftProjection, log([detected(20), ignored, reopened])).get('d1')).toMatchObject({ status: 'open', policyId: 'pol-1', ignoredUntil: null });
+  });
+
+  it('detected → closed because the resource was deleted (outside, or destroyed with its spec): resource_deleted', () => {
+    for (const reason of ['resource_deleted', 'resource_gone'] as const) {
+      const row = fold(
+        cloudDriftProjection,
+        log([detected(20), [{ type: 'DriftClosedStale', data: { resourceId: ID, driftId: 'd1', field: 'size_slug', actual: null, reason, at: at(80) } }, 'system:sync']]),
+      ).get('d1');
+      expect(row).toMatchObject({ status: 'resource_deleted', resolvedAt: new Date(at(80)), resolvedBy: 'system:sync' });
+    }
   });
 
   it('detected → stale, closed by detection', () => {
@@ -196,5 +219,32 @@ describe('the cloud-drift projection', () => {
       [{ a: 1 }, null],
       [2, '2 '],
     ]);
+  });
+});
+
+describe('the drift-policies projection', () => {
+  const created: DomainEvent = {
+    type: 'DriftPolicyCreated',
+    data: { policyId: 'pol-1', resource: 'web-*', field: 'tags:pool-*', owner: 'platform', reason: 'autoscaler', expiresAt: at(600), at: at(0) },
+    metadata: { correlationId: 'c', causationId: null, actor: 'alice', schemaVersion: 1 },
+    stream: 'policy-pol-1',
+    revision: 0n,
+  };
+  const ended: DomainEvent = { ...created, type: 'DriftPolicyEnded', data: { policyId: 'pol-1', at: at(30) }, metadata: { ...created.metadata, actor: 'bob' }, revision: 1n };
+
+  it('holds each policy with who made it, and who ended it', () => {
+    expect(fold(driftPoliciesProjection, [created]).get('pol-1')).toEqual({
+      policyId: 'pol-1',
+      resource: 'web-*',
+      field: 'tags:pool-*',
+      owner: 'platform',
+      reason: 'autoscaler',
+      expiresAt: new Date(at(600)),
+      createdAt: new Date(at(0)),
+      createdBy: 'alice',
+      endedAt: null,
+      endedBy: null,
+    });
+    expect(fold(driftPoliciesProjection, [created, ended, { ...ended, revision: 2n, metadata: { ...ended.metadata, actor: 'carol' } }]).get('pol-1')).toMatchObject({ endedAt: new Date(at(30)), endedBy: 'bob' });
   });
 });
