@@ -57,8 +57,9 @@ function domainImportBlock(depth) {
 const APPLICATION_MAX_DEPTH = 6;
 
 const adapterPackages = {
-  group: ['pg', 'pg/*', 'express', '@mikro-orm/*', '@kurrent/*', '@electric-sql/*', '@aws-sdk/*', '@nestjs/platform-express'],
-  message: 'The application works through ports: database, ORM, event store, S3 and HTTP server packages belong to src/adapters.',
+  group: ['pg', 'pg/*', 'express', '@mikro-orm/*', '@kurrent/*', '@electric-sql/*', '@aws-sdk/*', '@nestjs/platform-express', '@opentelemetry/*', '!@opentelemetry/api'],
+  message:
+    'The application works through ports: database, ORM, event store, S3, HTTP server and OpenTelemetry SDK packages belong to src/adapters (tracing uses @opentelemetry/api only).',
 };
 
 /** @param {number} depth folders between src/application and the file (0 for src/application/concurrency.ts) */

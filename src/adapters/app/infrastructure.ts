@@ -8,6 +8,7 @@ import { connectDigitalOcean, type DigitalOceanConnection } from '../cloud/digit
 import { eventCatalogue } from '../../domain/events/event-catalogue.js';
 import { EventSchemaViolation } from '../../domain/events/event-registry.js';
 import { InstrumentedEventStore } from '../metrics/instrumented.event-store.js';
+import { TracedEventStore } from '../telemetry/traced.event-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { AppConfig } from '../config/config.js';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
@@ -62,6 +63,8 @@ export async function openInfrastructure(config: AppConfig, logger: Logger, metr
     }
     closers.push(() => eventStore.close());
     if (metrics) eventStore = new InstrumentedEventStore(eventStore, metrics);
+    // each event records the span that appended it: a saga's next step links back across processes
+    eventStore = new TracedEventStore(eventStore);
 
     const runner = new ProjectionRunner(orm, eventStore, eventCatalogue, databaseUrl, {
       batchSize: config.projectionBatchSize,

@@ -1,59 +1,8 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { startServer } from '../app/server.js';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { createLogger } from '../logging/logger.js';
-import { registerAuditCommand } from './audit.command.js';
-import { registerEventCommands } from './events.command.js';
-import { registerProjectionCommands } from './projections.command.js';
-import { registerSagaCommands } from './sagas.command.js';
-import { registerSimulatorCommand } from './simulator.command.js';
-import { registerStateCommands } from './state.command.js';
-import { registerTokenCommands } from './tokens.command.js';
+import { startTelemetry } from '../telemetry/telemetry.js';
 
-const program = new Command('cloudledger')
-  .description('event-sourced control plane for DigitalOcean infrastructure')
-  .showHelpAfterError()
-  .configureHelp({ showGlobalOptions: true });
-
-program
-  .command('serve')
-  .description('run the HTTP API, the projections and the workers')
-  .action(async () => {
-    const config = loadConfig();
-    const logger = createLogger({ level: config.logLevel, pretty: config.nodeEnv === 'development' && process.stdout.isTTY });
-    const server = await startServer(config, logger);
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
-      }
-      stopping = true;
-      logger.info({ signal }, 'shutting down: no new requests, projections stop, connections close');
-      server.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'error during shutdown');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  });
-
-registerTokenCommands(program);
-registerProjectionCommands(program);
-registerEventCommands(program);
-registerStateCommands(program);
-registerSagaCommands(program);
-registerSimulatorCommand(program);
-registerAuditCommand(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  process.stderr.write(`${error instanceof ConfigError ? 'configuration error:\n' : 'error: '}${(error as Error).message}\n`);
-  process.exitCode = 1;
-}
+// The entry point of `cloudledger` (and `npm start`). OpenTelemetry patches modules as they are
+// loaded, so tracing starts — when the OTEL_* variables ask for it — before anything else is
+// imported: the program comes in only afterwards, by a dynamic import.
+await startTelemetry({ esmHook: true });
+await import('./program.js');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startSimulator } from '../cloud/digitalocean/simulator/simulator.js';
+import { stopTelemetry } from '../telemetry/telemetry.js';
 
 export function registerSimulatorCommand(program: Command): void {
   program
@@ -15,7 +16,7 @@ export function registerSimulatorCommand(program: Command): void {
       process.stdout.write(`DigitalOcean simulator listening on ${sim.url} (control API: ${sim.url}/_sim/state)\n`);
       const stop = (): void => {
         sim.close().then(
-          () => process.exit(0),
+          () => stopTelemetry().finally(() => process.exit(0)),
           () => process.exit(1),
         );
       };

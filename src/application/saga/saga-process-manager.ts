@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { context, trace } from '@opentelemetry/api';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
 import { DEFAULT_COMPENSATION_POLICY, DEFAULT_RETRY_POLICY } from '../../domain/saga/retry-policy.js';
@@ -9,8 +10,10 @@ import type { AnySagaStep } from '../../domain/saga/saga-step.js';
 import { isTerminal, type StartedSaga } from '../../domain/saga/saga.state.js';
 import { next, type SagaAction } from '../../domain/saga/saga.workflow.js';
 import { toSagaStream } from '../../domain/streams.js';
+import { currentTraceparent } from '../tracing.js';
 import { sagaEventId } from './event-ids.js';
-import { encodeSagaEvent, loadSaga, type LoadedSaga } from './saga-stream.js';
+import { encodeSagaEvent, loadSaga, type LoadedSaga, RUNNER_ACTOR } from './saga-stream.js';
+import { SagaSpans } from './saga-tracing.js';
 import { NO_METRICS, type SagaLock, type SagaMetricsSink, type SagaWorkQueue } from './saga.ports.js';
 import { type BaseContext, runCompensation, runStep } from './step-runner.js';
 
@@ -33,7 +36,6 @@ export interface SagaProcessManagerOptions {
   readonly name?: string;
 }
 
-const ACTOR = 'system:saga';
 /** What one claim of a saga knows about its own work. */
 interface ClaimMemory {
   /** Attempts this claim recorded as started (step/attempt). */
@@ -153,6 +155,19 @@ export class SagaProcessManager {
 
   /** Works the saga while something is due now; returns when it should be looked at again, and the saga as left. */
   private async process(sagaId: string, owner: string, interrupted: boolean): Promise<{ dueAt: Date; loaded: LoadedSaga }> {
+    const spans = new SagaSpans();
+    try {
+      const worked = await this.work(sagaId, owner, interrupted, spans);
+      spans.close();
+      return worked;
+    } catch (error) {
+      spans.close(error);
+      throw error;
+    }
+  }
+
+  /** `process` without its spans' ends: each action runs in the span `spans` gives it. */
+  private async work(sagaId: string, owner: string, interrupted: boolean, spans: SagaSpans): Promise<{ dueAt: Date; loaded: LoadedSaga }> {
     const results = new Map<string, StepResult>();
     const claim: ClaimMemory = { startedHere: new Set(), interrupted };
     let loaded = await loadSaga(this.store, sagaId);
@@ -167,19 +182,26 @@ export class SagaProcessManager {
       if (this.stop.signal.aborted) return { dueAt: now, loaded };
       const state = loaded.state as StartedSaga;
       const steps = this.stepsOf(state);
-      const command = typeof steps === 'string' ? ({ type: 'MarkStuck', data: { reason: steps } } as const) : await this.perform(state, steps, action, now, results, claim);
+      // a stuck saga runs nothing: no span
+      const traced = typeof steps === 'string' ? null : spans.enter(action, state, loaded);
+      const inSpan = <T>(work: () => Promise<T>): Promise<T> => (traced ? context.with(traced, work) : work());
+      const command = typeof steps === 'string' ? ({ type: 'MarkStuck', data: { reason: steps } } as const) : await inSpan(() => this.perform(state, steps, action, now, results, claim));
       const events = sagaDecider.decide(command, state, now);
+      let appended = false;
       try {
         // what this worker appended is folded in place: the stream is re-read only when someone else moved it
-        loaded = await this.append(sagaId, loaded, events);
+        const before = loaded;
+        loaded = await inSpan(() => this.append(sagaId, before, events));
         // recorded: an outcome is kept only for the append that failed, never to be recorded twice
         results.clear();
+        appended = true;
       } catch (error) {
         // someone moved the saga (a cancel request): drop this decision and read again; an outcome
         // already computed for the same attempt is appended then instead of running the step twice
         if (!(error instanceof WrongExpectedRevision)) throw error;
         loaded = await loadSaga(this.store, sagaId);
       }
+      if (typeof steps !== 'string') spans.leave(action, command, appended);
       // no worker here can go on with it: look again later, in case one that can takes it
       if (command.type === 'MarkStuck') {
         if (events.length > 0) this.options.onNotice?.('saga is stuck: no definition for it in this deployment', { sagaId, reason: command.data.reason });
@@ -201,7 +223,7 @@ export class SagaProcessManager {
       const data = event.data as { step?: number; attempt?: number };
       const id = sagaEventId(sagaId, event.type, data.step ?? null, data.attempt ?? 0, revision);
       revision = revision === 'no_stream' ? 0n : revision + 1n;
-      const out = encodeSagaEvent(event, id, { correlationId: loaded.correlationId, causationId: lastEventId, actor: ACTOR });
+      const out = encodeSagaEvent(event, id, { correlationId: loaded.correlationId, causationId: lastEventId, actor: RUNNER_ACTOR });
       lastEventId = id;
       return out;
     });
@@ -214,7 +236,9 @@ export class SagaProcessManager {
       if (event.type === 'SagaFailed') this.options.metrics.sagaFinished(state.definition, 'failed');
       if (event.type === 'StepFailed' && event.data.willRetry) this.options.metrics.stepRetried(state.definition, event.data.name);
     }
-    return { ...loaded, state: events.reduce(sagaDecider.evolve, loaded.state), revision: result.nextExpectedRevision, lastEventId };
+    // the span appending is the one the event store records as their writer (TracedEventStore)
+    const lastRunTrace = currentTraceparent() ?? loaded.lastRunTrace;
+    return { ...loaded, state: events.reduce(sagaDecider.evolve, loaded.state), revision: result.nextExpectedRevision, lastEventId, lastRunTrace };
   }
 
   /** What a step's run (or, `undo`, its compensation) sees of the saga. */
@@ -282,6 +306,7 @@ export class SagaProcessManager {
           // short: an earlier worker may have run it partly
           const recovering = (state.steps[action.step]!.status === 'running' && !claim.startedHere.has(key)) || claim.interrupted;
           claim.interrupted = false;
+          trace.getActiveSpan()?.setAttribute('saga.recovering', recovering);
           result = await runStep(step, { ...this.baseContext(state, step, action.step, action.attempt, now), recovering }, this.stop.signal);
           this.options.metrics.stepFinished(state.definition, step.name, result.kind, (performance.now() - started) / 1000);
           results.set(key, result);

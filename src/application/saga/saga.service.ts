@@ -6,6 +6,7 @@ import type { SagaState, StepState } from '../../domain/saga/saga.state.js';
 import { toSagaStream } from '../../domain/streams.js';
 import { handleCommand } from '../command-handler.js';
 import { type Metadata, streamAggregate } from '../event-stream.js';
+import { withSpan } from '../tracing.js';
 import { uuidV5 } from './event-ids.js';
 import { loadSaga } from './saga-stream.js';
 import { NO_METRICS, type SagaMetricsSink } from './saga.ports.js';
@@ -69,15 +70,22 @@ export class SagaService {
   async start(request: unknown, ctx: SagaCommandContext, caller?: StartCaller): Promise<{ sagaId: string }> {
     const start = this.definitions.resolveStart(request, caller);
     const sagaId = ctx.idempotencySeed ? uuidV5(`saga/${ctx.idempotencySeed}`) : randomUUID();
-    try {
-      await this.handle(sagaId, { type: 'StartSaga', data: { sagaId, start, triggeredBy: ctx.actor } }, ctx);
-    } catch (error) {
-      // the same idempotent request ran before and started it: that saga is the answer
-      if (ctx.idempotencySeed !== undefined && error instanceof SagaAlreadyExists) return { sagaId };
-      throw error;
-    }
-    (this.options.metrics ?? NO_METRICS).sagaStarted(start.definition.name);
-    return { sagaId };
+    // the span SagaStarted records as its writer: every step attempt's span links back to it
+    const attributes = { 'saga.id': sagaId, 'saga.definition': start.definition.name, 'saga.definition_version': start.definition.version };
+    return withSpan(`saga.start ${start.definition.name}`, attributes, async (span) => {
+      try {
+        await this.handle(sagaId, { type: 'StartSaga', data: { sagaId, start, triggeredBy: ctx.actor } }, ctx);
+      } catch (error) {
+        // the same idempotent request ran before and started it: that saga is the answer
+        if (ctx.idempotencySeed !== undefined && error instanceof SagaAlreadyExists) {
+          span.setAttribute('saga.replayed', true);
+          return { sagaId };
+        }
+        throw error;
+      }
+      (this.options.metrics ?? NO_METRICS).sagaStarted(start.definition.name);
+      return { sagaId };
+    });
   }
 
   /** Asks a running saga to stop: completed steps are compensated and it ends cancelled. */

@@ -21,6 +21,7 @@ const registry = new EventRegistry([DropletCreated, DropletDestroyed]);
 
 const metadata = { correlationId: 'req-1', causationId: null, actor: 'token:ci' };
 const position: Position = { commit: 12n, prepare: 34n };
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 function recorded(overrides: Partial<RecordedEvent>): RecordedEvent {
   return {
@@ -74,6 +75,17 @@ describe('EventRegistry', () => {
         { path: 'tags.1', message: expect.stringMatching(/expected string/) },
       ]);
       expect(violation.message).toMatch(/^event DropletDestroyed e2 does not fit its schema: dropletId: .+; tags\.1: .+/);
+    });
+
+    it('keeps the trace that appended the event, and nothing else a context carries', () => {
+      // given metadata with the appending span's traceparent and a field the envelope does not have
+      const traced = { ...metadata, traceparent: TRACEPARENT, requestPath: '/api/v1/droplets' };
+
+      // when an event is encoded with it
+      const event = registry.encode('DropletDestroyed', 'e4', { dropletId: 'd1', tags: [] }, traced as never);
+
+      // then the traceparent is stored beside the envelope's fields, the stray field is not
+      expect(event.metadata).toEqual({ ...metadata, traceparent: TRACEPARENT, schemaVersion: 1 });
     });
 
     it('rejects a type the registry does not know', () => {
@@ -169,6 +181,20 @@ describe('EventRegistry', () => {
       expect(error).toBeInstanceOf(EventSchemaViolation);
       const paths = (error as EventSchemaViolation).issues.map((i) => i.path);
       expect(paths).toEqual(['metadata.correlationId', 'metadata.schemaVersion']);
+    });
+
+    it('reads a stored traceparent, and one that does not parse as absent rather than as a violation', () => {
+      // given one event with a valid traceparent and one whose traceparent is garbage
+      const good = recorded({ metadata: { ...metadata, schemaVersion: 2, traceparent: TRACEPARENT } });
+      const garbled = recorded({ metadata: { ...metadata, schemaVersion: 2, traceparent: '00-not-a-trace-01' } });
+
+      // when they are decoded
+      const kept = registry.decode(good);
+      const dropped = registry.decode(garbled);
+
+      // then the first keeps it; the second decodes without it (a trace link is a hint, never a reason to stop)
+      expect(kept.metadata.traceparent).toBe(TRACEPARENT);
+      expect(dropped.metadata).toEqual({ ...metadata, schemaVersion: 2 });
     });
 
     it('rejects a schema version newer than this build knows', () => {

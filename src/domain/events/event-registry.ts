@@ -77,8 +77,20 @@ export class EventRegistry<Defs extends readonly EventDefinition[] = readonly Ev
     const parsed = def.schema.safeParse(data);
     if (!parsed.success) throw new EventSchemaViolation(type, id, undefined, toFieldIssues(parsed.error));
     // only the envelope's own fields are stored: a caller's context may carry more
-    const { correlationId, causationId, actor, actorId } = metadata;
-    return { id, type, data: parsed.data, metadata: { correlationId, causationId, actor, ...(actorId === undefined ? {} : { actorId }), schemaVersion: def.schemaVersion } };
+    const { correlationId, causationId, actor, actorId, traceparent } = metadata;
+    return {
+      id,
+      type,
+      data: parsed.data,
+      metadata: {
+        correlationId,
+        causationId,
+        actor,
+        ...(actorId === undefined ? {} : { actorId }),
+        ...(traceparent === undefined ? {} : { traceparent }),
+        schemaVersion: def.schemaVersion,
+      },
+    };
   }
 
   /** Upcasts a stored event to the current version and validates it. Throws EventSchemaViolation. */

@@ -28,6 +28,8 @@ const violating = [
   'const any = (name: string) => import(name);',
   "import { KurrentDBClient } from '@kurrent/kurrentdb-client';",
   "import { S3Client } from '@aws-sdk/client-s3';",
+  "import { NodeSDK } from '@opentelemetry/sdk-node';",
+  "import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';",
 ].join('\n');
 
 const allowed = [
@@ -37,6 +39,7 @@ const allowed = [
   "import { handleCommand } from '../command-handler.js';",
   "export * from './drift.ports.js';",
   "type Step = import('../../domain/saga/saga-step.js').SagaStep;",
+  "import { trace, type Span } from '@opentelemetry/api';",
 ].join('\n');
 
 describe('the application boundary', () => {
@@ -74,12 +77,14 @@ describe('the application boundary', () => {
         [8, 'name'],
         [9, '@kurrent/kurrentdb-client'],
         [10, '@aws-sdk/client-s3'],
+        [11, '@opentelemetry/sdk-node'],
+        [12, '@opentelemetry/sdk-trace'],
       ]);
       expect(violations.every((v) => v.path === at('drift/drift.service.ts'))).toBe(true);
     });
 
-    it('accepts the domain, the application itself, zod and Node built-ins', () => {
-      // given a file that depends on ports in the domain, a neighbour, zod and node:crypto
+    it('accepts the domain, the application itself, zod, Node built-ins and the OpenTelemetry API', () => {
+      // given a file that depends on ports in the domain, a neighbour, zod, node:crypto and @opentelemetry/api
       const text = allowed;
 
       // when it is checked
@@ -101,7 +106,7 @@ describe('the application boundary', () => {
       // given the violations above, linted as a file of src/application / when linted
       // then every static import, re-export and `import x = require()` is refused (`import()` and import
       // types are beyond no-restricted-imports: the check above is the complete one)
-      expect(await restrictedImportLines(violating)).toEqual([1, 2, 3, 4, 7, 9, 10]);
+      expect(await restrictedImportLines(violating)).toEqual([1, 2, 3, 4, 7, 9, 10, 11, 12]);
       expect(await restrictedImportLines(allowed)).toEqual([]);
     });
   });

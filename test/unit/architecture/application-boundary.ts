@@ -11,14 +11,18 @@ export interface ApplicationBoundaryViolation {
 
 /**
  * Packages that are the adapters' business: a database driver, the ORM, an event store client, the
- * embedded database, S3, the HTTP server. Application code reaches them only through ports.
+ * embedded database, S3, the HTTP server, OpenTelemetry's SDK, exporters and instrumentations.
+ * Application code reaches them only through ports — or, for tracing, through `@opentelemetry/api`,
+ * which is a no-op until the SDK (src/adapters/telemetry/) registers itself.
  */
-const ADAPTER_PACKAGE = /^(pg|express|@mikro-orm\/[^/]+|@kurrent\/[^/]+|@electric-sql\/[^/]+|@aws-sdk\/[^/]+|@nestjs\/platform-express)(\/|$)/;
+const ADAPTER_PACKAGE =
+  /^(pg|express|@mikro-orm\/[^/]+|@kurrent\/[^/]+|@electric-sql\/[^/]+|@aws-sdk\/[^/]+|@nestjs\/platform-express|@opentelemetry\/(?!api(\/|$))[^/]+)(\/|$)/;
 
 /**
  * What DESIGN.md ("Layers") asks of src/application: of the project's own code it imports only
  * itself and src/domain — never src/adapters (nor src/projections, whose entities are persistence)
- * — and none of the packages adapters wrap. Other packages (zod, node:crypto for ids) it may use.
+ * — and none of the packages adapters wrap. Other packages (zod, node:crypto for ids,
+ * @opentelemetry/api) it may use.
  */
 export function findApplicationBoundaryViolations(files: readonly SourceText[], applicationRoot: string): ApplicationBoundaryViolation[] {
   const root = resolve(applicationRoot);

@@ -1,4 +1,6 @@
+import { type Span, SpanKind } from '@opentelemetry/api';
 import type { z } from 'zod';
+import { withSpan } from '../../../application/tracing.js';
 import {
   type Action,
   CloudApiError,
@@ -12,6 +14,7 @@ import { toFieldIssues } from '../../../domain/errors.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import {
   actionEnvelope,
+  actionReference,
   type DropletBody,
   dropletEnvelope,
   dropletListEnvelope,
@@ -275,11 +278,49 @@ export class DigitalOceanClient implements CloudProvider {
     throw new CloudApiError({ status: answer.status, id: 'invalid_response', message: this.scrub(`DigitalOcean ${what} answered an unexpected body: ${issues}`) });
   }
 
-  private async call(options: CallOptions): Promise<Answer> {
+  /**
+   * One API call, retries included, as a client span named by its endpoint template (`GET
+   * /v2/droplets/{droplet_id}`: never a concrete id), with the action id when the answer names one.
+   */
+  private call(options: CallOptions): Promise<Answer> {
     const label = `${options.method} ${options.endpoint}`;
+    const attributes = {
+      'http.request.method': options.method,
+      'url.template': options.endpoint,
+      'server.address': this.baseUrl.hostname,
+      'server.port': Number(this.baseUrl.port) || (this.baseUrl.protocol === 'https:' ? 443 : 80),
+      'digitalocean.endpoint': label,
+      'digitalocean.token_purpose': this.purpose,
+    };
+    return withSpan(
+      label,
+      attributes,
+      async (span) => {
+        try {
+          const answer = await this.send(options, label, span);
+          span.setAttribute('http.response.status_code', answer.status);
+          const reference = actionReference.safeParse(answer.body);
+          const actionId = reference.success ? (reference.data.action?.id ?? reference.data.links?.actions?.[0]?.id) : undefined;
+          if (actionId !== undefined) span.setAttribute('digitalocean.action.id', actionId);
+          if (reference.success && reference.data.droplet) span.setAttribute('digitalocean.droplet.id', reference.data.droplet.id);
+          return answer;
+        } catch (error) {
+          if (error instanceof CloudApiError) {
+            span.setAttribute('error.type', error.id);
+            if (error.status > 0) span.setAttribute('http.response.status_code', error.status);
+          }
+          throw error;
+        }
+      },
+      { kind: SpanKind.CLIENT },
+    );
+  }
+
+  private async send(options: CallOptions, label: string, span: Span): Promise<Answer> {
     const url = new URL(options.path, this.baseUrl);
     for (let attempt = 0; ; attempt++) {
       const canRetry = attempt < this.maxRetries;
+      if (attempt > 0) span.setAttribute('http.request.resend_count', attempt);
       let response: Response;
       try {
         response = await fetch(url, {
@@ -298,7 +339,7 @@ export class DigitalOceanClient implements CloudProvider {
           throw new CloudApiError({ status: 0, id: 'outcome_unknown', message: `DigitalOcean ${label}: ${reason}; the request may or may not have taken effect` });
         }
         if (!canRetry) throw new CloudApiError({ status: 0, id: 'network_error', message: `DigitalOcean ${label}: ${reason} (after ${attempt + 1} attempts)` });
-        await this.sleep(this.backoff(attempt));
+        await this.retryAfter(span, this.backoff(attempt), 'network_error');
         continue;
       }
 
@@ -322,7 +363,7 @@ export class DigitalOceanClient implements CloudProvider {
       const error = await this.toError(response, label);
       if (response.status === 429 && canRetry) {
         await response.body?.cancel().catch(() => undefined);
-        await this.sleep(this.rateLimitWait(response.headers, attempt));
+        await this.retryAfter(span, this.rateLimitWait(response.headers, attempt), '429');
         continue;
       }
       if (response.status >= 500) {
@@ -330,12 +371,18 @@ export class DigitalOceanClient implements CloudProvider {
           throw new CloudApiError({ status: error.status, id: 'outcome_unknown', message: `${error.message}; the request may or may not have taken effect`, requestId: error.requestId });
         }
         if (canRetry) {
-          await this.sleep(this.backoff(attempt));
+          await this.retryAfter(span, this.backoff(attempt), String(response.status));
           continue;
         }
       }
       throw error;
     }
+  }
+
+  /** Waits before the next try, and says so on the call's span. */
+  private retryAfter(span: Span, ms: number, cause: string): Promise<void> {
+    span.addEvent('digitalocean.retry', { 'digitalocean.retry.cause': cause, 'digitalocean.retry.wait_ms': ms });
+    return this.sleep(ms);
   }
 
   private async toError(response: Response, label: string): Promise<CloudApiError> {

@@ -43,6 +43,18 @@ export const actionSchema = z
   .loose();
 export const actionEnvelope = z.object({ action: actionSchema }).loose();
 
+/**
+ * Where an answer names an action (an action call's `action`, a create's `links.actions`) or a
+ * droplet: read for the call's span only, so every part is optional.
+ */
+export const actionReference = z
+  .object({
+    action: z.object({ id: z.number().int() }).loose().optional(),
+    droplet: z.object({ id: z.number().int() }).loose().optional(),
+    links: z.object({ actions: z.array(z.object({ id: z.number().int() }).loose()).optional() }).loose().optional(),
+  })
+  .loose();
+
 export const snapshotSchema = z
   .object({
     id: z.number().int(),
