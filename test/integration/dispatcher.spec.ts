@@ -12,6 +12,8 @@ import { Metrics } from '../../src/adapters/metrics/metrics.js';
 import { IdempotentCommands } from '../../src/application/idempotency/idempotent-commands.js';
 import { Conflict } from '../../src/domain/errors.js';
 import { IdempotencyKeyReused } from '../../src/domain/idempotency/idempotency.decider.js';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { startTelemetry, stopTelemetry } from '../../src/adapters/telemetry/telemetry.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** What the handlers saw, in order. */
@@ -96,6 +98,7 @@ describe('the Dispatcher: one way in to the CommandBus and QueryBus', () => {
     dispatcher = nest.get(Dispatcher);
   });
   afterAll(async () => {
+    await stopTelemetry();
     await nest.close();
     await store.close();
     await db.drop();
@@ -170,5 +173,26 @@ describe('the Dispatcher: one way in to the CommandBus and QueryBus', () => {
     const command = new Reserve('disk');
     await dispatcher.command(command, operator());
     await expect(dispatcher.command(command, operator())).rejects.toThrow('Reserve was dispatched twice');
+  });
+
+  it('traces each dispatch as a span named for the message, with the sender, once tracing is on', async () => {
+    // given tracing on, into memory
+    const exporter = new InMemorySpanExporter();
+    await startTelemetry({ env: { OTEL_TRACES_EXPORTER: 'otlp' }, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+
+    // when a command, a replayed one and a refused one are dispatched
+    const key = randomUUID();
+    await dispatcher.command(new Reserve('disk'), operator({ principalId: 'tok-7', key }));
+    await dispatcher.command(new Reserve('disk'), operator({ principalId: 'tok-7', key }));
+    await dispatcher.command(new Fail('expected'), operator()).catch(() => undefined);
+
+    // then each has its span, with who sent it, whether it was replayed, and the refusal as an error
+    const spans = exporter.getFinishedSpans().filter((s) => s.name.startsWith('command '));
+    expect(spans.map((s) => [s.name, s.attributes['cloudledger.actor'], s.attributes['cloudledger.idempotent_replayed'] ?? false, s.status.code])).toEqual([
+      ['command Reserve', 'deploy-bot', false, 0],
+      ['command Reserve', 'deploy-bot', true, 0],
+      ['command Fail', 'deploy-bot', false, 2],
+    ]);
+    expect(spans[0]!.attributes['cloudledger.correlation_id']).toBe('corr-1');
   });
 });
