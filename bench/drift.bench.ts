@@ -19,7 +19,11 @@ import type { EventStore } from '../src/domain/event-store/event-store.port.js';
 import { eventCatalogue } from '../src/domain/events/event-catalogue.js';
 import { MANAGED_TAG, type ResourceState } from '../src/domain/inventory/resource.js';
 import { toSpecStream } from '../src/domain/streams.js';
+import { cloudDriftProjection } from '../src/projections/drift/cloud-drift.projection.js';
+import { cloudProvisionedProjection } from '../src/projections/drift/cloud-provisioned.projection.js';
+import { driftPoliciesProjection } from '../src/projections/drift/drift-policies.projection.js';
 import { cloudResourcesProjection } from '../src/projections/inventory/cloud-resources.projection.js';
+import type { AnyProjection } from '../src/projections/projection.js';
 import type { TestDatabase } from '../test/support/database.js';
 import { benchDatabase, progress, report, timed } from './bench-support.js';
 
@@ -357,9 +361,103 @@ async function syncBench(): Promise<void> {
   }
 }
 
+/** The p-th percentile (0..100) of the values, nearest rank. */
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+const CHANGED = 1_000;
+
+/**
+ * Out-of-band change to inbox: a fleet of 10,000 managed droplets with specs; 1,000 are resized
+ * behind cloudledger's back, then the sync runs (as its schedule would); a watcher polls the
+ * inbox (`cloud_drift`, as the projection writes it) and records when each drift appears. Latency
+ * is that moment minus the moment of the change; no sweep runs.
+ */
+async function detectLatencyBench(): Promise<void> {
+  const db = await benchDatabase('drift_latency');
+  const store = new PostgresEventStore(db.pool, db.url, { pollIntervalMs: 20 });
+  const sim = await startSimulator({ delays: { dropletActiveMs: 0, actionMs: 0, snapshotAppearMs: 0, snapshotLingerMs: 0, tagListLagMs: 0 } });
+  const runner = new ProjectionRunner(db.orm, store, eventCatalogue, db.url, { idleRetryMs: 50 });
+  const reads: AnyProjection[] = [cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection, driftPoliciesProjection];
+  const stop = new AbortController();
+  const running = reads.map((projection) => runner.run(projection, stop.signal));
+  try {
+    const ids: number[] = [];
+    for (let i = 1; i <= DROPLETS; i++) {
+      ids.push(sim.state.createDroplet({ name: `fleet-${i}`, region: 'nyc3', size: SPEC_SIZE, image: 'ubuntu-24-04-x64', tags: [MANAGED_TAG, 'bench'] }).droplet.id);
+    }
+    sim.state.advance();
+    const settle = () => runner.waitForCatchUp(reads, 300_000);
+    const drift = new DriftService(store, new PgDetectionReadModel(db.orm), new PgDriftInbox(db.orm), new PgDriftPolicies(db.orm), {} as SagaService, settle);
+    const sync = new InventorySync(new DigitalOceanClient({ baseUrl: sim.url, token: 'bench-sync-token', purpose: 'sync' }), store, new PgResourceReadModel(db.orm), new AdvisoryJobLease(db.url), {
+      settle,
+      afterChanges: (changed, meta) => drift.detectObserved(changed, meta),
+    });
+
+    progress(`a fleet of ${DROPLETS} droplets: first sync, then a spec for each...`);
+    await sync.run({ actor: 'system:sync', correlationId: 'bench-latency-1', causationId: null });
+    const at = new Date().toISOString();
+    const specs = ids.map((id) => {
+      const resourceId = `do:droplet:${id}`;
+      const event = eventCatalogue.encode('SpecRecorded', randomUUID(), { resourceId, spec: { ...SPEC }, version: 1, reason: 'declared', sagaId: null, driftId: null, at }, { actor: 'bench', correlationId: 'bench-latency-specs', causationId: null });
+      return { stream: toSpecStream(resourceId), events: [event], expectedRevision: 'no_stream' as const };
+    });
+    for (let i = 0; i < specs.length; i += 500) await store.appendToStreams(specs.slice(i, i + 500));
+    if (!(await settle())) throw new Error('the read models did not catch up with the specs');
+
+    progress(`resizing ${CHANGED} of them behind cloudledger's back, then the sync...`);
+    const changedAt = new Map<string, number>();
+    for (const id of ids.slice(0, CHANGED)) {
+      sim.state.resize(id, DRIFTED_SIZE);
+      changedAt.set(`do:droplet:${id}`, performance.now());
+    }
+    const seenAt = new Map<string, number>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching && seenAt.size < CHANGED) {
+        const { rows } = await db.pool.query<{ resource_id: string }>(`select resource_id from cloud_drift where status = 'open'`);
+        const now = performance.now();
+        for (const { resource_id } of rows) if (!seenAt.has(resource_id)) seenAt.set(resource_id, now);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+    const syncStarted = performance.now();
+    const run = await timed(() => sync.run({ actor: 'system:sync', correlationId: 'bench-latency-2', causationId: null }));
+    const deadline = performance.now() + 120_000;
+    while (seenAt.size < CHANGED && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    watching = false;
+    await watcher;
+    progress(`  sync ${run.seconds.toFixed(2)} s: ${JSON.stringify(run.result)}; ${seenAt.size} drifts in the inbox`);
+    if (seenAt.size !== CHANGED) throw new Error(`${seenAt.size} of ${CHANGED} drifts reached the inbox`);
+    const latencies = [...changedAt].map(([resourceId, changed]) => seenAt.get(resourceId)! - changed);
+    const sinceSync = [...seenAt.values()].map((seen) => seen - syncStarted);
+    const extra = {
+      fleet: DROPLETS,
+      changed: CHANGED,
+      sync_seconds: round3(run.seconds),
+      p50_ms: Math.round(percentile(latencies, 50)),
+      p99_ms: Math.round(percentile(latencies, 99)),
+      max_ms: Math.round(Math.max(...latencies)),
+      p99_since_sync_start_ms: Math.round(percentile(sinceSync, 99)),
+      sweep_runs: 0,
+    };
+    report(BENCH, 'detect_latency_after_sync_ms', percentile(latencies, 50), 'ms', { ...extra, quantile: 'p50', target_max: 5_000 });
+    report(BENCH, 'detect_latency_after_sync_p99_ms', percentile(latencies, 99), 'ms', { ...extra, quantile: 'p99', target_max: 10_000 });
+  } finally {
+    stop.abort();
+    await Promise.all(running);
+    await sim.close();
+    await store.close();
+    await db.drop();
+  }
+}
+
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
 await detectionBenches();
 await syncBench();
+await detectLatencyBench();

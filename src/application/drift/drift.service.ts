@@ -73,6 +73,8 @@ export class DriftService {
    */
   async detectObserved(observed: readonly { readonly resourceId: string; readonly live: LiveResource }[], metadata: Metadata): Promise<DetectReport> {
     const started = performance.now();
+    // a spec recorded a moment ago (a provision that just finished) is read, not missed
+    await this.settle();
     const liveOf = new Map(observed.map((o) => [o.resourceId, o.live]));
     const [specs, policies] = await Promise.all([this.detection.specsOf([...liveOf.keys()]), this.policySource.policies()]);
     const rows = specs.map((spec) => ({ ...spec, live: liveOf.get(spec.resourceId)! }));
