@@ -458,6 +458,9 @@ function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-await detectionBenches();
-await syncBench();
-await detectLatencyBench();
+// `npm run bench:drift -- latency` runs only the parts named (detect, sync, latency); none: all
+const parts = process.argv.slice(2);
+const wanted = (part: string): boolean => parts.length === 0 || parts.includes(part);
+if (wanted('detect')) await detectionBenches();
+if (wanted('sync')) await syncBench();
+if (wanted('latency')) await detectLatencyBench();
