@@ -8,7 +8,10 @@ export const toPolicyStream = (policyId: string): string => `policy-${policyId}`
 /** One principal's Idempotency-Key: `keyHash` is a hash of both, so no key reaches a stream name. */
 export const toIdempotencyStream = (keyHash: string): string => `idempotency-${keyHash}`;
 
-export const STREAM_CATEGORIES = ['saga', 'resource', 'spec', 'iac', 'idempotency', 'policy'] as const;
+/** One recurring job's runs (`inventory_sync`, `drift_detection`). */
+export const toJobStream = (job: string): string => `jobs-${job}`;
+
+export const STREAM_CATEGORIES = ['saga', 'resource', 'spec', 'iac', 'idempotency', 'policy', 'jobs'] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
 export const categoryPrefix = (category: StreamCategory): string => `${category}-`;

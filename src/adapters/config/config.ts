@@ -118,6 +118,11 @@ export const CONFIG_VARIABLES = {
     description:
       'When the inventory sync lists every droplet (cron with seconds; default every 15 minutes at :00/:15/:30/:45). `off` disables it; `POST /api/v1/inventory/sync` runs it now.',
   }),
+  INVENTORY_DELETE_GRACE_SECONDS: variable('inventoryDeleteGraceSeconds', integer(0, 86_400, 'a whole number of seconds from 0 to 86400'), {
+    default: 120,
+    description:
+      'How long after its last event a droplet missing from a listing is still taken for the listing lagging (after a create): only after that does a sync record it deleted.',
+  }),
   DRIFT_DETECT_CRON: variable('driftDetectCron', cronOrOff, {
     default: '0 20 * * * *',
     description: 'When drift detection runs (cron with seconds; default :20 past the hour, after the syncs). `off` disables it; `POST /api/v1/drift/detect` runs it now.',

@@ -158,6 +158,16 @@ describe('drift comparison', () => {
       expect(compareSpec(spec, live()).map((m) => m.field)).toEqual(['tags', 'region', 'size_slug']);
     });
 
+    it("compares tags without cloudledger's own: the managed tag and a saga's tag are not desired state", () => {
+      // given a droplet carrying its saga's tag besides the managed one, and a spec naming only the team's tags
+      const droplet = live({ tags: ['managed-by-cloudledger', 'cloudledger-saga-1a2b3c4d', 'web'] });
+
+      // when compared / then the tags agree
+      expect(compareSpec({ tags: ['web'] }, droplet)).toEqual([]);
+      // and a drift on tags shows the team's tags only, so the same cause on two droplets reads the same
+      expect(compareSpec({ tags: ['web', 'pool-a'] }, droplet)).toEqual([{ field: 'tags', expected: ['web', 'pool-a'], actual: ['web'] }]);
+    });
+
     it('resolves a field that is not a column from attrs', () => {
       // given a spec on image, which the inventory keeps in attrs
       // when the droplet runs another image / then image drifted, with the attrs value as actual

@@ -1,4 +1,4 @@
-import { fieldValue, type ResourceField, type ResourceState } from '../inventory/resource.js';
+import { fieldValue, isReservedTag, type ResourceField, type ResourceState } from '../inventory/resource.js';
 
 /**
  * The drift rules users rely on (seed 002): each spec field is resolved against the resource —
@@ -55,11 +55,20 @@ export function valuesEqual(expected: unknown, actual: unknown): boolean {
   return scalarText(expected) === scalarText(actual);
 }
 
+/**
+ * A field's value as desired state sees it. Tags cloudledger sets itself (the managed tag, a saga's
+ * tag) are not desired state: a spec's `tags` are the others, and a droplet's are compared without them.
+ */
+function desiredValue(field: string, value: unknown): unknown {
+  return field === 'tags' && Array.isArray(value) ? value.filter((tag) => typeof tag !== 'string' || !isReservedTag(tag)) : value;
+}
+
 /** Every spec field whose live value differs, in the spec's field order. */
 export function compareSpec(spec: Spec, live: Pick<ResourceState, ResourceField | 'attrs'>): Mismatch[] {
   const mismatches: Mismatch[] = [];
-  for (const [field, expected] of Object.entries(spec)) {
-    const actual = fieldValue(live, field) ?? null;
+  for (const [field, declared] of Object.entries(spec)) {
+    const expected = desiredValue(field, declared);
+    const actual = desiredValue(field, fieldValue(live, field) ?? null);
     if (!valuesEqual(expected, actual)) mismatches.push({ field, expected, actual });
   }
   return mismatches;
