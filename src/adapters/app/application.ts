@@ -1,6 +1,8 @@
+import { DesiredStateService } from '../../application/desired-state/desired-state.service.js';
 import { DriftService } from '../../application/drift/drift.service.js';
 import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
 import { InventorySync } from '../../application/inventory/inventory-sync.js';
+import { JobRuns } from '../../application/inventory/job-runs.js';
 import { ResourceHistory } from '../../application/inventory/resource-history.js';
 import { DropletCommands } from '../../application/provisioning/droplet-commands.js';
 import type { SagaReadModel } from '../../application/saga/saga.ports.js';
@@ -16,7 +18,6 @@ import { PgDetectionReadModel } from '../inventory/detection-read-model.js';
 import { PgDriftInbox } from '../inventory/drift-inbox.js';
 import { PgDriftPolicies } from '../inventory/drift-policies.js';
 import { PgResourceReadModel } from '../inventory/resource-read-model.js';
-import { PgSpecReadModel } from '../inventory/spec-read-model.js';
 import { AdvisoryJobLease } from '../projections/advisory-lease.js';
 import type { SagaEngine } from '../saga/saga-engine.js';
 import type { Infrastructure } from './infrastructure.js';
@@ -27,7 +28,8 @@ export interface Application {
   readonly sagaList: SagaReadModel;
   readonly droplets: DropletCommands;
   readonly resources: PgResourceReadModel;
-  readonly specs: PgSpecReadModel;
+  readonly desiredState: DesiredStateService;
+  readonly jobRuns: JobRuns;
   readonly driftInbox: PgDriftInbox;
   readonly driftPolicies: PgDriftPolicies;
   readonly sync: InventorySync;
@@ -53,6 +55,7 @@ export function composeApplication(infrastructure: Infrastructure, sagas: SagaEn
     runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection, driftPoliciesProjection]),
   );
   const sync = new InventorySync(inventoryCloud, eventStore, resources, new AdvisoryJobLease(databaseUrl), {
+    deleteGraceMs: infrastructure.config.inventoryDeleteGraceSeconds * 1000,
     settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
     // a change a sync sees is judged at once, not at the next sweep
     afterChanges: (changed, metadata) => drift.detectObserved(changed, metadata),
@@ -62,7 +65,8 @@ export function composeApplication(infrastructure: Infrastructure, sagas: SagaEn
     sagaList: sagas.readModel,
     droplets: new DropletCommands(eventStore, sagas.service),
     resources,
-    specs: new PgSpecReadModel(orm),
+    desiredState: new DesiredStateService(eventStore, sagas.service),
+    jobRuns: new JobRuns(eventStore),
     driftInbox,
     driftPolicies,
     sync,

@@ -8,6 +8,7 @@ import { registerEventCommands } from './events.command.js';
 import { registerProjectionCommands } from './projections.command.js';
 import { registerSagaCommands } from './sagas.command.js';
 import { registerSimulatorCommand } from './simulator.command.js';
+import { registerDropletCommands, registerSpecCommands } from './specs.command.js';
 import { registerStateCommands } from './state.command.js';
 import { registerTokenCommands } from './tokens.command.js';
 
@@ -51,6 +52,8 @@ registerProjectionCommands(program);
 registerEventCommands(program);
 registerStateCommands(program);
 registerSagaCommands(program);
+registerSpecCommands(program);
+registerDropletCommands(program);
 registerSimulatorCommand(program);
 registerAuditCommand(program);
 

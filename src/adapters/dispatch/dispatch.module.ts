@@ -9,6 +9,7 @@ import { dropletHandlers } from './droplets.js';
 import { iacHandlers } from './iac.js';
 import { inventoryHandlers } from './inventory.js';
 import { sagaHandlers } from './sagas.js';
+import { specHandlers } from './specs.js';
 import { tokenHandlers } from './tokens.js';
 
 /**
@@ -29,6 +30,7 @@ export class DispatchModule {
         ...dropletHandlers,
         ...driftHandlers,
         ...inventoryHandlers,
+        ...specHandlers,
         ...iacHandlers,
         ...tokenHandlers,
       ],

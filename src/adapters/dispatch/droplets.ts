@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { z } from 'zod';
+import type { DeclaredSpec } from '../../application/desired-state/declared-spec.js';
 import type { provisionRequest } from '../../application/provisioning/droplet.definitions.js';
 import type { Application } from '../app/application.js';
 import { APPLICATION } from './application-token.js';
@@ -32,6 +33,16 @@ export class SnapshotDroplet extends AppCommand<Started> {
   }
 }
 
+/** Puts a droplet made outside cloudledger under management (a saga): tagged managed, its spec recorded. */
+export class AdoptDroplet extends AppCommand<Started> {
+  constructor(
+    readonly dropletId: number,
+    readonly spec: DeclaredSpec | undefined,
+  ) {
+    super();
+  }
+}
+
 @CommandHandler(ProvisionDroplet)
 export class ProvisionDropletHandler implements ICommandHandler<ProvisionDroplet> {
   constructor(@Inject(APPLICATION) private readonly app: Application) {}
@@ -56,4 +67,12 @@ export class SnapshotDropletHandler implements ICommandHandler<SnapshotDroplet> 
   }
 }
 
-export const dropletHandlers = [ProvisionDropletHandler, DestroyDropletHandler, SnapshotDropletHandler];
+@CommandHandler(AdoptDroplet)
+export class AdoptDropletHandler implements ICommandHandler<AdoptDroplet> {
+  constructor(@Inject(APPLICATION) private readonly app: Application) {}
+  execute(command: AdoptDroplet): Promise<Started> {
+    return this.app.droplets.adopt(command.dropletId, command.spec, command.context);
+  }
+}
+
+export const dropletHandlers = [ProvisionDropletHandler, DestroyDropletHandler, SnapshotDropletHandler, AdoptDropletHandler];

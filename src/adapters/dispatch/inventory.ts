@@ -1,12 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import type { SyncReport } from '../../application/inventory/inventory-sync.js';
+import { DRIFT_DETECTION_JOB, INVENTORY_SYNC_JOB } from '../../domain/inventory/job-run.events.js';
 import { type HistoryEntry, type ResourceAsOf, ResourceNotFound } from '../../application/inventory/resource-history.js';
 import type { Application } from '../app/application.js';
 import type { Page } from '../inventory/read-model-sql.js';
 import type { ResourceFilter } from '../inventory/resource-read-model.js';
 import type { ResourceView } from '../inventory/resource-row.js';
-import type { SpecView } from '../inventory/spec-read-model.js';
 import { APPLICATION } from './application-token.js';
 import { AppCommand, AppQuery } from './dispatch-context.js';
 
@@ -43,12 +43,19 @@ export class GetResourceAsOf extends AppQuery<ResourceAsOf> {
   }
 }
 
-/** The desired state of a resource; ResourceNotFound when none is recorded. */
-export class GetSpec extends AppQuery<SpecView> {
-  constructor(readonly resourceId: string) {
-    super();
-  }
+export interface InventorySummary {
+  readonly resources: number;
+  readonly managed: number;
+  readonly unmanaged: number;
+  /** managed / resources, 0 to 1 (1 for an empty fleet: nothing is unmanaged). */
+  readonly coverage: number;
+  readonly openDrift: number;
+  readonly lastSyncAt: string | null;
+  readonly lastDetectAt: string | null;
 }
+
+/** How much of the fleet is managed, how much drift is open, and when the sync and detection last ran. */
+export class GetInventorySummary extends AppQuery<InventorySummary> {}
 
 @CommandHandler(SyncInventory)
 export class SyncInventoryHandler implements ICommandHandler<SyncInventory> {
@@ -92,13 +99,18 @@ export class GetResourceAsOfHandler implements IQueryHandler<GetResourceAsOf> {
   }
 }
 
-@QueryHandler(GetSpec)
-export class GetSpecHandler implements IQueryHandler<GetSpec> {
+@QueryHandler(GetInventorySummary)
+export class GetInventorySummaryHandler implements IQueryHandler<GetInventorySummary> {
   constructor(@Inject(APPLICATION) private readonly app: Application) {}
-  async execute(query: GetSpec): Promise<SpecView> {
-    const found = await this.app.specs.getSpec(query.resourceId);
-    if (!found) throw new ResourceNotFound(`no spec is recorded for ${query.resourceId}`);
-    return found;
+  async execute(): Promise<InventorySummary> {
+    const [counts, lastSyncAt, lastDetectAt] = await Promise.all([
+      this.app.resources.fleetCounts(),
+      this.app.jobRuns.lastRunAt(INVENTORY_SYNC_JOB),
+      this.app.jobRuns.lastRunAt(DRIFT_DETECTION_JOB),
+    ]);
+    const { resources, managed, openDrift } = counts;
+    const coverage = resources === 0 ? 1 : Math.round((managed / resources) * 1000) / 1000;
+    return { resources, managed, unmanaged: resources - managed, coverage, openDrift, lastSyncAt, lastDetectAt };
   }
 }
 
@@ -108,5 +120,5 @@ export const inventoryHandlers = [
   GetResourceHandler,
   GetResourceHistoryHandler,
   GetResourceAsOfHandler,
-  GetSpecHandler,
+  GetInventorySummaryHandler,
 ];

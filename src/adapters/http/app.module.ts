@@ -14,6 +14,7 @@ import { HealthController } from './health/health.controller.js';
 import { ReadinessProbe } from './health/readiness.probe.js';
 import { IacStatesController } from './iac/iac-states.controller.js';
 import { InventoryController } from './inventory/inventory.controller.js';
+import { SpecsController } from './specs/specs.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RATE_LIMIT_PER_MINUTE, RateLimitGuard } from './rate-limit.guard.js';
 import { SagasController } from './saga/sagas.controller.js';
@@ -48,6 +49,7 @@ export class AppModule {
         SagasController,
         DropletsController,
         InventoryController,
+        SpecsController,
         DriftController,
       ],
       providers: [

@@ -57,6 +57,18 @@ export class PgResourceReadModel implements InventorySnapshot {
     return row ? toResource(row) : null;
   }
 
+  /** How much of the fleet cloudledger manages, and how much drift is open: one query over the read models. */
+  async fleetCounts(): Promise<{ resources: number; managed: number; openDrift: number }> {
+    const [row] = await queryRows<{ resources: string; managed: string; open_drift: string }>(
+      this.orm,
+      `select count(*)::text as resources, count(*) filter (where managed)::text as managed,
+              (select count(*) from cloud_drift where status = 'open')::text as open_drift
+         from cloud_resources where deleted_at is null`,
+      [],
+    );
+    return { resources: Number(row?.resources ?? 0), managed: Number(row?.managed ?? 0), openDrift: Number(row?.open_drift ?? 0) };
+  }
+
   /** Every resource the inventory holds (deleted ones too), for a sync to compare a listing with: one query. */
   async allResources(): Promise<InventoryEntry[]> {
     const rows = await queryRows<ResourceRow>(this.orm, `select ${RESOURCE_COLUMNS.join(', ')} from cloud_resources`, []);

@@ -8,6 +8,7 @@ import { dropletIdOf } from '../../domain/inventory/resource.js';
 import { toSpecStream } from '../../domain/streams.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { appendDecidedToStreams, handleOnStream, loadStream } from '../event-stream.js';
+import { JobRuns } from '../inventory/job-runs.js';
 import { REVERT_DRIFT } from '../provisioning/droplet.definitions.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
 import type { DetectionReadModel, DetectionRow, DriftLookup, DriftPolicySource, LiveResource } from './drift.ports.js';
@@ -47,6 +48,8 @@ interface Decided {
  * (`detectObserved`), against what the sync saw; the scheduled sweep stays as the safety net.
  */
 export class DriftService {
+  private readonly runs: JobRuns;
+
   constructor(
     private readonly store: EventStore,
     private readonly detection: DetectionReadModel,
@@ -56,14 +59,16 @@ export class DriftService {
     /** Waits until the read models detection reads have caught up with the log. */
     private readonly settle: () => Promise<unknown> = async () => undefined,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.runs = new JobRuns(store);
+  }
 
   /** The sweep: every spec against its live row. */
   async detect(metadata: Metadata): Promise<DetectReport> {
     const started = performance.now();
     await this.settle();
     const [{ checked, rows }, policies] = await Promise.all([this.detection.detectionInput(), this.policySource.policies()]);
-    return this.decideAll(rows, policies, checked, metadata, started);
+    return this.decideAll('sweep', rows, policies, checked, metadata, started);
   }
 
   /**
@@ -78,10 +83,10 @@ export class DriftService {
     const liveOf = new Map(observed.map((o) => [o.resourceId, o.live]));
     const [specs, policies] = await Promise.all([this.detection.specsOf([...liveOf.keys()]), this.policySource.policies()]);
     const rows = specs.map((spec) => ({ ...spec, live: liveOf.get(spec.resourceId)! }));
-    return this.decideAll(rows, policies, rows.length, metadata, started);
+    return this.decideAll('after_sync', rows, policies, rows.length, metadata, started);
   }
 
-  private async decideAll(rows: readonly DetectionRow[], policies: readonly DriftPolicy[], checked: number, metadata: Metadata, started: number): Promise<DetectReport> {
+  private async decideAll(scope: 'sweep' | 'after_sync', rows: readonly DetectionRow[], policies: readonly DriftPolicy[], checked: number, metadata: Metadata, started: number): Promise<DetectReport> {
     const now = this.now();
     const detect = (resourceId: string, live: LiveResource): SpecCommand => ({ type: 'DetectDrift', data: { resourceId, live, policies, newDriftId: () => randomUUID() } });
     let drifted = 0;
@@ -108,6 +113,10 @@ export class DriftService {
       reopened: count('DriftReopened'),
       redecided: lagged.length,
     };
+    await this.runs.record(
+      { type: 'DriftDetectionRan', data: { scope, checked, newDrift: report.new_drift, resolvedStale: report.resolved_stale, at: now.toISOString() } },
+      metadata,
+    );
     // the caller reads its own writes: the inbox shows what this run found once it answers
     if (decided.length > 0) await this.settle();
     return { ...report, seconds: (performance.now() - started) / 1000 };

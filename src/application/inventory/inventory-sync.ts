@@ -7,6 +7,7 @@ import { dropletResourceId, observeDroplet, type ResourceState } from '../../dom
 import { toResourceStream } from '../../domain/streams.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { appendDecidedToStreams, handleOnStream } from '../event-stream.js';
+import { JobRuns } from './job-runs.js';
 import type { InventoryEntry, InventorySnapshot, JobLease } from './inventory.ports.js';
 
 export interface SyncReport {
@@ -59,6 +60,7 @@ export class InventorySync {
   private readonly now: () => Date;
   private readonly settle: () => Promise<unknown>;
   private readonly afterChanges: InventorySyncOptions['afterChanges'];
+  private readonly runs: JobRuns;
 
   constructor(
     private readonly cloud: CloudProvider,
@@ -71,6 +73,7 @@ export class InventorySync {
     this.now = options.now ?? (() => new Date());
     this.settle = options.settle ?? (async () => undefined);
     this.afterChanges = options.afterChanges;
+    this.runs = new JobRuns(store);
   }
 
   async run(metadata: Omit<EventMetadata, 'schemaVersion'>, onProgress: (text: string) => void = () => undefined): Promise<SyncReport> {
@@ -128,6 +131,7 @@ export class InventorySync {
         else counts.deleted++;
       }
     }
+    await this.runs.record({ type: 'InventorySyncRan', data: { listed: droplets.length, observed: counts.observed, changed: counts.changed, deleted: counts.deleted, at: now.toISOString() } }, metadata);
     const drift = await this.detectChanged(decided, metadata);
     // the caller reads its own writes: the inventory shows what this run found once it answers
     if (counts.eventsAppended > 0) await this.settle();

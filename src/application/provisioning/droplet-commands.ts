@@ -1,21 +1,28 @@
 import type { z } from 'zod';
 import { type Role, roleAtLeast } from '../../domain/access/roles.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
-import { Forbidden } from '../../domain/errors.js';
+import { Conflict, Forbidden } from '../../domain/errors.js';
 import { resourceDecider } from '../../domain/inventory/resource.decider.js';
 import { dropletResourceId, isManaged } from '../../domain/inventory/resource.js';
 import { toResourceStream } from '../../domain/streams.js';
+import type { DeclaredSpec } from '../desired-state/declared-spec.js';
 import { loadStream } from '../event-stream.js';
+import { ResourceNotFound } from '../inventory/resource-history.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
-import { DESTROY_DROPLET, PROVISION_DROPLET, type provisionRequest, SNAPSHOT_DROPLET } from './droplet.definitions.js';
+import { ADOPT_DROPLET, DESTROY_DROPLET, PROVISION_DROPLET, type provisionRequest, SNAPSHOT_DROPLET } from './droplet.definitions.js';
 
 /** Who asks: droplet commands on a droplet cloudledger does not manage need platform_admin. */
 export interface DropletCaller {
   readonly role: Role;
 }
 
+export class AlreadyManaged extends Conflict {
+  override readonly name = 'AlreadyManaged';
+  override readonly code = 'already_managed';
+}
+
 /**
- * The droplet commands, each a saga: provision, destroy, snapshot. Destroy and snapshot act only on
+ * The droplet commands, each a saga: provision, destroy, snapshot, adopt. Destroy and snapshot act only on
  * a droplet cloudledger manages — in the inventory, not deleted, carrying the managed tag, read from
  * its resource stream so a droplet registered a moment ago counts — unless the caller is
  * platform_admin. Anything else is refused before a saga is started.
@@ -38,6 +45,18 @@ export class DropletCommands {
   async snapshot(dropletId: number, label: string | undefined, ctx: SagaCommandContext, caller: DropletCaller): Promise<{ sagaId: string }> {
     await this.requireManaged(dropletId, caller, 'snapshot');
     return this.sagas.start({ kind: 'snapshot', definition: SNAPSHOT_DROPLET, inputs: { dropletId, ...(label === undefined ? {} : { label }) } }, ctx);
+  }
+
+  /**
+   * Puts a droplet made outside cloudledger under management (the route is platform_admin's): it
+   * must be in the inventory (a sync has seen it) and not managed yet. The saga tags it and records
+   * its spec, `spec` or its live state.
+   */
+  async adopt(dropletId: number, spec: DeclaredSpec | undefined, ctx: SagaCommandContext): Promise<{ sagaId: string }> {
+    const { state } = await loadStream(this.store, toResourceStream(dropletResourceId(dropletId)), resourceDecider);
+    if (state.status !== 'present') throw new ResourceNotFound(`droplet ${dropletId} is not in the inventory: run a sync first`);
+    if (isManaged(state.state.tags)) throw new AlreadyManaged(`droplet ${dropletId} is managed by cloudledger already: declare its spec instead`);
+    return this.sagas.start({ kind: 'adopt', definition: ADOPT_DROPLET, inputs: { dropletId, ...(spec === undefined ? {} : { spec }) } }, ctx);
   }
 
   private async requireManaged(dropletId: number, caller: DropletCaller, action: string): Promise<void> {

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
+import { declaredSpec } from '../../../application/desired-state/declared-spec.js';
 import { provisionRequest } from '../../../application/provisioning/droplet.definitions.js';
 import { Dispatcher } from '../../dispatch/dispatcher.js';
-import { DestroyDroplet, ProvisionDroplet, SnapshotDroplet } from '../../dispatch/droplets.js';
+import { AdoptDroplet, DestroyDroplet, ProvisionDroplet, SnapshotDroplet } from '../../dispatch/droplets.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { httpContext } from '../http-context.js';
 
@@ -13,6 +14,8 @@ const accepted = { description: 'accepted: the saga that does it (follow it at /
 const provisionBody = z.strictObject(provisionRequest.shape);
 // the body is optional: a POST with none snapshots without a label
 const snapshotBody = z.strictObject({ label: z.string().min(1).max(255).optional() }).optional();
+// the body is optional: an adoption without one records the droplet's live state as its spec
+const adoptBody = z.strictObject({ spec: declaredSpec.optional() }).optional();
 const unmanaged = { description: 'the droplet is not one cloudledger manages, and the caller is not platform_admin; nothing is started' };
 
 /** Droplet work as sagas: each route starts one and answers 202 with its id; the workers do the rest. */
@@ -61,5 +64,25 @@ export class DropletsController {
   })
   snapshot(@Param() path: z.infer<typeof params>, @Body() body: z.infer<typeof snapshotBody>): Promise<{ sagaId: string }> {
     return this.dispatcher.command(new SnapshotDroplet(path.dropletId, body?.label), httpContext());
+  }
+
+  @Post(':dropletId/adopt')
+  @HttpCode(202)
+  @ApiRoute({
+    summary: 'Adopt a droplet made outside cloudledger {spec?}: a saga tags it managed-by-cloudledger and records its spec (the one given, or its live size, region and image)',
+    role: 'platform_admin',
+    tags: TAGS,
+    idempotent: true,
+    params,
+    body: adoptBody,
+    responses: {
+      202: accepted,
+      400: { description: 'field issues; nothing is started' },
+      404: { description: 'the droplet is not in the inventory: sync first' },
+      409: { description: 'the droplet is managed already' },
+    },
+  })
+  adopt(@Param() path: z.infer<typeof params>, @Body() body: z.infer<typeof adoptBody>): Promise<{ sagaId: string }> {
+    return this.dispatcher.command(new AdoptDroplet(path.dropletId, body?.spec), httpContext());
   }
 }

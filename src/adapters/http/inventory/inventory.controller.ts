@@ -2,14 +2,13 @@ import { Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { auditMoment } from '../../../application/inventory/resource-history.js';
 import { Dispatcher } from '../../dispatch/dispatcher.js';
-import { GetResource, GetResourceAsOf, GetResourceHistory, GetSpec, ListResources, SyncInventory } from '../../dispatch/inventory.js';
+import { GetResource, GetResourceAsOf, GetInventorySummary, GetResourceHistory, ListResources, SyncInventory } from '../../dispatch/inventory.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { httpContext } from '../http-context.js';
 import { pageQuery } from '../page-query.js';
 
 const TAGS = ['inventory'];
 const resourceParams = z.object({ id: z.string().min(1).max(256) });
-const specParams = z.object({ resourceId: z.string().min(1).max(256) });
 const listQuery = z.object({
   managed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   status: z.string().min(1).max(32).optional(),
@@ -62,16 +61,28 @@ export class InventoryController {
     return this.dispatcher.query(new GetResourceHistory(params.id), httpContext());
   }
 
-  @Get('specs/:resourceId')
+  @Get('inventory/summary')
   @ApiRoute({
-    summary: 'The desired state of a resource and its version',
+    summary: 'The fleet at a glance: resources, managed, unmanaged, coverage (managed / resources), open drift, and when the sync and drift detection last ran',
     role: 'viewer',
     tags: TAGS,
-    params: specParams,
-    responses: { 200: { description: 'the spec' }, 404: { description: 'no spec is recorded for it' } },
+    responses: {
+      200: {
+        description: 'the counts and times',
+        schema: z.object({
+          resources: z.number().int(),
+          managed: z.number().int(),
+          unmanaged: z.number().int(),
+          coverage: z.number(),
+          openDrift: z.number().int(),
+          lastSyncAt: z.string().nullable(),
+          lastDetectAt: z.string().nullable(),
+        }),
+      },
+    },
   })
-  spec(@Param() params: z.infer<typeof specParams>): Promise<unknown> {
-    return this.dispatcher.query(new GetSpec(params.resourceId), httpContext());
+  summary(): Promise<unknown> {
+    return this.dispatcher.query(new GetInventorySummary(), httpContext());
   }
 
   @Post('inventory/sync')

@@ -1,0 +1,124 @@
+import { type Role, roleAtLeast } from '../../domain/access/roles.js';
+import { type ConvergencePlan, convergencePlan } from '../../domain/drift/convergence-plan.js';
+import type { Spec } from '../../domain/drift/drift-compare.js';
+import { SpecNotFound, specDecider } from '../../domain/drift/spec.decider.js';
+import { Conflict, Forbidden } from '../../domain/errors.js';
+import type { EventStore } from '../../domain/event-store/event-store.port.js';
+import { eventCatalogue } from '../../domain/events/event-catalogue.js';
+import { resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
+import { dropletIdOf, isManaged } from '../../domain/inventory/resource.js';
+import { toResourceStream, toSpecStream } from '../../domain/streams.js';
+import { foldRecorded, handleOnStream, readStreamEvents } from '../event-stream.js';
+import { ResourceNotFound } from '../inventory/resource-history.js';
+import { APPLY_SPEC } from '../provisioning/droplet.definitions.js';
+import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
+import type { DeclaredSpec } from './declared-spec.js';
+
+/** A spec as every spec answer shows it: its version (the ETag), who recorded it, and the plan against the live resource. */
+export interface SpecAnswer {
+  readonly resourceId: string;
+  readonly spec: Spec;
+  readonly specVersion: number;
+  readonly recordedAt: string;
+  readonly recordedBy: string;
+  /** Set once the resource is gone and its spec removed (the spec shown is the last one recorded). */
+  readonly removedAt: string | null;
+  /** What converging the live resource on the spec takes; null while the inventory has no live resource. */
+  readonly plan: ConvergencePlan | null;
+}
+
+/** Who asks: a spec of a resource cloudledger does not manage needs platform_admin. */
+export interface SpecCaller extends SagaCommandContext {
+  readonly role: Role;
+}
+
+export class NothingToApply extends Conflict {
+  override readonly name = 'NothingToApply';
+  override readonly code = 'nothing_to_apply';
+}
+
+/**
+ * Desired state, declared: a spec recorded by hand (version + 1, under `If-Match`), its plan
+ * against the live resource, and the saga that applies it. Reads the spec and resource streams
+ * themselves, so an answer is never older than the write before it.
+ */
+export class DesiredStateService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly sagas: SagaService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The spec with its plan; SpecNotFound when none was ever recorded. */
+  async current(resourceId: string): Promise<SpecAnswer> {
+    const [recorded, live] = await Promise.all([readStreamEvents(this.store, toSpecStream(resourceId)), this.live(resourceId)]);
+    let last: Omit<SpecAnswer, 'plan' | 'removedAt'> | undefined;
+    let removedAt: string | null = null;
+    for (const event of recorded) {
+      const decoded = eventCatalogue.decode(event);
+      if (decoded.type === 'SpecRecorded') {
+        const { spec, version, at } = decoded.data as { spec: Spec; version: number; at: string };
+        last = { resourceId, spec, specVersion: version, recordedAt: at, recordedBy: decoded.metadata.actor };
+        removedAt = null;
+      } else if (decoded.type === 'SpecRemoved') {
+        removedAt = (decoded.data as { at: string }).at;
+      }
+    }
+    if (!last) throw new SpecNotFound(`no spec is recorded for ${resourceId}`);
+    const plan = live.status === 'present' && removedAt === null ? convergencePlan(last.spec, live.state) : null;
+    return { ...last, removedAt, plan };
+  }
+
+  /**
+   * Records `spec` as the resource's desired state. `expectedVersion` is the version the caller
+   * read (If-Match; 0 for "none yet"): another one answers 412 and records nothing. The resource
+   * must be in the inventory; one cloudledger does not manage needs platform_admin.
+   */
+  async declare(resourceId: string, spec: DeclaredSpec, expectedVersion: number | undefined, caller: SpecCaller): Promise<SpecAnswer> {
+    await this.requireReach(resourceId, caller, 'declare its spec');
+    const { actor, actorId, correlationId, causationId } = caller;
+    await handleOnStream(
+      this.store,
+      toSpecStream(resourceId),
+      specDecider,
+      { type: 'RecordSpec', data: { resourceId, spec, reason: 'declared', sagaId: null, ...(expectedVersion === undefined ? {} : { expectedVersion }) } },
+      { actor, ...(actorId ? { actorId } : {}), correlationId, causationId },
+      { now: this.now },
+    );
+    return this.current(resourceId);
+  }
+
+  /**
+   * Starts the saga that converges the droplet on its spec: a resize, a retag, or both (the same
+   * steps a drift revert takes). Region and image are left (they need a new droplet) and said so;
+   * a spec with nothing an apply can change is a 409.
+   */
+  async apply(resourceId: string, caller: SpecCaller): Promise<{ sagaId: string; resourceId: string; specVersion: number; converging: readonly string[]; left: ConvergencePlan['changes'] }> {
+    await this.requireReach(resourceId, caller, 'apply its spec');
+    const { specVersion, plan } = await this.current(resourceId);
+    if (plan === null) throw new ResourceNotFound(`${resourceId} has no live resource to apply its spec to`);
+    const left = plan.changes.filter((c) => !(plan.applicable as readonly string[]).includes(c.field));
+    if (plan.applicable.length === 0) {
+      const why = plan.converged ? 'it agrees with its spec already' : `what differs cannot be changed in place (${left.map((c) => `${c.field}: ${c.action}`).join(', ')})`;
+      throw new NothingToApply(`nothing to apply to ${resourceId}: ${why}`);
+    }
+    const { sagaId } = await this.sagas.start({ kind: 'apply_spec', definition: APPLY_SPEC, inputs: { resourceId, specVersion, fields: plan.applicable } }, caller);
+    return { sagaId, resourceId, specVersion, converging: plan.applicable, left };
+  }
+
+  /** The resource as the log has it: present, deleted, or unknown. */
+  private async live(resourceId: string): Promise<ResourceStreamState> {
+    return foldRecorded(resourceDecider, await readStreamEvents(this.store, toResourceStream(resourceId)));
+  }
+
+  private async requireReach(resourceId: string, caller: SpecCaller, action: string): Promise<void> {
+    if (dropletIdOf(resourceId) === null) throw new ResourceNotFound(`${resourceId} is not a droplet id (do:droplet:<id>)`);
+    const live = await this.live(resourceId);
+    if (live.status !== 'present') {
+      throw new ResourceNotFound(live.status === 'deleted' ? `${resourceId} is deleted` : `${resourceId} is not in the inventory: run a sync first, or adopt it`);
+    }
+    if (!isManaged(live.state.tags) && !roleAtLeast(caller.role, 'platform_admin')) {
+      throw new Forbidden(`${resourceId} is not managed by cloudledger: only platform_admin may ${action}`, 'platform_admin');
+    }
+  }
+}
