@@ -2,7 +2,7 @@ import { PostgresEventStore } from '../../src/adapters/event-store/postgres/post
 import { PgDetectionReadModel } from '../../src/adapters/inventory/detection-read-model.js';
 import { PgDriftInbox } from '../../src/adapters/inventory/drift-inbox.js';
 import { PgDriftPolicies } from '../../src/adapters/inventory/drift-policies.js';
-import { PgSpecReadModel } from '../../src/adapters/inventory/spec-read-model.js';
+import { PgSpecReadModel } from '../support/spec-read-model.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
 import { handleOnStream } from '../../src/application/event-stream.js';
 import { DriftService } from '../../src/application/drift/drift.service.js';

@@ -3,7 +3,7 @@ import { PostgresEventStore } from '../../src/adapters/event-store/postgres/post
 import { PgDetectionReadModel } from '../../src/adapters/inventory/detection-read-model.js';
 import { PgDriftInbox } from '../../src/adapters/inventory/drift-inbox.js';
 import { PgResourceReadModel } from '../../src/adapters/inventory/resource-read-model.js';
-import { PgSpecReadModel } from '../../src/adapters/inventory/spec-read-model.js';
+import { PgSpecReadModel } from '../support/spec-read-model.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
 import { InvalidInput } from '../../src/domain/errors.js';
 import type { SpecEvent } from '../../src/domain/drift/spec.decider.js';

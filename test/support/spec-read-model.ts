@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { iso, isoOrNull, queryRows, type Timestamp } from './read-model-sql.js';
+import { iso, isoOrNull, queryRows, type Timestamp } from '../../src/adapters/inventory/read-model-sql.js';
 
 export interface SpecView {
   readonly resourceId: string;
@@ -11,7 +11,7 @@ export interface SpecView {
   readonly removedAt: string | null;
 }
 
-/** Desired state (`cloud_provisioned`): a resource's spec and its version, as the API shows it. */
+/** The `cloud_provisioned` read model row of a spec, for the tests of its projection (the API reads specs from their streams). */
 export class PgSpecReadModel {
   constructor(private readonly orm: MikroORM) {}
 
