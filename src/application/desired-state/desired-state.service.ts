@@ -1,15 +1,14 @@
-import { type Role, roleAtLeast } from '../../domain/access/roles.js';
 import { type ConvergencePlan, convergencePlan } from '../../domain/drift/convergence-plan.js';
 import type { Spec } from '../../domain/drift/drift-compare.js';
 import { SpecNotFound, specDecider } from '../../domain/drift/spec.decider.js';
-import { Conflict, Forbidden } from '../../domain/errors.js';
+import { Conflict } from '../../domain/errors.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import { eventCatalogue } from '../../domain/events/event-catalogue.js';
-import { resourceDecider, type ResourceStreamState } from '../../domain/inventory/resource.decider.js';
-import { dropletIdOf, isManaged } from '../../domain/inventory/resource.js';
-import { toResourceStream, toSpecStream } from '../../domain/streams.js';
-import { foldRecorded, handleOnStream, readStreamEvents } from '../event-stream.js';
+import { dropletIdOf } from '../../domain/inventory/resource.js';
+import { toSpecStream } from '../../domain/streams.js';
+import { handleOnStream, readStreamEvents } from '../event-stream.js';
 import { ResourceNotFound } from '../inventory/resource-history.js';
+import { reachableResource, type ResourceCaller, resourceInLog } from '../inventory/resource-reach.js';
 import { APPLY_SPEC } from '../provisioning/droplet.definitions.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
 import type { DeclaredSpec } from './declared-spec.js';
@@ -28,9 +27,7 @@ export interface SpecAnswer {
 }
 
 /** Who asks: a spec of a resource cloudledger does not manage needs platform_admin. */
-export interface SpecCaller extends SagaCommandContext {
-  readonly role: Role;
-}
+export interface SpecCaller extends SagaCommandContext, ResourceCaller {}
 
 export class NothingToApply extends Conflict {
   override readonly name = 'NothingToApply';
@@ -51,7 +48,7 @@ export class DesiredStateService {
 
   /** The spec with its plan; SpecNotFound when none was ever recorded. */
   async current(resourceId: string): Promise<SpecAnswer> {
-    const [recorded, live] = await Promise.all([readStreamEvents(this.store, toSpecStream(resourceId)), this.live(resourceId)]);
+    const [recorded, live] = await Promise.all([readStreamEvents(this.store, toSpecStream(resourceId)), resourceInLog(this.store, resourceId)]);
     let last: Omit<SpecAnswer, 'plan' | 'removedAt'> | undefined;
     let removedAt: string | null = null;
     for (const event of recorded) {
@@ -106,19 +103,11 @@ export class DesiredStateService {
     return { sagaId, resourceId, specVersion, converging: plan.applicable, left };
   }
 
-  /** The resource as the log has it: present, deleted, or unknown. */
-  private async live(resourceId: string): Promise<ResourceStreamState> {
-    return foldRecorded(resourceDecider, await readStreamEvents(this.store, toResourceStream(resourceId)));
-  }
-
   private async requireReach(resourceId: string, caller: SpecCaller, action: string): Promise<void> {
     if (dropletIdOf(resourceId) === null) throw new ResourceNotFound(`${resourceId} is not a droplet id (do:droplet:<id>)`);
-    const live = await this.live(resourceId);
+    const live = await reachableResource(this.store, resourceId, resourceId, caller, action);
     if (live.status !== 'present') {
       throw new ResourceNotFound(live.status === 'deleted' ? `${resourceId} is deleted` : `${resourceId} is not in the inventory: run a sync first, or adopt it`);
-    }
-    if (!isManaged(live.state.tags) && !roleAtLeast(caller.role, 'platform_admin')) {
-      throw new Forbidden(`${resourceId} is not managed by cloudledger: only platform_admin may ${action}`, 'platform_admin');
     }
   }
 }

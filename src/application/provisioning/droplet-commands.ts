@@ -1,20 +1,12 @@
 import type { z } from 'zod';
-import { type Role, roleAtLeast } from '../../domain/access/roles.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
-import { Conflict, Forbidden } from '../../domain/errors.js';
-import { resourceDecider } from '../../domain/inventory/resource.decider.js';
+import { Conflict } from '../../domain/errors.js';
 import { dropletResourceId, isManaged } from '../../domain/inventory/resource.js';
-import { toResourceStream } from '../../domain/streams.js';
 import type { DeclaredSpec } from '../desired-state/declared-spec.js';
-import { loadStream } from '../event-stream.js';
 import { ResourceNotFound } from '../inventory/resource-history.js';
+import { reachableResource, type ResourceCaller, resourceInLog } from '../inventory/resource-reach.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
 import { ADOPT_DROPLET, DESTROY_DROPLET, PROVISION_DROPLET, type provisionRequest, SNAPSHOT_DROPLET } from './droplet.definitions.js';
-
-/** Who asks: droplet commands on a droplet cloudledger does not manage need platform_admin. */
-export interface DropletCaller {
-  readonly role: Role;
-}
 
 export class AlreadyManaged extends Conflict {
   override readonly name = 'AlreadyManaged';
@@ -37,12 +29,12 @@ export class DropletCommands {
     return this.sagas.start({ kind: 'provision', definition: PROVISION_DROPLET, inputs: request }, ctx);
   }
 
-  async destroy(dropletId: number, ctx: SagaCommandContext, caller: DropletCaller): Promise<{ sagaId: string }> {
+  async destroy(dropletId: number, ctx: SagaCommandContext, caller: ResourceCaller): Promise<{ sagaId: string }> {
     await this.requireManaged(dropletId, caller, 'destroy');
     return this.sagas.start({ kind: 'destroy', definition: DESTROY_DROPLET, inputs: { dropletId } }, ctx);
   }
 
-  async snapshot(dropletId: number, label: string | undefined, ctx: SagaCommandContext, caller: DropletCaller): Promise<{ sagaId: string }> {
+  async snapshot(dropletId: number, label: string | undefined, ctx: SagaCommandContext, caller: ResourceCaller): Promise<{ sagaId: string }> {
     await this.requireManaged(dropletId, caller, 'snapshot');
     return this.sagas.start({ kind: 'snapshot', definition: SNAPSHOT_DROPLET, inputs: { dropletId, ...(label === undefined ? {} : { label }) } }, ctx);
   }
@@ -53,16 +45,13 @@ export class DropletCommands {
    * its spec, `spec` or its live state.
    */
   async adopt(dropletId: number, spec: DeclaredSpec | undefined, ctx: SagaCommandContext): Promise<{ sagaId: string }> {
-    const { state } = await loadStream(this.store, toResourceStream(dropletResourceId(dropletId)), resourceDecider);
+    const state = await resourceInLog(this.store, dropletResourceId(dropletId));
     if (state.status !== 'present') throw new ResourceNotFound(`droplet ${dropletId} is not in the inventory: run a sync first`);
     if (isManaged(state.state.tags)) throw new AlreadyManaged(`droplet ${dropletId} is managed by cloudledger already: declare its spec instead`);
     return this.sagas.start({ kind: 'adopt', definition: ADOPT_DROPLET, inputs: { dropletId, ...(spec === undefined ? {} : { spec }) } }, ctx);
   }
 
-  private async requireManaged(dropletId: number, caller: DropletCaller, action: string): Promise<void> {
-    if (roleAtLeast(caller.role, 'platform_admin')) return;
-    const { state } = await loadStream(this.store, toResourceStream(dropletResourceId(dropletId)), resourceDecider);
-    if (state.status === 'present' && isManaged(state.state.tags)) return;
-    throw new Forbidden(`droplet ${dropletId} is not a droplet cloudledger manages: only platform_admin may ${action} it`, 'platform_admin');
+  private async requireManaged(dropletId: number, caller: ResourceCaller, action: string): Promise<void> {
+    await reachableResource(this.store, dropletResourceId(dropletId), `droplet ${dropletId}`, caller, `${action} it`);
   }
 }
