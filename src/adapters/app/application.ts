@@ -1,3 +1,4 @@
+import { DriftPolicyService } from '../../application/drift/drift-policy.service.js';
 import { DriftService } from '../../application/drift/drift.service.js';
 import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
 import { InventorySync } from '../../application/inventory/inventory-sync.js';
@@ -32,6 +33,8 @@ export interface Application {
   readonly driftPolicies: PgDriftPolicies;
   readonly sync: InventorySync;
   readonly drift: DriftService;
+  /** Ignore policies made, ended and applied; the read side is `driftPolicies`. */
+  readonly driftPolicyCommands: DriftPolicyService;
   readonly history: ResourceHistory;
   readonly tokens: ApiTokenService;
   readonly idempotency: IdempotentCommands;
@@ -49,9 +52,8 @@ export function composeApplication(infrastructure: Infrastructure, sagas: SagaEn
   const resources = new PgResourceReadModel(orm);
   const driftInbox = new PgDriftInbox(orm);
   const driftPolicies = new PgDriftPolicies(orm);
-  const drift = new DriftService(eventStore, new PgDetectionReadModel(orm), driftInbox, driftPolicies, sagas.service, () =>
-    runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection, driftPoliciesProjection]),
-  );
+  const settleDrift = () => runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection, driftPoliciesProjection]);
+  const drift = new DriftService(eventStore, new PgDetectionReadModel(orm), driftInbox, driftPolicies, sagas.service, settleDrift);
   const sync = new InventorySync(inventoryCloud, eventStore, resources, new AdvisoryJobLease(databaseUrl), {
     settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
     // a change a sync sees is judged at once, not at the next sweep
@@ -67,6 +69,7 @@ export function composeApplication(infrastructure: Infrastructure, sagas: SagaEn
     driftPolicies,
     sync,
     drift,
+    driftPolicyCommands: new DriftPolicyService(eventStore, drift, driftInbox, settleDrift),
     history: new ResourceHistory(eventStore),
     tokens: new ApiTokenService(orm),
     idempotency: new IdempotentCommands(eventStore),
