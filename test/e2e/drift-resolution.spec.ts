@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { startSimulator, type RunningSimulator } from '../../src/adapters/cloud/digitalocean/simulator/simulator.js';
 import { handleOnStream } from '../../src/application/event-stream.js';
 import { specDecider } from '../../src/domain/drift/spec.decider.js';
-import { MANAGED_TAG, type ResourceState } from '../../src/domain/inventory/resource.js';
+import type { ResourceState } from '../../src/domain/inventory/resource.js';
 import { toSpecStream } from '../../src/domain/streams.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { resizeBehindItsBack, type SeededDroplet, seedManagedDroplets } from '../support/managed-droplets.js';
 import { waitFor } from '../support/wait.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -72,30 +73,8 @@ describe('drift policies, the drift lifecycle and drift groups over HTTP against
     return seen;
   };
 
-  /**
-   * Droplets already under management: made in the simulator with the managed tag, their specs
-   * recorded on the log as a provisioning would, then seen by a sync (no drift yet).
-   */
-  async function seedManaged(prefix: string, count: number, size = 's-1vcpu-1gb'): Promise<{ dropletId: number; resourceId: string }[]> {
-    const store = app.server.infrastructure.eventStore;
-    const made = Array.from({ length: count }, (_, i) => sim.state.createDroplet({ name: `${prefix}-${i}`, region: 'nyc3', size, image: 'ubuntu-24-04-x64', tags: [MANAGED_TAG] }, { unmanaged: true }).droplet);
-    const seeded = made.map((d) => ({ dropletId: d.id, resourceId: `do:droplet:${d.id}` }));
-    for (const { resourceId } of seeded) {
-      await handleOnStream(store, toSpecStream(resourceId), specDecider, { type: 'RecordSpec', data: { resourceId, spec: { size_slug: size, region: 'nyc3' }, reason: 'recorded', sagaId: null } }, {
-        actor: 'e2e-seed',
-        correlationId: randomUUID(),
-        causationId: null,
-      });
-    }
-    await sync();
-    return seeded;
-  }
-  /** Resizes the droplets behind cloudledger's back; the sync that sees it opens their drift at once. */
-  async function driftTo(seeded: readonly { dropletId: number }[], size: string): Promise<void> {
-    for (const { dropletId } of seeded) sim.state.resize(dropletId, size);
-    const run = await sync();
-    expect(run.drift).toMatchObject({ new_drift: seeded.length });
-  }
+  const seedManaged = (prefix: string, count: number) => seedManagedDroplets(app, sim, prefix, count);
+  const driftTo = (seeded: readonly SeededDroplet[], size: string) => resizeBehindItsBack(app, sim, seeded, size);
   const driftOf = async (resourceId: string, status = 'all'): Promise<Json[]> => (await get(`/api/v1/drift?status=${status}&resourceId=${encodeURIComponent(resourceId)}`)).body.items as Json[];
   const groupOf = async (field: string, expected: unknown, actual: unknown): Promise<Json | undefined> =>
     (await walk('/api/v1/drift/groups', 'groupId')).find((g) => g.field === field && JSON.stringify(g.expected) === JSON.stringify(expected) && JSON.stringify(g.actual) === JSON.stringify(actual));
