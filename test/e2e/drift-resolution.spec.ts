@@ -104,6 +104,7 @@ describe('drift policies, the drift lifecycle and drift groups over HTTP against
       expect((await call('POST', '/api/v1/drift/policies', app.tokens.viewer, good)).status).toBe(403);
       expect((await call('DELETE', '/api/v1/drift/policies/whatever', app.tokens.operator)).status).toBe(403);
       expect((await admin('DELETE', '/api/v1/drift/policies/no-such-policy')).status).toBe(404);
+      expect((await get('/api/v1/drift/policies?cursor=AAAA')).status).toBe(400);
       expect(await policyEvents('DriftPolicyCreated')).toEqual([]);
     });
 
