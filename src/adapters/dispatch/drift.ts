@@ -4,6 +4,7 @@ import { forEachConcurrently } from '../../application/concurrency.js';
 import type { IgnoreTerms } from '../../application/drift/drift-policy.service.js';
 import type { DetectReport } from '../../application/drift/drift.service.js';
 import { uuidV5 } from '../../application/saga/event-ids.js';
+import { withSpan } from '../../application/tracing.js';
 import { type DriftPolicyRequest, policyExpiryProblem } from '../../domain/drift/drift-policy.js';
 import { DriftPolicyNotFound } from '../../domain/drift/drift-policy.decider.js';
 import { DriftNotFound } from '../../domain/drift/spec.decider.js';
@@ -225,8 +226,10 @@ export class ResolveDriftGroupHandler implements ICommandHandler<ResolveDriftGro
     const command =
       group.action === 'accept' ? new AcceptDrift(item.driftId) : group.action === 'revert' ? new RevertDrift(item.driftId) : new IgnoreDrift(item.driftId, group.terms!);
     const name = command.constructor.name;
+    const attributes = { 'cloudledger.dispatch': 'command', 'cloudledger.name': name, 'cloudledger.actor': context.actor, 'cloudledger.correlation_id': context.correlationId, 'cloudledger.drift_id': item.driftId };
     try {
-      const result: unknown = await this.commandBus.execute(command.withContext(context));
+      // counted and traced as the Dispatcher does a command of its own, under the group's span
+      const result: unknown = await withSpan(`command ${name}`, attributes, () => this.commandBus.execute(command.withContext(context)));
       this.metrics.dispatches.inc({ kind: 'command', name, outcome: 'ok' });
       return { ...item, outcome: 'succeeded', result };
     } catch (error) {
