@@ -32,14 +32,16 @@ describe('cloudledger drift', () => {
   const json = async (...args: string[]): Promise<Json> => JSON.parse((await cli(...args, '--json')).stdout) as Json;
   const mine = (items: Json[]) => items.filter((d) => seeded.some((s) => s.resourceId === d.resourceId));
 
-  it('lists drift by status, resource and field; groups it; makes and ends a policy that takes effect at once', async () => {
+  it('lists drift by status, resource and field, and groups it by cause', async () => {
     expect(mine((await json('list')).items as Json[])).toHaveLength(3);
     await expect(cli('list', '--status', 'closed')).rejects.toMatchObject({ stderr: expect.stringMatching(/status: must be one of open, ignored/) });
 
     const groups = (await json('groups')).items as Json[];
     expect(groups.find((g) => g.actual === 's-6vcpu-6gb')).toMatchObject({ field: 'size_slug', expected: 's-1vcpu-1gb', count: 3 });
     expect((await cli('groups')).stdout).toMatch(/GROUPID\s+FIELD\s+EXPECTED\s+ACTUAL\s+COUNT/);
+  });
 
+  it('makes a policy that takes effect at once, lists it with what it matched, and ends it', async () => {
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
     const policy = await json('policies', 'create', '--resource', seeded[0]!.resourceId, '--field', 'size_slug', '--owner', 'ops', '--reason', 'cli test', '--expires-at', expiresAt);
     expect(policy).toMatchObject({ status: 'live', ignoring: 1, createdBy: 'cli' });
