@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { PgDetectionReadModel } from '../../src/adapters/inventory/detection-read-model.js';
-import { PgDriftInbox } from '../../src/adapters/inventory/drift-inbox.js';
+import { DriftGroupNotFound, PgDriftInbox } from '../../src/adapters/inventory/drift-inbox.js';
 import { PgResourceReadModel } from '../../src/adapters/inventory/resource-read-model.js';
 import { PgSpecReadModel } from '../support/spec-read-model.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
@@ -229,6 +229,41 @@ describe('the inventory read models against PostgreSQL', () => {
     const first = await inbox.listOpenDrift({ limit: 2 });
     expect((await inbox.listOpenDrift({ limit: 2, cursor: first.nextCursor! })).items.map((d) => d.id)).toEqual(['d1']);
     expect(await inbox.getDrift('d7-a')).toMatchObject({ status: 'stale', resolvedAt: at(50) });
+  });
+
+  it('lists drift of any status, on one resource or field, newest first', async () => {
+    expect((await inbox.listDrift({ status: 'all', resourceId: R3, limit: 10 })).items.map((d) => [d.id, d.status])).toEqual([
+      ['d3-vcpus', 'open'],
+      ['d3-tags', 'accepted'],
+    ]);
+    expect((await inbox.listDrift({ status: 'stale', limit: 10 })).items.map((d) => d.id).sort()).toEqual(['d5', 'd7-a']);
+    expect((await inbox.listDrift({ status: 'all', field: 'vcpus', limit: 10 })).items.map((d) => d.id)).toEqual(['d3-vcpus']);
+    expect((await inbox.listDrift({ status: 'open', resourceId: R3, field: 'tags', limit: 10 })).items).toEqual([]);
+    const first = await inbox.listDrift({ status: 'all', resourceId: R3, limit: 1 });
+    expect((await inbox.listDrift({ status: 'all', resourceId: R3, limit: 1, cursor: first.nextCursor! })).items.map((d) => d.id)).toEqual(['d3-tags']);
+    expect(await inbox.getDriftWithResource('d1')).toMatchObject({ id: 'd1', policyId: null, ignoredUntil: null, resource: { resourceId: R1 } });
+  });
+
+  it('groups open drift by cause under an id made from [field, expected, actual] as jsonb prints it', async () => {
+    const { items } = await inbox.listGroups({ limit: 10 });
+    expect(items).toHaveLength(3);
+    const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 20);
+    const size = items.find((g) => g.field === 'size_slug' && g.expected === 's-1vcpu-1gb' && g.actual === 's-2vcpu-2gb');
+    expect(size).toEqual({ groupId: hash('["size_slug", "s-1vcpu-1gb", "s-2vcpu-2gb"]'), field: 'size_slug', expected: 's-1vcpu-1gb', actual: 's-2vcpu-2gb', count: 1, oldestDetectedAt: at(20), newestDetectedAt: at(20) });
+    // a number and a string are different causes
+    expect(items.find((g) => g.field === 'vcpus')).toMatchObject({ groupId: hash('["vcpus", 2, "4"]'), expected: 2, actual: '4' });
+    expect(await inbox.groupItems(size!.groupId, 500)).toEqual({ items: [{ driftId: 'd1', resourceId: R1 }], more: false });
+    await expect(inbox.groupItems('0'.repeat(20), 500)).rejects.toBeInstanceOf(DriftGroupNotFound);
+    // paged one by one: each group once
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await inbox.listGroups({ limit: 1, cursor });
+      seen.push(...page.items.map((g) => g.groupId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(items.map((g) => g.groupId));
+    await expect(inbox.listGroups({ limit: 1, cursor: 'AAAA' })).rejects.toBeInstanceOf(InvalidInput);
   });
 
   it('gives drift detection the specs with drift open, each with its live state and stream revision, in one query', async () => {

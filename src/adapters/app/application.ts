@@ -1,4 +1,5 @@
 import { DesiredStateService } from '../../application/desired-state/desired-state.service.js';
+import { DriftPolicyService } from '../../application/drift/drift-policy.service.js';
 import { DriftService } from '../../application/drift/drift.service.js';
 import { IdempotentCommands } from '../../application/idempotency/idempotent-commands.js';
 import { InventorySync } from '../../application/inventory/inventory-sync.js';
@@ -34,6 +35,8 @@ export interface Application {
   readonly driftPolicies: PgDriftPolicies;
   readonly sync: InventorySync;
   readonly drift: DriftService;
+  /** Ignore policies made, ended and applied; the read side is `driftPolicies`. */
+  readonly driftPolicyCommands: DriftPolicyService;
   readonly history: ResourceHistory;
   readonly tokens: ApiTokenService;
   readonly idempotency: IdempotentCommands;
@@ -51,9 +54,8 @@ export function composeApplication(infrastructure: Infrastructure, sagas: SagaEn
   const resources = new PgResourceReadModel(orm);
   const driftInbox = new PgDriftInbox(orm);
   const driftPolicies = new PgDriftPolicies(orm);
-  const drift = new DriftService(eventStore, new PgDetectionReadModel(orm), driftInbox, driftPolicies, sagas.service, () =>
-    runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection, driftPoliciesProjection]),
-  );
+  const settleDrift = () => runner.waitForCatchUp([cloudResourcesProjection, cloudProvisionedProjection, cloudDriftProjection, driftPoliciesProjection]);
+  const drift = new DriftService(eventStore, new PgDetectionReadModel(orm), driftInbox, driftPolicies, sagas.service, settleDrift);
   const sync = new InventorySync(inventoryCloud, eventStore, resources, new AdvisoryJobLease(databaseUrl), {
     deleteGraceMs: infrastructure.config.inventoryDeleteGraceSeconds * 1000,
     settle: () => runner.waitForCatchUp([cloudResourcesProjection]),
@@ -71,6 +73,7 @@ export function composeApplication(infrastructure: Infrastructure, sagas: SagaEn
     driftPolicies,
     sync,
     drift,
+    driftPolicyCommands: new DriftPolicyService(eventStore, drift, driftInbox, settleDrift),
     history: new ResourceHistory(eventStore),
     tokens: new ApiTokenService(orm),
     idempotency: new IdempotentCommands(eventStore),

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { flushTelemetry, stopTelemetry, telemetryStatus } from '../telemetry/telemetry.js';
 import { registerAuditCommand } from './audit.command.js';
+import { registerDriftCommands } from './drift.command.js';
 import { registerEventCommands } from './events.command.js';
 import { registerProjectionCommands } from './projections.command.js';
 import { registerSagaCommands } from './sagas.command.js';
@@ -56,6 +57,7 @@ registerSpecCommands(program);
 registerDropletCommands(program);
 registerSimulatorCommand(program);
 registerAuditCommand(program);
+registerDriftCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,6 +7,7 @@ import { DispatchModule } from '../dispatch/dispatch.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AuthGuard } from './auth.guard.js';
 import { APP_VERSION, DocsController } from './docs/docs.controller.js';
+import { DriftPoliciesController } from './drift/drift-policies.controller.js';
 import { DriftController } from './drift/drift.controller.js';
 import { DropletsController } from './droplets/droplets.controller.js';
 import { ErrorFilter } from './error.filter.js';
@@ -50,6 +51,8 @@ export class AppModule {
         DropletsController,
         InventoryController,
         SpecsController,
+        // before DriftController: its GET :id would take /drift/policies
+        DriftPoliciesController,
         DriftController,
       ],
       providers: [

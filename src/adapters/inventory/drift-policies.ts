@@ -36,6 +36,9 @@ interface PolicyRow {
   ended_by: string | null;
 }
 
+const COUNTS = `(select count(*) from cloud_drift d where d.policy_id = p.policy_id and d.status = 'ignored')::text as ignoring,
+              (select count(*) from cloud_drift d where d.policy_id = p.policy_id)::text as matched`;
+
 const policyCursor = keysetCursor(cursorTimestamp, cursorText);
 
 /** The ignore policies (`drift_policies`): what detection applies, and the list operators read. */
@@ -50,6 +53,12 @@ export class PgDriftPolicies implements DriftPolicySource {
     return rows.map((r) => ({ policyId: r.policy_id, resource: r.resource, field: r.field, owner: r.owner, reason: r.reason, expiresAt: iso(r.expires_at) }));
   }
 
+  /** One policy with its counts, or null. */
+  async get(policyId: string): Promise<DriftPolicyView | null> {
+    const [row] = await queryRows<PolicyRow & { ignoring: string; matched: string }>(this.orm, `select p.*, ${COUNTS} from drift_policies p where p.policy_id = ?`, [policyId]);
+    return row ? this.toView(row) : null;
+  }
+
   /** Every policy, newest first, with how much drift each covers. */
   async list(filter: { readonly limit: number; readonly cursor?: string }): Promise<Page<DriftPolicyView>> {
     checkLimit(filter.limit);
@@ -62,9 +71,7 @@ export class PgDriftPolicies implements DriftPolicySource {
     }
     const rows = await queryRows<PolicyRow & { cursor_at: string; ignoring: string; matched: string }>(
       this.orm,
-      `select p.*, ${keysetTimestamp('p.created_at')} as cursor_at,
-              (select count(*) from cloud_drift d where d.policy_id = p.policy_id and d.status = 'ignored')::text as ignoring,
-              (select count(*) from cloud_drift d where d.policy_id = p.policy_id)::text as matched
+      `select p.*, ${keysetTimestamp('p.created_at')} as cursor_at, ${COUNTS}
          from drift_policies p ${where}
         order by p.created_at desc, p.policy_id desc limit ?`,
       [...params, filter.limit + 1],

@@ -2,7 +2,7 @@ import { deciderSpecification } from '../../../test/support/decider-specificatio
 import type { ResourceState } from '../inventory/resource.js';
 import type { Spec } from './drift-compare.js';
 import type { DriftPolicy } from './drift-policy.js';
-import { PreconditionFailed } from '../errors.js';
+import { InvalidInput, PreconditionFailed } from '../errors.js';
 import {
   DriftNotFound,
   DriftNotOpen,
@@ -596,6 +596,39 @@ describe('the spec decider', () => {
       it('covers no other field', () => {
         spec.givenCommands(record()).when(detectUnder([poolPolicy]), at(10)).thenMatches([{ type: 'DriftDetected', data: { field: 'size_slug' } }]);
       });
+    });
+  });
+
+  describe('IgnoreDrift', () => {
+    const ignore = (policyId = 'pol-g', expiresAt = iso(100), driftId = 'drift-size_slug'): SpecCommand => ({
+      type: 'IgnoreDrift',
+      data: { resourceId: ID, driftId, policy: { policyId, expiresAt } },
+    });
+
+    it('puts an open drift out of the inbox under the policy made for it, until its end', () => {
+      spec
+        .givenCommands(record(), [detect(), at(5)])
+        .when(ignore(), at(10))
+        .then([{ type: 'DriftIgnored', data: { resourceId: ID, driftId: 'drift-size_slug', field: 'size_slug', policyId: 'pol-g', until: iso(100), at: iso(10) } }]);
+    });
+
+    it('records nothing when the same policy already ignores it (a retried item)', () => {
+      spec.givenCommands(record(), [detect(), at(5)], [ignore(), at(10)]).when(ignore(), at(11)).thenNothing();
+    });
+
+    it('refuses a drift that is closed, being reverted, or unknown, and a policy already ended', () => {
+      spec.givenCommands(record(), [detect(), at(5)], [accept(), at(6)]).when(ignore(), at(10)).thenThrows(DriftNotOpen);
+      spec.givenCommands(record(), [detect(), at(5)], [requestRevert(), at(6)]).when(ignore(), at(10)).thenThrows(DriftNotOpen);
+      spec.givenCommands(record(), [detect(), at(5)]).when(ignore('pol-g', iso(100), 'drift-nope'), at(10)).thenThrows(DriftNotFound);
+      spec.givenCommands(record(), [detect(), at(5)]).when(ignore('pol-g', iso(9)), at(10)).thenThrows(InvalidInput);
+    });
+
+    it('stays ignored at the next detection: the policy covers its resource and field', () => {
+      const exact: DriftPolicy = { policyId: 'pol-g', resource: ID, field: 'size_slug', owner: 'o', reason: 'r', expiresAt: iso(100) };
+      spec
+        .givenCommands(record(), [detect(), at(5)], [ignore(), at(10)])
+        .when({ type: 'DetectDrift', data: { resourceId: ID, live: live(), policies: [exact], newDriftId: driftIds } }, at(20))
+        .thenNothing();
     });
   });
 

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import type { Decider, EventOf } from '../decider.js';
-import { Conflict, NotAllowed, NotFound, PreconditionFailed } from '../errors.js';
+import { Conflict, InvalidInput, NotAllowed, NotFound, PreconditionFailed } from '../errors.js';
 import type { EventDataOf } from '../events/event-registry.js';
 import { fieldValue, type ResourceField, type ResourceState } from '../inventory/resource.js';
 import { canonicalJson, compareSpec, type Spec } from './drift-compare.js';
-import { coveringPolicy, type DriftPolicy } from './drift-policy.js';
+import { coveringPolicy, type DriftPolicy, isPolicyLive } from './drift-policy.js';
 import { specEvents, type specReason, type SpecRemoved } from './spec.events.js';
 
 /**
@@ -80,6 +80,11 @@ export type SpecCommand =
       };
     }
   | { readonly type: 'AcceptDrift'; readonly data: { resourceId: string; driftId: string } }
+  /**
+   * Put one open drift out of the inbox under a policy made for it (a group's `ignore`): the policy
+   * covers its resource and field exactly, so the detections after keep it ignored until its end.
+   */
+  | { readonly type: 'IgnoreDrift'; readonly data: { resourceId: string; driftId: string; policy: Pick<DriftPolicy, 'policyId' | 'expiresAt'> } }
   | { readonly type: 'RequestRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string } }
   | { readonly type: 'CompleteRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string } }
   | { readonly type: 'FailRevert'; readonly data: { resourceId: string; driftId: string; sagaId: string; reason: string } };
@@ -161,6 +166,14 @@ function decide(command: SpecCommand, state: SpecState, now: Date): SpecEvent[] 
         { type: 'SpecRecorded', data: { resourceId, spec: { ...spec, [drift.field]: drift.actual }, version: next, reason: 'drift_accepted', sagaId: null, driftId, at } },
         { type: 'DriftAccepted', data: { resourceId, driftId, field: drift.field, value: drift.actual, specVersion: next, at } },
       ];
+    }
+    case 'IgnoreDrift': {
+      const { resourceId, driftId, policy } = command.data;
+      const { drift } = openDrift(state, resourceId, driftId);
+      if (drift.ignoredBy?.policyId === policy.policyId) return [];
+      if (drift.revertSagaId !== null) throw new DriftNotOpen(`drift ${driftId} is being reverted by saga ${drift.revertSagaId}`);
+      if (!isPolicyLive(policy, now)) throw new InvalidInput([{ path: 'expiresAt', message: 'must be in the future' }]);
+      return [{ type: 'DriftIgnored', data: { resourceId, driftId, field: drift.field, policyId: policy.policyId, until: policy.expiresAt, at } }];
     }
     case 'RequestRevert': {
       const { resourceId, driftId, sagaId } = command.data;

@@ -1,14 +1,66 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
+import { driftPolicyRequestSchema } from '../../../domain/drift/drift-policy.js';
 import { Dispatcher } from '../../dispatch/dispatcher.js';
-import { AcceptDrift, DetectDrift, ListOpenDrift, RevertDrift } from '../../dispatch/drift.js';
+import { AcceptDrift, DetectDrift, GetDrift, GROUP_ACTION_LIMIT, ListDrift, ListDriftGroups, ResolveDriftGroup, RevertDrift } from '../../dispatch/drift.js';
+import { GROUP_ID_PATTERN } from '../../inventory/drift-inbox.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { httpContext } from '../http-context.js';
-import { pageQuery } from '../page-query.js';
+import { pageOf, pageQuery } from '../page-query.js';
 
 const TAGS = ['drift'];
 const params = z.object({ id: z.string().min(1).max(128) });
-const inboxQuery = z.object(pageQuery(100));
+const DRIFT_STATUSES = ['open', 'ignored', 'accepted', 'reverted', 'stale', 'resource_deleted', 'all'] as const;
+const listQuery = z.object({
+  status: z.enum(DRIFT_STATUSES).default('open'),
+  resourceId: z.string().min(1).max(256).optional(),
+  field: z.string().min(1).max(128).optional(),
+  ...pageQuery(100),
+});
+const groupsQuery = z.object(pageQuery(100));
+const groupParams = z.object({ groupId: z.string().regex(GROUP_ID_PATTERN, 'a group id as GET /api/v1/drift/groups answers it: 20 hex digits') });
+const dryRunQuery = z.object({ dryRun: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') });
+const ignoreBody = z.strictObject(driftPolicyRequestSchema.pick({ owner: true, reason: true, expiresAt: true }).shape);
+
+const drift = z
+  .object({
+    id: z.string(),
+    resourceId: z.string(),
+    field: z.string(),
+    expected: z.unknown(),
+    actual: z.unknown(),
+    status: z.enum(DRIFT_STATUSES.filter((s) => s !== 'all') as [string, ...string[]]),
+    detectedAt: z.string(),
+    resolvedAt: z.string().nullable(),
+    policyId: z.string().nullable(),
+    ignoredUntil: z.string().nullable(),
+  })
+  .loose();
+const group = z.object({ groupId: z.string(), field: z.string(), expected: z.unknown(), actual: z.unknown(), count: z.number(), oldestDetectedAt: z.string(), newestDetectedAt: z.string() });
+const groupItem = z.object({ driftId: z.string(), resourceId: z.string() });
+const groupAnswer = z.union([
+  z.object({ groupId: z.string(), action: z.string(), dryRun: z.literal(true), items: z.array(groupItem), limit: z.number(), more: z.boolean() }),
+  z.object({
+    groupId: z.string(),
+    action: z.string(),
+    dryRun: z.literal(false),
+    items: z.array(
+      groupItem.extend({ outcome: z.enum(['succeeded', 'failed']), error: z.object({ code: z.string(), message: z.string() }).optional(), result: z.unknown().optional() }),
+    ),
+    succeeded: z.number(),
+    failed: z.number(),
+    limit: z.number(),
+    more: z.boolean(),
+  }),
+]);
+const groupResponses = (extra: Record<number, { description: string }> = {}) => ({
+  200: {
+    description: `with dryRun=true, {dryRun: true, items} — the drifts it would touch, nothing touched; otherwise each item's outcome and the counts. At most ${GROUP_ACTION_LIMIT} drifts, the oldest first; \`more\` says the group holds others (run it again)`,
+    schema: groupAnswer,
+  },
+  404: { description: 'no open drift has this group id' },
+  ...extra,
+});
 
 @Controller('api/v1/drift')
 export class DriftController {
@@ -16,14 +68,72 @@ export class DriftController {
 
   @Get()
   @ApiRoute({
-    summary: 'The open-drift inbox, newest first, each with its resource',
+    summary: 'Drift newest first, each with its resource: the open inbox by default; status=ignored|accepted|reverted|stale|resource_deleted|all, resourceId, field narrow it',
     role: 'viewer',
     tags: TAGS,
-    query: inboxQuery,
-    responses: { 200: { description: 'a page of open drift, and the cursor of the next' } },
+    query: listQuery,
+    responses: { 200: { description: 'a page of drift, and the cursor of the next', schema: pageOf(drift) } },
   })
-  inbox(@Query() query: z.infer<typeof inboxQuery>): Promise<unknown> {
-    return this.dispatcher.query(new ListOpenDrift(query), httpContext());
+  list(@Query() query: z.infer<typeof listQuery>): Promise<unknown> {
+    return this.dispatcher.query(new ListDrift(query), httpContext());
+  }
+
+  @Get('groups')
+  @ApiRoute({
+    summary: 'Open drift grouped by cause (field, spec value, live value), the largest groups first, with counts and age',
+    role: 'viewer',
+    tags: TAGS,
+    query: groupsQuery,
+    responses: { 200: { description: 'a page of groups', schema: pageOf(group) } },
+  })
+  groups(@Query() query: z.infer<typeof groupsQuery>): Promise<unknown> {
+    return this.dispatcher.query(new ListDriftGroups(query), httpContext());
+  }
+
+  @Post('groups/:groupId/accept')
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Accept every open drift of a group, each as its own AcceptDrift; ?dryRun=true lists them and touches nothing',
+    role: 'platform_admin',
+    tags: TAGS,
+    idempotent: true,
+    params: groupParams,
+    query: dryRunQuery,
+    responses: groupResponses(),
+  })
+  acceptGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>): Promise<unknown> {
+    return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'accept', query.dryRun), httpContext());
+  }
+
+  @Post('groups/:groupId/revert')
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Revert every open drift of a group, each as its own RevertDrift (a saga per drift); ?dryRun=true lists them and touches nothing',
+    role: 'platform_admin',
+    tags: TAGS,
+    idempotent: true,
+    params: groupParams,
+    query: dryRunQuery,
+    responses: groupResponses(),
+  })
+  revertGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>): Promise<unknown> {
+    return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'revert', query.dryRun), httpContext());
+  }
+
+  @Post('groups/:groupId/ignore')
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Ignore every open drift of a group until expiresAt, each under a policy made for its resource and field; ?dryRun=true lists them and touches nothing',
+    role: 'platform_admin',
+    tags: TAGS,
+    idempotent: true,
+    params: groupParams,
+    query: dryRunQuery,
+    body: ignoreBody,
+    responses: groupResponses({ 400: { description: 'bad input, or expiresAt past or more than 180 days away' } }),
+  })
+  ignoreGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>, @Body() body: z.infer<typeof ignoreBody>): Promise<unknown> {
+    return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'ignore', query.dryRun, body), httpContext());
   }
 
   @Post('detect')
@@ -35,6 +145,18 @@ export class DriftController {
   })
   detect(): Promise<unknown> {
     return this.dispatcher.command(new DetectDrift(), httpContext());
+  }
+
+  @Get(':id')
+  @ApiRoute({
+    summary: 'One drift, whatever its status, with its resource, and the policy it is (or was last) ignored under',
+    role: 'viewer',
+    tags: TAGS,
+    params,
+    responses: { 200: { description: 'the drift', schema: drift }, 404: { description: 'no such drift' } },
+  })
+  get(@Param() path: z.infer<typeof params>): Promise<unknown> {
+    return this.dispatcher.query(new GetDrift(path.id), httpContext());
   }
 
   @Post(':id/accept')
