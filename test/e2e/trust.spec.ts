@@ -68,6 +68,10 @@ describe('trust: authorization, idempotency, abuse resistance and paging, black-
         expect((await box.request('PUT', `/api/v1/iac/states/${id}`, { token: box.tokens.operator, body: { resource_id: id, resource_type: 'bucket', provider: 'digitalocean', status: 'active', outputs: {}, config: {} } })).status).toBe(200);
       }
       for (const id of ['trust:a', 'trust:c']) expect((await post(`/api/v1/iac/states/${id}/lock`, { owner: 'ci', operation: 'apply' })).status).toBe(201);
+      for (const field of ['tags:pool-*', 'backups']) {
+        const policy = { resource: 'nothing-here-*', field, owner: 'trust', reason: 'paged', expiresAt: new Date(Date.now() + 86_400_000).toISOString() };
+        expect((await post('/api/v1/drift/policies', policy, box.tokens.admin)).status).toBe(201);
+      }
       // the lists are read models: wait until they show what was written
       await waitFor(async () => ((await get('/api/v1/iac/states?limit=500')).body.items.length >= 3 ? true : undefined), 'the IaC list');
       await waitFor(async () => ((await get('/api/v1/iac/locks?limit=500')).body.items.length >= 2 ? true : undefined), 'the lock list');
@@ -79,6 +83,9 @@ describe('trust: authorization, idempotency, abuse resistance and paging, black-
       ['resources', '/api/v1/resources', 'viewer', 'resourceId', 4],
       ['unmanaged resources', '/api/v1/resources?managed=false', 'viewer', 'resourceId', 2],
       ['open drift', '/api/v1/drift', 'viewer', 'id', 1],
+      ['drift of every status', '/api/v1/drift?status=all', 'viewer', 'id', 1],
+      ['drift groups', '/api/v1/drift/groups', 'viewer', 'groupId', 1],
+      ['drift policies', '/api/v1/drift/policies', 'viewer', 'policyId', 2],
       ['IaC states', '/api/v1/iac/states', 'viewer', 'resource_id', 3],
       ['IaC states by type', '/api/v1/iac/states?resource_type=bucket', 'viewer', 'resource_id', 3],
       ['IaC locks', '/api/v1/iac/locks', 'viewer', 'resourceId', 2],
@@ -95,7 +102,7 @@ describe('trust: authorization, idempotency, abuse resistance and paging, black-
       expect(new Set(walked).size).toBe(walked.length);
     });
 
-    it.each(['/api/v1/sagas', '/api/v1/resources', '/api/v1/drift', '/api/v1/iac/states', '/api/v1/iac/locks', '/api/v1/tokens'])(
+    it.each(['/api/v1/sagas', '/api/v1/resources', '/api/v1/drift', '/api/v1/drift/groups', '/api/v1/drift/policies', '/api/v1/iac/states', '/api/v1/iac/locks', '/api/v1/tokens'])(
       'refuses a malformed or tampered cursor on %s with 400, and a limit over 500',
       async (path) => {
         const token = box.tokens.admin;
