@@ -1,28 +1,18 @@
 import { WrongExpectedRevision } from '../../domain/event-store/event-store.errors.js';
-import type {
-  AppendResult,
-  EventFilter,
-  EventStore,
-  EventToAppend,
-  ExpectedRevision,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  StreamAppend,
-  SubscribeToAllOptions,
-  Subscription,
-} from '../../domain/event-store/event-store.port.js';
-import type { Position } from '../../domain/event-store/position.js';
+import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, StreamAppend } from '../../domain/event-store/event-store.port.js';
+import { ForwardingEventStore } from '../event-store/forwarding.event-store.js';
 import type { Metrics } from './metrics.js';
 
 /** Times every append and counts failures, whichever adapter sits underneath. */
-export class InstrumentedEventStore implements EventStore {
+export class InstrumentedEventStore extends ForwardingEventStore {
   constructor(
-    private readonly inner: EventStore,
+    inner: EventStore,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  async appendToStream(stream: string, events: readonly EventToAppend[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+  override async appendToStream(stream: string, events: readonly EventToAppend[], options: { readonly expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     const stop = this.metrics.appendDuration.startTimer({ call: 'single' });
     try {
       const result = await this.inner.appendToStream(stream, events, options);
@@ -37,7 +27,7 @@ export class InstrumentedEventStore implements EventStore {
   }
 
   /** One timing for the call, apart from single appends; each stream that was not as expected counts as a conflict. */
-  async appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
+  override async appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
     const stop = this.metrics.appendDuration.startTimer({ call: 'batch' });
     try {
       const results = await this.inner.appendToStreams(appends);
@@ -50,25 +40,5 @@ export class InstrumentedEventStore implements EventStore {
       this.metrics.appendErrors.inc({ kind: 'error' });
       throw error;
     }
-  }
-
-  readStream(stream: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    return this.inner.readStream(stream, options);
-  }
-
-  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
-    return this.inner.readAll(options);
-  }
-
-  headPosition(filter?: EventFilter): Promise<Position | null> {
-    return this.inner.headPosition(filter);
-  }
-
-  subscribeToAll(options?: SubscribeToAllOptions): Subscription {
-    return this.inner.subscribeToAll(options);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
