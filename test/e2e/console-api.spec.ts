@@ -197,6 +197,11 @@ describe('the console API over HTTP', () => {
       expect((await get(`/api/v1/drift/${third!.driftId}`)).body.status).toBe('open');
       expect((await get(`/api/v1/drift/${first!.driftId}`)).body.status).toBe('accepted');
       expect((await call('POST', `/api/v1/drift/groups/${groupId}/accept`, app.tokens.platform_admin, { driftIds: [] })).status).toBe(400);
+      // an ignore's dry run needs no terms; its real run does, all three
+      const ignoreDry = await call('POST', `/api/v1/drift/groups/${groupId}/ignore?dryRun=true`, app.tokens.platform_admin);
+      expect(ignoreDry.body.items.map((i: Json) => i.driftId)).toEqual([third!.driftId]);
+      expect((await call('POST', `/api/v1/drift/groups/${groupId}/ignore`, app.tokens.platform_admin, { owner: 'ops' })).status).toBe(400);
+      expect((await call('POST', `/api/v1/drift/groups/${groupId}/ignore`, app.tokens.platform_admin, { driftIds: [third!.driftId] })).status).toBe(400);
     });
 
     it('ignores one drift under a policy of its own, platform_admin only', async () => {

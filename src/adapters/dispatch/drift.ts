@@ -201,7 +201,7 @@ export class ResolveDriftGroupHandler implements ICommandHandler<ResolveDriftGro
 
   async execute(command: ResolveDriftGroup): Promise<GroupResolution> {
     const { groupId, action, terms } = command;
-    if (action === 'ignore') {
+    if (action === 'ignore' && !command.dryRun) {
       if (terms === null) throw new InvalidInput([{ path: 'body', message: 'ignore needs {owner, reason, expiresAt}' }]);
       const problem = policyExpiryProblem(terms.expiresAt, new Date());
       if (problem) throw new InvalidInput([{ path: 'body.expiresAt', message: problem }]);

@@ -26,7 +26,11 @@ const ignoreBody = z.strictObject(ignoreTerms);
 const frozenList = { driftIds: z.array(z.string().min(1).max(128)).min(1).max(GROUP_ACTION_LIMIT).optional() };
 // a body is optional on accept and revert: none acts on the group as it stands
 const groupBody = z.strictObject(frozenList).optional();
-const ignoreGroupBody = z.strictObject({ ...ignoreTerms, ...frozenList });
+// the terms are needed to act, not to see what would be touched: a dry run may leave them out
+const ignoreGroupBody = z
+  .strictObject({ ...z.object(ignoreTerms).partial().shape, ...frozenList })
+  .refine((b) => [b.owner, b.reason, b.expiresAt].every((v) => v === undefined) || [b.owner, b.reason, b.expiresAt].every((v) => v !== undefined), 'give owner, reason and expiresAt together')
+  .optional();
 
 const drift = z
   .object({
@@ -141,7 +145,8 @@ export class DriftController {
     responses: groupResponses({ 400: { description: 'bad input, or expiresAt past or more than 180 days away' } }),
   })
   ignoreGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>, @Body() body: z.infer<typeof ignoreGroupBody>): Promise<unknown> {
-    const { driftIds, ...terms } = body;
+    const { driftIds, owner, reason, expiresAt } = body ?? {};
+    const terms = owner !== undefined && reason !== undefined && expiresAt !== undefined ? { owner, reason, expiresAt } : null;
     return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'ignore', query.dryRun, terms, driftIds ?? null), httpContext());
   }
 
