@@ -1,0 +1,3 @@
+export function DriftClosed() {
+  return <h1>Closed drift</h1>;
+}

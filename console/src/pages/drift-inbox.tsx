@@ -1,0 +1,3 @@
+export function DriftInbox() {
+  return <h1>Drift inbox</h1>;
+}

@@ -1,0 +1,3 @@
+export function DriftPolicies() {
+  return <h1>Drift policies</h1>;
+}

@@ -1,0 +1,3 @@
+export function Iac() {
+  return <h1>IaC states and locks</h1>;
+}
