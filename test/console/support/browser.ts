@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import type { InPage } from './in-page.js';
 
 /** Debian's chromium: the browser-download installers cannot work here, `.ci/run` installs this one with apt-get. */
@@ -81,22 +81,23 @@ const ACTIONABLE = 'button:not([disabled]), a[href], input:not([disabled]):not([
 /**
  * Walks the page with Tab from the top and answers the visible action controls that never got
  * focus (empty when every one is reachable by keyboard), and how many controls it looked for.
+ * `within`: only the controls inside it (a modal dialog, which keeps Tab to itself).
  */
-export async function unreachableByTab(page: Page): Promise<{ wanted: number; missed: string[] }> {
-  const wanted = await page.evaluate((selector) => {
+export async function unreachableByTab(page: Page, within = 'body'): Promise<{ wanted: number; missed: string[] }> {
+  const wanted = await page.evaluate(([scope, selector]) => {
     const { document, getComputedStyle } = globalThis as unknown as InPage;
+    for (const element of document.querySelectorAll('[data-kbd]')) element.removeAttribute('data-kbd');
     let n = 0;
-    for (const element of document.querySelectorAll(selector)) {
-      element.removeAttribute('data-kbd');
+    for (const element of document.querySelectorAll(`${scope} :is(${selector})`)) {
       const style = getComputedStyle(element);
       const box = element.getBoundingClientRect();
       if (style.visibility === 'hidden' || style.display === 'none' || box.width === 0 || box.height === 0) continue;
       if (element.closest('[inert], [aria-hidden="true"]')) continue;
       element.setAttribute('data-kbd', String(n++));
     }
-    document.activeElement?.blur();
+    if (scope === 'body') document.activeElement?.blur();
     return n;
-  }, ACTIONABLE);
+  }, [within, ACTIONABLE] as const);
   const seen = new Set<string>();
   // each control once, plus room for focusable things that are not controls (a scrolling region, the skip link)
   for (let press = 0; press < wanted * 2 + 20 && seen.size < wanted; press++) {
@@ -116,18 +117,28 @@ export async function unreachableByTab(page: Page): Promise<{ wanted: number; mi
 
 /**
  * What every page a journey visits must pass: no serious or critical axe violation, every action
- * reachable with Tab; then its screenshot, when named, into docs/console/<name>.png.
+ * reachable with Tab (`within` a modal dialog when one is open); then its screenshot, when named,
+ * into docs/console/<name>.png.
  */
-export async function checkPage(page: Page, screenshot?: string): Promise<void> {
-  const where = new URL(page.url()).pathname;
+export async function checkPage(page: Page, screenshot?: string, within?: string): Promise<void> {
+  const where = `${new URL(page.url()).pathname}${within ? ` (${within})` : ''}`;
   const violations = await seriousAccessibilityViolations(page);
   if (violations.length > 0) throw new Error(`axe-core found serious or critical violations on ${where}:\n${JSON.stringify(violations, null, 2)}`);
-  const { wanted, missed } = await unreachableByTab(page);
+  const { wanted, missed } = await unreachableByTab(page, within);
   if (missed.length > 0) throw new Error(`on ${where}, ${missed.length} of ${wanted} controls never got focus from Tab:\n${missed.join('\n')}`);
   if (screenshot) {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: resolve(SCREENSHOTS, `${screenshot}.png`), fullPage: true });
   }
+}
+
+/** Presses Tab until `target` has focus, as a keyboard user gets to a control; fails when it never does. */
+export async function tabTo(page: Page, target: Locator, maxPresses = 200): Promise<void> {
+  for (let press = 0; press < maxPresses; press++) {
+    if (await target.evaluate((e) => e === (globalThis as unknown as InPage).document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`${String(target)} never got focus after ${maxPresses} presses of Tab`);
 }
 
 /** The data-action elements on the page: what a viewer must never see. */
