@@ -23,6 +23,40 @@ export async function readStreamEvents(store: EventStore, stream: string): Promi
   return recorded;
 }
 
+/** One event of a stream as operators read it: decoded (upcast), with who wrote it and why. */
+export interface StreamEventView {
+  readonly revision: string;
+  readonly type: string;
+  readonly recordedAt: string;
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly data: unknown;
+}
+
+/**
+ * A page of a stream from `fromRevision` on, at most `limit` events, and the revision the next page
+ * starts at (null at the end). A stream that does not exist is an empty page.
+ */
+export async function readStreamPage(store: EventStore, stream: string, fromRevision: bigint, limit: number): Promise<{ items: StreamEventView[]; next: bigint | null }> {
+  const items: StreamEventView[] = [];
+  let next: bigint | null = null;
+  try {
+    for await (const recorded of store.readStream(stream, { fromRevision, maxCount: limit + 1 })) {
+      if (items.length === limit) {
+        next = recorded.revision;
+        break;
+      }
+      const event = eventCatalogue.decode(recorded);
+      const { actor, correlationId, causationId } = event.metadata;
+      items.push({ revision: String(recorded.revision), type: event.type, recordedAt: recorded.recordedAt.toISOString(), actor, correlationId, causationId, data: event.data });
+    }
+  } catch (error) {
+    if (!(error instanceof StreamNotFound)) throw error;
+  }
+  return { items, next };
+}
+
 /** Folds recorded events (decoded, upcast) with a decider, passing over the types that are not its own. */
 export function foldRecorded<State, Event extends DomainEventShape>(decider: Decider<State, never, Event>, recorded: readonly RecordedEvent[]): State {
   const types = eventTypesOf(decider);

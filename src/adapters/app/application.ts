@@ -9,6 +9,7 @@ import { DropletCommands } from '../../application/provisioning/droplet-commands
 import type { SagaReadModel } from '../../application/saga/saga.ports.js';
 import type { SagaService } from '../../application/saga/saga.service.js';
 import type { CloudProvider } from '../../domain/cloud/cloud.port.js';
+import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { IacStateStore } from '../../domain/iac/iac-state-store.port.js';
 import { cloudDriftProjection } from '../../projections/drift/cloud-drift.projection.js';
 import { cloudProvisionedProjection } from '../../projections/drift/cloud-provisioned.projection.js';
@@ -40,6 +41,8 @@ export interface Application {
   readonly history: ResourceHistory;
   readonly tokens: ApiTokenService;
   readonly idempotency: IdempotentCommands;
+  /** The log itself, for what follows it live (the console's server-sent events). */
+  readonly log: Pick<EventStore, 'subscribeToAll' | 'headPosition'>;
   /** Opened on first use (for S3 that probes the bucket). */
   iacState(): Promise<IacStateStore>;
 }
@@ -77,6 +80,7 @@ export function composeApplication(infrastructure: Infrastructure, sagas: SagaEn
     history: new ResourceHistory(eventStore),
     tokens: new ApiTokenService(orm),
     idempotency: new IdempotentCommands(eventStore),
+    log: eventStore,
     iacState: () => infrastructure.iacState(),
   };
 }

@@ -94,9 +94,10 @@ export function registerSagaCommands(program: Command): void {
     .command('cancel')
     .description('request cancellation: completed steps are compensated, then the saga ends cancelled')
     .argument('<id>', 'the saga id')
-    .action((id: string) =>
+    .option('--reason <text>', 'why: kept on the saga (cancelReason)')
+    .action((id: string, options: { reason?: string }) =>
       withApplication(async (dispatch) => {
-        const view = await dispatch.command(new CancelSaga(id));
+        const view = await dispatch.command(new CancelSaga(id, options.reason));
         process.stdout.write(`Cancellation of saga ${view.id} requested (status ${view.status}).\n`);
       }),
     );

@@ -105,6 +105,8 @@ export class ResolveDriftGroup extends AppCommand<GroupResolution> {
     readonly dryRun: boolean,
     /** For `ignore`: who owns the exception, why, until when. */
     readonly terms: IgnoreTerms | null = null,
+    /** The frozen list a dry run answered: act on exactly these (those no longer open in the group fail), never on more. */
+    readonly driftIds: readonly string[] | null = null,
   ) {
     super();
   }
@@ -204,8 +206,14 @@ export class ResolveDriftGroupHandler implements ICommandHandler<ResolveDriftGro
       const problem = policyExpiryProblem(terms.expiresAt, new Date());
       if (problem) throw new InvalidInput([{ path: 'body.expiresAt', message: problem }]);
     }
+    if (command.driftIds !== null && !command.dryRun) return this.resolve(command, await this.app.driftInbox.groupItemsAmong(groupId, command.driftIds), false);
     const { items, more } = await this.app.driftInbox.groupItems(groupId, GROUP_ACTION_LIMIT);
     if (command.dryRun) return { groupId, action, dryRun: true, items, limit: GROUP_ACTION_LIMIT, more };
+    return this.resolve(command, items, more);
+  }
+
+  private async resolve(command: ResolveDriftGroup, items: readonly { driftId: string; resourceId: string }[], more: boolean): Promise<GroupResolution> {
+    const { groupId, action } = command;
     const outcomes = new Map<string, GroupItemOutcome>();
     await forEachConcurrently(
       items,
@@ -215,6 +223,13 @@ export class ResolveDriftGroupHandler implements ICommandHandler<ResolveDriftGro
       GROUP_ACTION_CONCURRENCY,
     );
     const answered = items.map((item) => outcomes.get(item.driftId)!);
+    // a frozen list's drifts that are no longer open in the group: named, not acted on
+    const found = new Set(items.map((item) => item.driftId));
+    for (const driftId of command.driftIds ?? []) {
+      if (!found.has(driftId)) {
+        answered.push({ driftId, resourceId: '', outcome: 'failed', error: { code: 'drift_not_in_group', message: `drift ${driftId} is not open in group ${groupId} any more` } });
+      }
+    }
     const succeeded = answered.filter((o) => o.outcome === 'succeeded').length;
     return { groupId, action, dryRun: false, items: answered, succeeded, failed: answered.length - succeeded, limit: GROUP_ACTION_LIMIT, more };
   }

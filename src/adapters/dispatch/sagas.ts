@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler, type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import type { SagaListFilter, SagaRunSummary } from '../../application/saga/saga.ports.js';
 import type { SagaView } from '../../application/saga/saga.service.js';
+import type { StreamEventView } from '../../application/event-stream.js';
 import type { Application } from '../app/application.js';
 import { APPLICATION } from './application-token.js';
 import { AppCommand, AppQuery } from './dispatch-context.js';
@@ -14,7 +15,10 @@ export class StartSaga extends AppCommand<{ sagaId: string }> {
 }
 
 export class CancelSaga extends AppCommand<SagaView> {
-  constructor(readonly sagaId: string) {
+  constructor(
+    readonly sagaId: string,
+    readonly reason?: string,
+  ) {
     super();
   }
 }
@@ -38,6 +42,16 @@ export class GetSaga extends AppQuery<SagaView> {
   }
 }
 
+/** A saga's own events, in order, a page at a time (`cursor`: the revision the page starts at). */
+export class ListSagaEvents extends AppQuery<{ items: StreamEventView[]; nextCursor: string | null }> {
+  constructor(
+    readonly sagaId: string,
+    readonly page: { readonly limit: number; readonly cursor?: string },
+  ) {
+    super();
+  }
+}
+
 @CommandHandler(StartSaga)
 export class StartSagaHandler implements ICommandHandler<StartSaga> {
   constructor(@Inject(APPLICATION) private readonly app: Application) {}
@@ -50,7 +64,7 @@ export class StartSagaHandler implements ICommandHandler<StartSaga> {
 export class CancelSagaHandler implements ICommandHandler<CancelSaga> {
   constructor(@Inject(APPLICATION) private readonly app: Application) {}
   execute(command: CancelSaga): Promise<SagaView> {
-    return this.app.sagas.cancel(command.sagaId, command.context);
+    return this.app.sagas.cancel(command.sagaId, command.context, command.reason);
   }
 }
 
@@ -78,4 +92,13 @@ export class GetSagaHandler implements IQueryHandler<GetSaga> {
   }
 }
 
-export const sagaHandlers = [StartSagaHandler, CancelSagaHandler, RetrySagaCompensationHandler, ListSagasHandler, GetSagaHandler];
+@QueryHandler(ListSagaEvents)
+export class ListSagaEventsHandler implements IQueryHandler<ListSagaEvents> {
+  constructor(@Inject(APPLICATION) private readonly app: Application) {}
+  async execute(query: ListSagaEvents): Promise<{ items: StreamEventView[]; nextCursor: string | null }> {
+    const { items, next } = await this.app.sagas.events(query.sagaId, BigInt(query.page.cursor ?? '0'), query.page.limit);
+    return { items, nextCursor: next === null ? null : String(next) };
+  }
+}
+
+export const sagaHandlers = [StartSagaHandler, CancelSagaHandler, RetrySagaCompensationHandler, ListSagasHandler, GetSagaHandler, ListSagaEventsHandler];

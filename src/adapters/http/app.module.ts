@@ -14,6 +14,8 @@ import { ErrorFilter } from './error.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { ReadinessProbe } from './health/readiness.probe.js';
 import { IacStatesController } from './iac/iac-states.controller.js';
+import { EventsController } from './events/events.controller.js';
+import { LiveEvents } from './events/live-events.js';
 import { InventoryController } from './inventory/inventory.controller.js';
 import { SpecsController } from './specs/specs.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -54,10 +56,12 @@ export class AppModule {
         // before DriftController: its GET :id would take /drift/policies
         DriftPoliciesController,
         DriftController,
+        EventsController,
       ],
       providers: [
         { provide: ReadinessProbe, useValue: deps.readiness },
         { provide: Metrics, useValue: deps.metrics },
+        { provide: LiveEvents, useValue: new LiveEvents(deps.application.log, deps.logger) },
         { provide: APP_VERSION, useValue: deps.version },
         { provide: RATE_LIMIT_PER_MINUTE, useValue: deps.rateLimitPerMinute },
         // guards run in this order: may the caller (authenticated by the edge middleware) call

@@ -216,6 +216,16 @@ export class PgDriftInbox implements DriftLookup {
    * The open drift of a group, oldest first, at most `limit` of them: what a group action touches,
    * the same list for its dry run and its real run. DriftGroupNotFound when none is open.
    */
+  /** Of `driftIds`, those still open in the group (the frozen list a confirmed bulk action acts on). */
+  async groupItemsAmong(groupId: string, driftIds: readonly string[]): Promise<{ driftId: string; resourceId: string }[]> {
+    const rows = await queryRows<{ id: string; resource_id: string }>(
+      this.orm,
+      `select d.id, d.resource_id from cloud_drift d where d.status = 'open' and ${GROUP_ID} = ? and d.id in (select jsonb_array_elements_text(?::jsonb)) order by d.detected_at asc, d.id asc`,
+      [groupId, JSON.stringify(driftIds)],
+    );
+    return rows.map((r) => ({ driftId: r.id, resourceId: r.resource_id }));
+  }
+
   async groupItems(groupId: string, limit: number): Promise<{ items: { driftId: string; resourceId: string }[]; more: boolean }> {
     checkLimit(limit);
     const rows = await queryRows<{ id: string; resource_id: string }>(

@@ -12,6 +12,8 @@ interface Row {
   deployment_id: string | null;
   triggered_by: string;
   cancel_requested_by: string | null;
+  cancel_reason: string | null;
+  resource_id: string | null;
   started_at: Date | string;
   updated_at: Date | string;
   finished_at: Date | string | null;
@@ -29,11 +31,19 @@ export class PgSagaReadModel implements SagaReadModel {
   async list(filter: SagaListFilter): Promise<{ items: SagaRunSummary[]; nextCursor: string | null }> {
     const where: string[] = [];
     const params: unknown[] = [];
-    const equals = { status: filter.status, kind: filter.kind, deployment_id: filter.deploymentId };
+    const equals = { status: filter.status, kind: filter.kind, deployment_id: filter.deploymentId, definition: filter.definition, resource_id: filter.resourceId };
     for (const [column, value] of Object.entries(equals)) {
       if (value === undefined) continue;
       where.push(`${column} = ?`);
       params.push(value);
+    }
+    if (filter.startedAfter !== undefined) {
+      where.push('started_at >= ?::timestamptz');
+      params.push(filter.startedAfter);
+    }
+    if (filter.startedBefore !== undefined) {
+      where.push('started_at < ?::timestamptz');
+      params.push(filter.startedBefore);
     }
     if (filter.cursor) {
       const [startedAt, id] = cursor.decode(filter.cursor);
@@ -58,6 +68,8 @@ export class PgSagaReadModel implements SagaReadModel {
         deploymentId: r.deployment_id,
         triggeredBy: r.triggered_by,
         cancelRequestedBy: r.cancel_requested_by,
+        cancelReason: r.cancel_reason,
+        resourceId: r.resource_id,
         startedAt: new Date(r.started_at).toISOString(),
         updatedAt: new Date(r.updated_at).toISOString(),
         finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,

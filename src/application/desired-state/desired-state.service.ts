@@ -8,7 +8,7 @@ import { dropletIdOf } from '../../domain/inventory/resource.js';
 import { toSpecStream } from '../../domain/streams.js';
 import { handleOnStream, readStreamEvents } from '../event-stream.js';
 import { ResourceNotFound } from '../inventory/resource-history.js';
-import { reachableResource, type ResourceCaller, resourceInLog } from '../inventory/resource-reach.js';
+import { requireReach, type ResourceCaller, resourceInLog } from '../inventory/resource-reach.js';
 import { APPLY_SPEC } from '../provisioning/droplet.definitions.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
 import type { DeclaredSpec } from './declared-spec.js';
@@ -105,9 +105,11 @@ export class DesiredStateService {
 
   private async requireReach(resourceId: string, caller: SpecCaller, action: string): Promise<void> {
     if (dropletIdOf(resourceId) === null) throw new ResourceNotFound(`${resourceId} is not a droplet id (do:droplet:<id>)`);
-    const live = await reachableResource(this.store, resourceId, resourceId, caller, action);
+    // what is not in the inventory is a 404 to anyone (viewers can list it anyway); then who may act
+    const live = await resourceInLog(this.store, resourceId);
     if (live.status !== 'present') {
       throw new ResourceNotFound(live.status === 'deleted' ? `${resourceId} is deleted` : `${resourceId} is not in the inventory: run a sync first, or adopt it`);
     }
+    requireReach(live, resourceId, caller, action);
   }
 }

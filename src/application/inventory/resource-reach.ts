@@ -17,11 +17,10 @@ export async function resourceInLog(store: EventStore, resourceId: string): Prom
 }
 
 /**
- * The resource, when the caller may `action` it: one cloudledger manages (present, carrying the
- * managed tag) for anyone, any for platform_admin. Forbidden otherwise, before anything is started.
+ * The caller may `action` the resource: one cloudledger manages (present, carrying the managed
+ * tag) for anyone, any for platform_admin. Forbidden otherwise, before anything is started.
  */
-export async function reachableResource(store: EventStore, resourceId: string, what: string, caller: ResourceCaller, action: string): Promise<ResourceStreamState> {
-  const state = await resourceInLog(store, resourceId);
-  if (roleAtLeast(caller.role, 'platform_admin') || (state.status === 'present' && isManaged(state.state.tags))) return state;
+export function requireReach(state: ResourceStreamState, what: string, caller: ResourceCaller, action: string): void {
+  if (roleAtLeast(caller.role, 'platform_admin') || (state.status === 'present' && isManaged(state.state.tags))) return;
   throw new Forbidden(`${what} is not managed by cloudledger: only platform_admin may ${action}`, 'platform_admin');
 }

@@ -4,7 +4,7 @@ import { Conflict } from '../../domain/errors.js';
 import { dropletResourceId, isManaged } from '../../domain/inventory/resource.js';
 import type { DeclaredSpec } from '../desired-state/declared-spec.js';
 import { ResourceNotFound } from '../inventory/resource-history.js';
-import { reachableResource, type ResourceCaller, resourceInLog } from '../inventory/resource-reach.js';
+import { requireReach, type ResourceCaller, resourceInLog } from '../inventory/resource-reach.js';
 import type { SagaCommandContext, SagaService } from '../saga/saga.service.js';
 import { ADOPT_DROPLET, DESTROY_DROPLET, PROVISION_DROPLET, type provisionRequest, SNAPSHOT_DROPLET } from './droplet.definitions.js';
 
@@ -52,6 +52,6 @@ export class DropletCommands {
   }
 
   private async requireManaged(dropletId: number, caller: ResourceCaller, action: string): Promise<void> {
-    await reachableResource(this.store, dropletResourceId(dropletId), `droplet ${dropletId}`, caller, `${action} it`);
+    requireReach(await resourceInLog(this.store, dropletResourceId(dropletId)), `droplet ${dropletId}`, caller, `${action} it`);
   }
 }

@@ -66,6 +66,12 @@ export interface SagaListFilter {
   readonly status?: string;
   readonly kind?: string;
   readonly deploymentId?: string;
+  readonly definition?: string;
+  /** Sagas acting on this resource (`do:droplet:<id>`). */
+  readonly resourceId?: string;
+  /** Started at or after / before these moments (RFC 3339). */
+  readonly startedAfter?: string;
+  readonly startedBefore?: string;
   readonly limit: number;
   readonly cursor?: string;
 }
@@ -80,6 +86,8 @@ export interface SagaRunSummary {
   readonly deploymentId: string | null;
   readonly triggeredBy: string;
   readonly cancelRequestedBy: string | null;
+  readonly cancelReason: string | null;
+  readonly resourceId: string | null;
   readonly startedAt: string;
   readonly updatedAt: string;
   readonly finishedAt: string | null;

@@ -5,7 +5,7 @@ import { SagaAlreadyExists, type SagaCommand, sagaDecider, SagaNotFound } from '
 import type { SagaState, StepState } from '../../domain/saga/saga.state.js';
 import { toSagaStream } from '../../domain/streams.js';
 import { handleCommand } from '../command-handler.js';
-import { type Metadata, streamAggregate } from '../event-stream.js';
+import { type Metadata, readStreamPage, type StreamEventView, streamAggregate } from '../event-stream.js';
 import { withSpan } from '../tracing.js';
 import { uuidV5 } from './event-ids.js';
 import { loadSaga } from './saga-stream.js';
@@ -44,6 +44,7 @@ export interface SagaView {
   readonly deploymentId: string | null;
   readonly triggeredBy: string;
   readonly cancelRequestedBy: string | null;
+  readonly cancelReason: string | null;
   readonly currentStep: string | null;
   readonly startedAt: string;
   readonly updatedAt: string;
@@ -89,8 +90,8 @@ export class SagaService {
   }
 
   /** Asks a running saga to stop: completed steps are compensated and it ends cancelled. */
-  async cancel(sagaId: string, ctx: SagaCommandContext): Promise<SagaView> {
-    await this.handle(sagaId, { type: 'CancelSaga', data: { sagaId, by: ctx.actor } }, ctx);
+  async cancel(sagaId: string, ctx: SagaCommandContext, reason?: string): Promise<SagaView> {
+    await this.handle(sagaId, { type: 'CancelSaga', data: { sagaId, by: ctx.actor, ...(reason === undefined ? {} : { reason }) } }, ctx);
     return this.get(sagaId);
   }
 
@@ -98,6 +99,13 @@ export class SagaService {
   async retryCompensation(sagaId: string, ctx: SagaCommandContext): Promise<SagaView> {
     await this.handle(sagaId, { type: 'RetryCompensation', data: { sagaId, by: ctx.actor } }, ctx);
     return this.get(sagaId);
+  }
+
+  /** The saga's own events, in order, a page at a time; SagaNotFound when it has none. */
+  async events(sagaId: string, fromRevision: bigint, limit: number): Promise<{ items: StreamEventView[]; next: bigint | null }> {
+    const page = await readStreamPage(this.store, toSagaStream(sagaId), fromRevision, limit);
+    if (page.items.length === 0 && fromRevision === 0n) throw new SagaNotFound(`no saga ${sagaId}`);
+    return page;
   }
 
   async get(sagaId: string): Promise<SagaView> {
@@ -118,6 +126,7 @@ export class SagaService {
       deploymentId: state.deploymentId,
       triggeredBy: state.triggeredBy,
       cancelRequestedBy: state.cancelRequestedBy,
+      cancelReason: state.cancelReason,
       currentStep: current?.name ?? null,
       startedAt: state.startedAt,
       updatedAt: state.updatedAt,

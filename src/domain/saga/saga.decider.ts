@@ -45,7 +45,7 @@ export interface StepPolicy {
 export type SagaCommand =
   /** People's commands. */
   | { readonly type: 'StartSaga'; readonly data: { readonly sagaId: string; readonly start: ResolvedStart; readonly triggeredBy: string } }
-  | { readonly type: 'CancelSaga'; readonly data: { readonly sagaId: string; readonly by: string } }
+  | { readonly type: 'CancelSaga'; readonly data: { readonly sagaId: string; readonly by: string; readonly reason?: string } }
   | { readonly type: 'RetryCompensation'; readonly data: { readonly sagaId: string; readonly by: string } }
   /** The runner's: what it did for the workflow's next action (saga.workflow.ts), and what came of it. */
   | { readonly type: 'BeginAttempt'; readonly data: { readonly step: number; readonly attempt: number } }
@@ -113,12 +113,12 @@ function decide(command: SagaCommand, state: SagaState, now: Date): SagaEvent[] 
       return [{ type: 'SagaStarted', data: { sagaId, kind, definition: start.definition.name, version: start.definition.version, steps, inputs, deploymentId, triggeredBy, at } }];
     }
     case 'CancelSaga': {
-      const { sagaId, by } = command.data;
+      const { sagaId, by, reason } = command.data;
       const saga = started(state, sagaId);
       if (isTerminal(saga)) throw new SagaAlreadyFinished(`saga ${sagaId} already finished (${saga.status})`);
       if (saga.status === 'compensating') throw new SagaAlreadyFinished(`saga ${sagaId} is already being rolled back`);
       // asking twice is the same request: nothing new to record
-      return saga.cancelRequestedBy !== null ? [] : [{ type: 'SagaCancelRequested', data: { sagaId, by, at } }];
+      return saga.cancelRequestedBy !== null ? [] : [{ type: 'SagaCancelRequested', data: { sagaId, by, ...(reason === undefined ? {} : { reason }), at } }];
     }
     case 'RetryCompensation': {
       const { sagaId, by } = command.data;

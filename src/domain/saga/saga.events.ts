@@ -143,7 +143,7 @@ export const SagaRolledBack = defineEvent({
 export const SagaCancelRequested = defineEvent({
   type: 'SagaCancelRequested',
   schemaVersion: 1,
-  schema: z.object({ sagaId, by: z.string().min(1), at: instant }),
+  schema: z.object({ sagaId, by: z.string().min(1), reason: z.string().min(1).max(1024).optional(), at: instant }),
 });
 
 export const SagaCancelled = defineEvent({

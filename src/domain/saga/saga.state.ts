@@ -71,6 +71,8 @@ interface SagaCommon {
   readonly updatedAt: string;
   /** Who asked to cancel, once someone did. */
   readonly cancelRequestedBy: string | null;
+  /** Why, as the one who asked said. */
+  readonly cancelReason: string | null;
   /** Why no worker could go on with it (its definition is not registered), until one does. */
   readonly stuck: string | null;
 }
@@ -148,6 +150,7 @@ function started(event: SagaEventOf<'SagaStarted'>): SagaState {
     startedAt: d.at,
     updatedAt: d.at,
     cancelRequestedBy: null,
+    cancelReason: null,
     stuck: null,
   };
 }
@@ -246,7 +249,7 @@ export function evolve(state: SagaState, event: SagaEvent): SagaState {
         compensations: recordCompensation(s.compensations, { attempt: event.data.attempt, at, outcome: 'failed', error: event.data.error }),
       }));
     case 'SagaCancelRequested':
-      return { ...state, cancelRequestedBy: state.cancelRequestedBy ?? event.data.by, updatedAt: at };
+      return { ...state, cancelRequestedBy: state.cancelRequestedBy ?? event.data.by, cancelReason: state.cancelReason ?? event.data.reason ?? null, updatedAt: at };
     case 'SagaStuck':
       return { ...state, stuck: event.data.reason, updatedAt: at };
     case 'SagaCompleted':

@@ -12,6 +12,9 @@ export interface SagaRunRow {
   deploymentId: string | null;
   triggeredBy: string;
   cancelRequestedBy: string | null;
+  cancelReason: string | null;
+  /** The resource the saga acts on (`do:droplet:<id>`), once known: from its inputs, or the droplet a provision created. */
+  resourceId: string | null;
   startedAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
@@ -32,6 +35,8 @@ export const SagaRunEntity = new EntitySchema<SagaRunRow>({
     deploymentId: { type: 'string', nullable: true, fieldName: 'deployment_id' },
     triggeredBy: { type: 'string', fieldName: 'triggered_by' },
     cancelRequestedBy: { type: 'string', nullable: true, fieldName: 'cancel_requested_by' },
+    cancelReason: { type: 'text', nullable: true, fieldName: 'cancel_reason' },
+    resourceId: { type: 'string', nullable: true, fieldName: 'resource_id' },
     startedAt: { type: 'datetime', fieldName: 'started_at' },
     updatedAt: { type: 'datetime', fieldName: 'updated_at' },
     finishedAt: { type: 'datetime', nullable: true, fieldName: 'finished_at' },

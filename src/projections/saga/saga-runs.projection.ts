@@ -1,7 +1,19 @@
 import type { DomainEvent } from '../../domain/events/event-envelope.js';
 import { SAGA_EVENT_TYPES, type SagaEvent } from '../../domain/saga/saga.events.js';
+import { dropletResourceId } from '../../domain/inventory/resource.js';
 import type { Projection } from '../projection.js';
 import { SagaRunEntity, type SagaRunRow } from './saga-run.entity.js';
+
+/** The resource named by a saga's inputs or a step's output: a `resourceId`, or a droplet by its `dropletId`. */
+function resourceOf(values: unknown): string | null {
+  if (values === null || typeof values !== 'object') return null;
+  const { resourceId, dropletId } = values as { resourceId?: unknown; dropletId?: unknown };
+  if (typeof resourceId === 'string' && resourceId !== '') return resourceId;
+  if ((typeof dropletId === 'number' && Number.isSafeInteger(dropletId) && dropletId > 0) || (typeof dropletId === 'string' && /^[1-9]\d{0,14}$/.test(dropletId))) {
+    return dropletResourceId(dropletId);
+  }
+  return null;
+}
 
 export const sagaRunsProjection: Projection<SagaRunRow> = {
   name: 'saga-runs',
@@ -26,6 +38,8 @@ export const sagaRunsProjection: Projection<SagaRunRow> = {
         deploymentId: d.deploymentId,
         triggeredBy: d.triggeredBy,
         cancelRequestedBy: null,
+        cancelReason: null,
+        resourceId: resourceOf(d.inputs),
         startedAt: at,
         updatedAt: at,
         finishedAt: null,
@@ -40,8 +54,9 @@ export const sagaRunsProjection: Projection<SagaRunRow> = {
     // a step event means a worker goes on with a stuck saga: it is running (or compensating) again
     const going = (status: 'running' | 'compensating') => ({ ...touched, status: row.status === 'stuck' ? status : row.status });
     switch (event.type) {
-      case 'StepStarted':
       case 'StepSucceeded':
+        return { ...going('running'), currentStep: event.data.name, resourceId: row.resourceId ?? resourceOf(event.data.output) };
+      case 'StepStarted':
       case 'StepWaiting':
         return { ...going('running'), currentStep: event.data.name };
       case 'StepFailed':
@@ -55,7 +70,7 @@ export const sagaRunsProjection: Projection<SagaRunRow> = {
       case 'SagaStuck':
         return { ...touched, status: 'stuck', error: event.data.reason };
       case 'SagaCancelRequested':
-        return { ...touched, cancelRequestedBy: row.cancelRequestedBy ?? event.data.by };
+        return { ...touched, cancelRequestedBy: row.cancelRequestedBy ?? event.data.by, cancelReason: row.cancelReason ?? event.data.reason ?? null };
       case 'SagaCompleted':
         return { ...touched, status: 'completed', finishedAt: at, error: null };
       case 'SagaRolledBack':

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { z } from 'zod';
 import { driftPolicyRequestSchema } from '../../../domain/drift/drift-policy.js';
 import { Dispatcher } from '../../dispatch/dispatcher.js';
-import { AcceptDrift, DetectDrift, GetDrift, GROUP_ACTION_LIMIT, ListDrift, ListDriftGroups, ResolveDriftGroup, RevertDrift } from '../../dispatch/drift.js';
+import { AcceptDrift, DetectDrift, GetDrift, GROUP_ACTION_LIMIT, IgnoreDrift, ListDrift, ListDriftGroups, ResolveDriftGroup, RevertDrift } from '../../dispatch/drift.js';
 import { GROUP_ID_PATTERN } from '../../inventory/drift-inbox.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { httpContext } from '../http-context.js';
@@ -20,7 +20,13 @@ const listQuery = z.object({
 const groupsQuery = z.object(pageQuery(100));
 const groupParams = z.object({ groupId: z.string().regex(GROUP_ID_PATTERN, 'a group id as GET /api/v1/drift/groups answers it: 20 hex digits') });
 const dryRunQuery = z.object({ dryRun: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') });
-const ignoreBody = z.strictObject(driftPolicyRequestSchema.pick({ owner: true, reason: true, expiresAt: true }).shape);
+const ignoreTerms = driftPolicyRequestSchema.pick({ owner: true, reason: true, expiresAt: true }).shape;
+const ignoreBody = z.strictObject(ignoreTerms);
+/** The dry run's list, sent back with the real run: it acts on exactly these. */
+const frozenList = { driftIds: z.array(z.string().min(1).max(128)).min(1).max(GROUP_ACTION_LIMIT).optional() };
+// a body is optional on accept and revert: none acts on the group as it stands
+const groupBody = z.strictObject(frozenList).optional();
+const ignoreGroupBody = z.strictObject({ ...ignoreTerms, ...frozenList });
 
 const drift = z
   .object({
@@ -99,10 +105,11 @@ export class DriftController {
     idempotent: true,
     params: groupParams,
     query: dryRunQuery,
+    body: groupBody,
     responses: groupResponses(),
   })
-  acceptGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>): Promise<unknown> {
-    return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'accept', query.dryRun), httpContext());
+  acceptGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>, @Body() body: z.infer<typeof groupBody>): Promise<unknown> {
+    return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'accept', query.dryRun, null, body?.driftIds ?? null), httpContext());
   }
 
   @Post('groups/:groupId/revert')
@@ -114,10 +121,11 @@ export class DriftController {
     idempotent: true,
     params: groupParams,
     query: dryRunQuery,
+    body: groupBody,
     responses: groupResponses(),
   })
-  revertGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>): Promise<unknown> {
-    return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'revert', query.dryRun), httpContext());
+  revertGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>, @Body() body: z.infer<typeof groupBody>): Promise<unknown> {
+    return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'revert', query.dryRun, null, body?.driftIds ?? null), httpContext());
   }
 
   @Post('groups/:groupId/ignore')
@@ -129,11 +137,12 @@ export class DriftController {
     idempotent: true,
     params: groupParams,
     query: dryRunQuery,
-    body: ignoreBody,
+    body: ignoreGroupBody,
     responses: groupResponses({ 400: { description: 'bad input, or expiresAt past or more than 180 days away' } }),
   })
-  ignoreGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>, @Body() body: z.infer<typeof ignoreBody>): Promise<unknown> {
-    return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'ignore', query.dryRun, body), httpContext());
+  ignoreGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>, @Body() body: z.infer<typeof ignoreGroupBody>): Promise<unknown> {
+    const { driftIds, ...terms } = body;
+    return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'ignore', query.dryRun, terms, driftIds ?? null), httpContext());
   }
 
   @Post('detect')
@@ -189,5 +198,25 @@ export class DriftController {
   })
   revert(@Param() path: z.infer<typeof params>): Promise<unknown> {
     return this.dispatcher.command(new RevertDrift(path.id), httpContext());
+  }
+
+  @Post(':id/ignore')
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Ignore one open drift until expiresAt {owner, reason, expiresAt}: a policy made for its resource and field alone; it opens again at the first detection after expiresAt',
+    role: 'platform_admin',
+    tags: TAGS,
+    idempotent: true,
+    params,
+    body: ignoreBody,
+    responses: {
+      200: { description: 'ignored: the policy made for it', schema: z.object({ resourceId: z.string(), policyId: z.string(), ignoredUntil: z.string() }) },
+      400: { description: 'bad input, or expiresAt past or more than 180 days away' },
+      404: { description: 'no such drift' },
+      409: { description: 'the drift is not open (or is being reverted)' },
+    },
+  })
+  ignore(@Param() path: z.infer<typeof params>, @Body() body: z.infer<typeof ignoreBody>): Promise<unknown> {
+    return this.dispatcher.command(new IgnoreDrift(path.id, body), httpContext());
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { z } from 'zod';
 import { sagaStartSchema } from '../../../domain/saga/saga-definitions.js';
 import { Dispatcher } from '../../dispatch/dispatcher.js';
-import { CancelSaga, GetSaga, ListSagas, RetrySagaCompensation, StartSaga } from '../../dispatch/sagas.js';
+import { CancelSaga, GetSaga, ListSagaEvents, ListSagas, RetrySagaCompensation, StartSaga } from '../../dispatch/sagas.js';
 import { ApiRoute } from '../api-route.decorator.js';
 import { httpContext } from '../http-context.js';
 import { pageOf, pageQuery } from '../page-query.js';
@@ -14,8 +14,16 @@ const listQuery = z.object({
   status: z.enum(SAGA_STATUSES).optional(),
   kind: z.string().min(1).max(64).optional(),
   deploymentId: z.string().min(1).max(128).optional(),
+  definition: z.string().min(1).max(64).optional(),
+  resourceId: z.string().min(1).max(256).optional(),
+  startedAfter: z.iso.datetime({ offset: true }).optional(),
+  startedBefore: z.iso.datetime({ offset: true }).optional(),
   ...pageQuery(50),
 });
+// a saga's events page by revision: the cursor is the revision the next page starts at
+const eventsQuery = z.object({ ...pageQuery(500), cursor: z.string().regex(/^\d{1,19}$/, 'must be a cursor from nextCursor').optional() });
+// the body is optional: a POST with none cancels without a reason
+const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(1024).optional() }).optional();
 
 const summary = z
   .object({
@@ -82,7 +90,7 @@ export class SagasController {
 
   @Get()
   @ApiRoute({
-    summary: 'List sagas, newest first, filtered by status, kind and deployment; paginate with cursor',
+    summary: 'List sagas, newest first, filtered by status, kind, definition, deployment, the resource acted on, and when they started (startedAfter inclusive, startedBefore exclusive); paginate with cursor',
     role: 'viewer',
     tags: TAGS,
     query: listQuery,
@@ -104,21 +112,43 @@ export class SagasController {
     return this.dispatcher.query(new GetSaga(id), httpContext());
   }
 
+  @Get(':id/events')
+  @ApiRoute({
+    summary: "The saga's own events in order, each decoded with its actor, correlation and cause; page with limit and cursor",
+    role: 'viewer',
+    tags: TAGS,
+    params,
+    query: eventsQuery,
+    responses: {
+      200: {
+        description: 'a page of events',
+        schema: pageOf(
+          z.object({ revision: z.string(), type: z.string(), recordedAt: z.string(), actor: z.string(), correlationId: z.string(), causationId: z.string().nullable(), data: z.unknown() }),
+        ),
+      },
+      404: { description: 'no such saga' },
+    },
+  })
+  events(@Param('id') id: string, @Query() query: z.infer<typeof eventsQuery>): Promise<unknown> {
+    return this.dispatcher.query(new ListSagaEvents(id, query), httpContext());
+  }
+
   @Post(':id/cancel')
   @HttpCode(202)
   @ApiRoute({
-    summary: 'Request cancellation: completed steps are compensated in reverse order, then the saga ends cancelled',
+    summary: 'Request cancellation {reason?}: completed steps are compensated in reverse order, then the saga ends cancelled; the reason shows as cancelReason',
     role: 'operator',
     tags: TAGS,
     params,
+    body: cancelBody,
     responses: {
       202: { description: 'cancellation requested (asking again is the same request)', schema: sagaView },
       404: { description: 'no such saga' },
       409: { description: 'the saga already finished or is already rolling back' },
     },
   })
-  cancel(@Param('id') id: string): Promise<unknown> {
-    return this.dispatcher.command(new CancelSaga(id), httpContext());
+  cancel(@Param('id') id: string, @Body() body: z.infer<typeof cancelBody>): Promise<unknown> {
+    return this.dispatcher.command(new CancelSaga(id, body?.reason), httpContext());
   }
 
   @Post(':id/retry-compensation')

@@ -11,6 +11,7 @@ import { Migration20261202000000Trust } from './Migration20261202000000Trust.js'
 import { Migration20261202000100SagaLeases } from './Migration20261202000100SagaLeases.js';
 import { Migration20261203000000DropUnusedReadModels } from './Migration20261203000000DropUnusedReadModels.js';
 import { Migration20261204000000DesiredState } from './Migration20261204000000DesiredState.js';
+import { Migration20261205000000ConsoleFilters } from './Migration20261205000000ConsoleFilters.js';
 
 /** Listed, not globbed: the same list runs from the TypeScript sources in tests and from dist/. */
 export const migrations: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261202000100SagaLeases', class: Migration20261202000100SagaLeases },
   { name: 'Migration20261203000000DropUnusedReadModels', class: Migration20261203000000DropUnusedReadModels },
   { name: 'Migration20261204000000DesiredState', class: Migration20261204000000DesiredState },
+  { name: 'Migration20261205000000ConsoleFilters', class: Migration20261205000000ConsoleFilters },
 ];
