@@ -124,7 +124,7 @@ async function seedDrift(store: PostgresEventStore): Promise<void> {
  * `selector` is in the document: an observer installed before the console's script records the
  * moment, so the figure holds no polling delay of the test driver.
  */
-async function timeToRender(context: BrowserContext, url: string, selector: string): Promise<number> {
+async function timeToRender(context: BrowserContext, url: string, selector: string): Promise<{ ms: number; apiMs: number }> {
   const page = await context.newPage();
   try {
     await page.addInitScript((wanted) => {
@@ -140,7 +140,12 @@ async function timeToRender(context: BrowserContext, url: string, selector: stri
     }, selector);
     await page.goto(url, { waitUntil: 'commit' });
     await page.waitForSelector(selector, { state: 'attached', timeout: 120_000 });
-    return await page.evaluate(() => (globalThis as unknown as InPage).__renderedAt!);
+    return await page.evaluate(() => {
+      const w = globalThis as unknown as InPage;
+      // the API's share: when the last /api/ answer the page had by then finished arriving
+      const api = w.performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/') && e.responseEnd <= w.__renderedAt!);
+      return { ms: w.__renderedAt!, apiMs: Math.max(0, ...api.map((e) => e.responseEnd)) };
+    });
   } finally {
     await page.close();
   }
@@ -158,10 +163,20 @@ async function measure(browser: Browser, box: BlackBox, figure: string, path: st
     await presetToken(context, box.tokens.viewer);
     // the first run fetches the bundle; the runs after it find it in the cache, as an operator's next visit does
     const first = await timeToRender(context, `${box.url}${path}`, selector);
-    const runs: number[] = [];
-    for (let run = 0; run < RUNS; run++) runs.push(await timeToRender(context, `${box.url}${path}`, selector));
-    progress(`  ${figure}: first ${first.toFixed(0)} ms, then ${runs.map((r) => r.toFixed(0)).join(', ')} ms`);
-    report(BENCH, figure, median(runs), 'ms', { ...extra, runs: RUNS, median_ms: Math.round(median(runs)), max_ms: Math.round(Math.max(...runs)), min_ms: Math.round(Math.min(...runs)), first_visit_ms: Math.round(first), target_max: 1_000 });
+    const measured: { ms: number; apiMs: number }[] = [];
+    for (let run = 0; run < RUNS; run++) measured.push(await timeToRender(context, `${box.url}${path}`, selector));
+    const runs = measured.map((m) => m.ms);
+    progress(`  ${figure}: first ${first.ms.toFixed(0)} ms, then ${measured.map((m) => `${m.ms.toFixed(0)} (API done at ${m.apiMs.toFixed(0)})`).join(', ')} ms`);
+    report(BENCH, figure, median(runs), 'ms', {
+      ...extra,
+      runs: RUNS,
+      median_ms: Math.round(median(runs)),
+      max_ms: Math.round(Math.max(...runs)),
+      min_ms: Math.round(Math.min(...runs)),
+      api_done_median_ms: Math.round(median(measured.map((m) => m.apiMs))),
+      first_visit_ms: Math.round(first.ms),
+      target_max: 1_000,
+    });
   } finally {
     await context.close();
   }

@@ -22,7 +22,7 @@ export interface InPage {
     querySelector(selector: string): InPageElement | null;
     querySelectorAll(selector: string): Iterable<InPageElement>;
   };
-  readonly performance: { now(): number };
+  readonly performance: { now(): number; getEntriesByType(type: 'resource'): { readonly name: string; readonly responseEnd: number }[] };
   readonly sessionStorage: { setItem(key: string, value: string): void };
   readonly MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, unknown>): void; disconnect(): void };
   getComputedStyle(element: InPageElement): { readonly visibility: string; readonly display: string };
