@@ -115,7 +115,9 @@ function GroupRow({ group, admin, onBulk, onChanged }: { group: DriftGroup; admi
         </span>
         <div className="group-cause">
           <h2 className="small-heading">
-            <code>{group.field}</code>: <span className="change-from">{show(group.expected)}</span> → <span className="change-to">{show(group.actual)}</span>
+            <code>{group.field}</code>: <span className="value-label">spec</span>
+            <span className="change-from">{show(group.expected)}</span> → <span className="value-label">live</span>
+            <span className="change-to">{show(group.actual)}</span>
           </h2>
           <span className="muted small">
             oldest <Ago at={group.oldestDetectedAt} />, newest <Ago at={group.newestDetectedAt} />
