@@ -1,9 +1,9 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { act, apiPath, errorMessage, get, type Page } from '../api';
-import { Ago, Dialog, ErrorBox, Loading, LoadMore, Time } from '../components/ui';
+import { Ago, Dialog, ErrorBox, LiveBadge, Loading, LoadMore, Time } from '../components/ui';
 import { localToIso, show } from '../format';
-import { useLoad } from '../hooks';
+import { useLive, useLoad } from '../hooks';
 import { useCan } from '../session';
 import { DriftNav } from './drift-nav';
 import type { Drift, DriftGroup, GroupAnswer, IgnoreFields } from './drift-types';
@@ -30,11 +30,14 @@ export function DriftInbox() {
   const admin = useCan('platform_admin');
   const [outcome, setOutcome] = useState<string | undefined>();
   const [bulk, setBulk] = useState<{ group: DriftGroup; action: Action } | null>(null);
+  // drift is recorded on the spec streams: detection, acceptance and ignores all land there
+  const live = useLive({ category: 'spec' }, groups.reload, 1500);
   const total = groups.data?.reduce((n, g) => n + g.count, 0) ?? 0;
   return (
     <>
       <div className="page-head">
         <h1>Drift inbox</h1>
+        <LiveBadge state={live} />
         <button type="button" className="button small" onClick={groups.reload}>
           Refresh
         </button>

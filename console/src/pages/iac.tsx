@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { act, apiPath, errorMessage, get, type Page } from '../api';
-import { Ago, Dialog, ErrorBox, JsonToggle, Loading, StatusBadge, Time } from '../components/ui';
-import { useLoad } from '../hooks';
+import { Ago, Dialog, ErrorBox, JsonToggle, LiveBadge, Loading, StatusBadge, Time } from '../components/ui';
+import { useLive, useLoad } from '../hooks';
 import { useCan } from '../session';
 
 interface IacState {
@@ -39,6 +39,10 @@ async function all<T>(path: string, signal: AbortSignal): Promise<T[]> {
 export function Iac() {
   const states = useLoad('iac-states', (signal) => all<IacState>('iac/states', signal));
   const locks = useLoad('iac-locks', (signal) => all<IacLock>('iac/locks', signal));
+  const live = useLive({ category: 'iac' }, () => {
+    states.reload();
+    locks.reload();
+  }, 1500);
   const admin = useCan('platform_admin');
   const [unlocking, setUnlocking] = useState<IacLock | null>(null);
   const [typed, setTyped] = useState('');
@@ -68,6 +72,7 @@ export function Iac() {
     <>
       <div className="page-head">
         <h1>IaC states and locks</h1>
+        <LiveBadge state={live} />
         <button
           type="button"
           className="button small"

@@ -1,8 +1,8 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { act, apiPath, errorMessage, get, type Page } from '../api';
-import { Ago, Dialog, ErrorBox, Loading, LoadMore, StatusBadge } from '../components/ui';
-import { useLoad } from '../hooks';
+import { Ago, Dialog, ErrorBox, LiveBadge, Loading, LoadMore, StatusBadge } from '../components/ui';
+import { useLive, useLoad } from '../hooks';
 import { useCan } from '../session';
 import { type InventorySummary, percent } from './home';
 
@@ -38,6 +38,10 @@ export function Inventory() {
   const first = useLoad(key, (signal) => get<Page<Resource>>(apiPath('resources', { ...filters, limit: 100 }), signal));
   const [more, setMore] = useState<{ items: Resource[]; cursor: string | null; busy: boolean; error?: string }>({ items: [], cursor: null, busy: false });
   useEffect(() => setMore({ items: [], cursor: first.data?.nextCursor ?? null, busy: false }), [first.data]);
+  const live = useLive({ category: 'resource' }, () => {
+    first.reload();
+    summary.reload();
+  }, 2000);
   const admin = useCan('platform_admin');
   const [adopting, setAdopting] = useState<Resource | null>(null);
   const [actionError, setActionError] = useState<string | undefined>();
@@ -80,7 +84,10 @@ export function Inventory() {
 
   return (
     <>
-      <h1>Inventory</h1>
+      <div className="page-head">
+        <h1>Inventory</h1>
+        <LiveBadge state={live} />
+      </div>
       <ErrorBox message={summary.error} />
       {summary.data && (
         <dl className="tiles">

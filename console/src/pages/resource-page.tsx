@@ -3,7 +3,7 @@ import { Link, useParams } from 'react-router';
 import { act, ApiError, apiPath, errorMessage, get, request } from '../api';
 import { Ago, ErrorBox, JsonToggle, Loading, StatusBadge, Time } from '../components/ui';
 import { isoToLocal, localToIso, show } from '../format';
-import { useLoad } from '../hooks';
+import { useLive, useLoad } from '../hooks';
 import { useCan } from '../session';
 import type { Resource } from './inventory';
 
@@ -70,6 +70,12 @@ export function ResourcePage() {
     resource.reload();
     history.reload();
   };
+  useLive({ stream: `resource-${resourceId}` }, reloadAll, 1000);
+  const [specTick, setSpecTick] = useState(0);
+  useLive({ stream: `spec-${resourceId}` }, () => {
+    history.reload();
+    setSpecTick((t) => t + 1);
+  }, 1000);
 
   return (
     <>
@@ -87,7 +93,7 @@ export function ResourcePage() {
           {resource.data === null && <p className="muted">Not in the inventory (never seen, or not synced yet).</p>}
           {resource.data && <StateFacts resource={resource.data} />}
         </section>
-        <SpecSection resourceId={resourceId} onChanged={reloadAll} />
+        <SpecSection resourceId={resourceId} onChanged={reloadAll} tick={specTick} />
       </div>
       <AsOfSection resourceId={resourceId} value={asOf} onValue={setAsOf} />
       <DiffSection resourceId={resourceId} />
@@ -137,8 +143,8 @@ function StateFacts({ resource }: { resource: Resource }) {
   );
 }
 
-function SpecSection({ resourceId, onChanged }: { resourceId: string; onChanged: () => void }) {
-  const spec = useLoad(`spec:${resourceId}`, (signal) => loadSpec(resourceId, signal));
+function SpecSection({ resourceId, onChanged, tick }: { resourceId: string; onChanged: () => void; tick: number }) {
+  const spec = useLoad(`spec:${resourceId}:${tick}`, (signal) => loadSpec(resourceId, signal));
   const operator = useCan('operator');
   const [text, setText] = useState('');
   const [error, setError] = useState<string | undefined>();
@@ -146,10 +152,17 @@ function SpecSection({ resourceId, onChanged }: { resourceId: string; onChanged:
   const [outcome, setOutcome] = useState<{ text: string; sagaId?: string } | undefined>();
   const [busy, setBusy] = useState(false);
   const loaded = spec.data;
+  // the version the text in the editor was read at: a save names it (If-Match), so an edit begun
+  // before someone else's change is refused (412) rather than silently replacing it
+  const [base, setBase] = useState<{ etag: string; version: number } | undefined>();
+  const [dirty, setDirty] = useState(false);
   useEffect(() => {
-    if (loaded) setText(JSON.stringify(loaded.kind === 'spec' ? loaded.answer.spec : {}, null, 2));
+    if (!loaded || dirty) return;
+    setText(JSON.stringify(loaded.kind === 'spec' ? loaded.answer.spec : {}, null, 2));
+    setBase(loaded.kind === 'spec' ? { etag: loaded.etag, version: loaded.answer.specVersion } : { etag: '"0"', version: 0 });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [loaded]);
-  const etag = loaded?.kind === 'spec' ? loaded.etag : '"0"';
+  const etag = base?.etag ?? '"0"';
   const answer = loaded?.kind === 'spec' ? loaded.answer : undefined;
 
   const save = (event: FormEvent) => {
@@ -166,6 +179,7 @@ function SpecSection({ resourceId, onChanged }: { resourceId: string; onChanged:
     act<SpecAnswer>(apiPath(`specs/${encodeURIComponent(resourceId)}`), body, 'PUT', { 'if-match': etag }).then(
       ({ data }) => {
         setBusy(false);
+        setDirty(false);
         setOutcome({ text: `Spec saved as version ${data.specVersion}.` });
         spec.reload();
         onChanged();
@@ -244,6 +258,7 @@ function SpecSection({ resourceId, onChanged }: { resourceId: string; onChanged:
             className="link-button"
             onClick={() => {
               setConflict(false);
+              setDirty(false);
               spec.reload();
             }}
           >
@@ -255,11 +270,16 @@ function SpecSection({ resourceId, onChanged }: { resourceId: string; onChanged:
         <form onSubmit={save}>
           <div className="field">
             <label htmlFor="spec-editor">Desired spec (JSON: size_slug, region, image, tags)</label>
-            <textarea id="spec-editor" data-testid="spec-editor" className="spec-editor" value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+            <textarea id="spec-editor" data-testid="spec-editor" className="spec-editor" value={text} onChange={(e) => {
+                setText(e.target.value);
+                setDirty(true);
+              }}
+              spellCheck={false}
+            />
           </div>
           <div className="actions">
             <button type="submit" className="button primary" data-action="spec-save" disabled={busy}>
-              Save spec (version {answer?.specVersion ?? 0} → {(answer?.specVersion ?? 0) + 1})
+              Save spec (version {base?.version ?? 0} → {(base?.version ?? 0) + 1})
             </button>
             {answer && !answer.removedAt && (
               <button type="button" className="button" data-action="spec-apply" disabled={busy || answer.plan?.converged === true} onClick={apply}>
