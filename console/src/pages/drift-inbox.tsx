@@ -298,28 +298,25 @@ function BulkDialog({ group, action, onClose }: { group: DriftGroup; action: Act
   const [error, setError] = useState<string | undefined>();
   const [typed, setTyped] = useState('');
   const [ignore, setIgnore] = useState<IgnoreFields>({ owner: '', reason: '', expires: inAWeek() });
-  const path = apiPath(`drift/groups/${group.groupId}/${action}`, { dryRun: 'true' });
-  const ignoreBody = () => ({ owner: ignore.owner.trim(), reason: ignore.reason.trim(), expiresAt: localToIso(ignore.expires) ?? '' });
 
-  const dryRun = () => {
-    setError(undefined);
-    setState({ step: 'dry-run' });
-    // the dry run of an ignore checks the same body the real one will send
-    act<GroupAnswer>(path, action === 'ignore' ? ignoreBody() : undefined).then(
+  useEffect(() => {
+    // The ignore route's dry run wants the ignore terms before it lists anything, but the operator
+    // should see the list first: the group's members do not depend on the action (the server lists
+    // them the same way for all three), so the accept dry run — which touches nothing — lists them.
+    // The real request then names exactly that list, with the terms.
+    const listing = action === 'ignore' ? 'accept' : action;
+    act<GroupAnswer>(apiPath(`drift/groups/${group.groupId}/${listing}`, { dryRun: 'true' })).then(
       ({ data }) => setState({ step: 'confirm', answer: data }),
       (failure: unknown) => setError(errorMessage(failure)),
     );
-  };
-  useEffect(() => {
-    if (action !== 'ignore') dryRun();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  }, [group.groupId, action]);
 
   const confirm = (answer: GroupAnswer) => {
     setError(undefined);
     setState({ step: 'running', answer });
     const driftIds = answer.items.map((item) => item.driftId);
-    act<GroupAnswer>(apiPath(`drift/groups/${group.groupId}/${action}`), { driftIds, ...(action === 'ignore' ? ignoreBody() : {}) }).then(
+    const terms = action === 'ignore' ? { owner: ignore.owner.trim(), reason: ignore.reason.trim(), expiresAt: localToIso(ignore.expires) ?? '' } : {};
+    act<GroupAnswer>(apiPath(`drift/groups/${group.groupId}/${action}`), { driftIds, ...terms }).then(
       ({ data }) => setState({ step: 'done', answer, result: data }),
       (failure: unknown) => {
         setError(errorMessage(failure));
@@ -330,25 +327,24 @@ function BulkDialog({ group, action, onClose }: { group: DriftGroup; action: Act
 
   const title = `${VERB[action]} the group ${group.field}: ${show(group.expected)} → ${show(group.actual)}`;
   const count = state.step === 'dry-run' ? 0 : state.answer.items.length;
-  let confirmButton;
-  if (action === 'ignore' && state.step === 'dry-run') confirmButton = { label: 'Show what it would ignore', disabled: !ignoreComplete(ignore), onConfirm: dryRun };
-  else if (state.step === 'confirm' || state.step === 'running')
-    confirmButton = {
-      label: state.step === 'running' ? 'Working…' : `${VERB[action]} ${count} drift${count === 1 ? '' : 's'}`,
-      danger: action !== 'accept',
-      disabled: state.step === 'running' || count === 0 || typed.trim() !== String(count),
-      onConfirm: () => confirm(state.answer),
-    };
+  const confirmButton =
+    state.step === 'confirm' || state.step === 'running'
+      ? {
+          label: state.step === 'running' ? 'Working…' : `${VERB[action]} ${count} drift${count === 1 ? '' : 's'}`,
+          danger: action !== 'accept',
+          disabled: state.step === 'running' || count === 0 || typed.trim() !== String(count) || (action === 'ignore' && !ignoreComplete(ignore)),
+          onConfirm: () => confirm(state.answer),
+        }
+      : undefined;
 
   return (
     <Dialog name="bulk" title={title} open onClose={() => onClose(state.step === 'done')} closeLabel={state.step === 'done' ? 'Close' : 'Cancel'} confirm={confirmButton}>
-      {action === 'ignore' && state.step === 'dry-run' && <IgnoreFieldset value={ignore} onChange={setIgnore} />}
-      {action !== 'ignore' && state.step === 'dry-run' && !error && <Loading what="the dry run" />}
+      {state.step === 'dry-run' && !error && <Loading what="the dry run" />}
       {(state.step === 'confirm' || state.step === 'running') && (
         <>
           <p>
             The dry run found <strong data-testid="bulk-count">{count}</strong> open drift{count === 1 ? '' : 's'}. Exactly these, and no others, will be{' '}
-            {action === 'accept' ? 'accepted' : action === 'revert' ? 'reverted' : 'ignored'}:
+            {action === 'accept' ? 'accepted' : action === 'revert' ? 'reverted' : 'ignored'} — a drift that joins the group meanwhile is left alone:
           </p>
           <ul className="frozen-list" data-testid="bulk-dryrun-list" tabIndex={0} aria-label="Drifts the action will touch">
             {state.answer.items.map((item) => (
@@ -358,6 +354,7 @@ function BulkDialog({ group, action, onClose }: { group: DriftGroup; action: Act
             ))}
           </ul>
           {state.answer.more && <p className="notice">The group holds more than {state.answer.limit} drifts: this acts on the {state.answer.limit} oldest; run it again for the rest.</p>}
+          {action === 'ignore' && <IgnoreFieldset value={ignore} onChange={setIgnore} />}
           {count > 0 && (
             <div className="field">
               <label htmlFor="bulk-confirm-input">Type {count} to confirm</label>

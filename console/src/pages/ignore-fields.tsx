@@ -4,7 +4,7 @@ import type { IgnoreFields } from './drift-types';
 export function IgnoreFieldset({ value, onChange }: { value: IgnoreFields; onChange: (next: IgnoreFields) => void }) {
   return (
     <fieldset className="plain-fieldset">
-      <legend>Ignore until</legend>
+      <legend>Who owns this exception, why, and until when</legend>
       <div className="field">
         <label htmlFor="ignore-owner">Owner</label>
         <input id="ignore-owner" data-testid="ignore-owner" value={value.owner} onChange={(e) => onChange({ ...value, owner: e.target.value })} required />
