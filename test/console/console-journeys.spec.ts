@@ -6,6 +6,8 @@ import { driftById, groupOf, openDrift, provision, provisioned, resizeBehindItsB
 
 /** A datetime-local value for an instant (the browser runs in UTC): seconds kept, so "as of" can fall between two events of one minute. */
 const localInput = (iso: string): string => iso.slice(0, 19);
+/** The first whole second at or after an instant: the input drops milliseconds, and rounding down could fall before the instant. */
+const wholeSecondAfter = (iso: string): string => new Date(Math.ceil(Date.parse(iso) / 1000) * 1000).toISOString();
 
 /** Marks the document, so a later look can tell the page updated itself from a reload (a reload loses the mark). */
 const markDocument = (page: Page) => page.evaluate(() => void ((globalThis as unknown as Record<string, unknown>).__sameDocument = true));
@@ -118,8 +120,10 @@ describe('the operator console, journey by journey', () => {
 
   it('sees drift appear in the inbox after a resize behind its back and a sync, and accepts it with the keyboard', async () => {
     const droplet = await provisioned(box, 'console-drift-1');
+    // a moment the droplet exists at its first size; the resize comes more than a second later, so
+    // the whole second after this moment (what a datetime-local input can hold) is still before it
     const beforeDrift = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 1_100));
+    await new Promise((r) => setTimeout(r, 1_500));
     await resizeBehindItsBack(box, droplet.dropletId, 's-2vcpu-4gb');
     await sync(box);
     const drift = await openDrift(box, droplet.resourceId, 'size_slug');
@@ -191,6 +195,8 @@ describe('the operator console, journey by journey', () => {
   it('opens the drifted resource as of before the drift and sees the old size, and the diff between then and now', async () => {
     if (!drifted) throw new Error('the drift journey left no drifted droplet');
     const { resourceId, beforeDrift } = drifted;
+    const then = await box.request('GET', `/api/v1/resources/${encodeURIComponent(resourceId)}/history?asOf=${encodeURIComponent(beforeDrift)}`, { token: box.tokens.viewer });
+    expect(then.body).toMatchObject({ resource: { state: { size_slug: 's-1vcpu-1gb' } } });
     const page = await person();
     await signIn(page, box.url, box.tokens.operator, '/console/inventory');
     await expectHeading(page, 'Inventory');
@@ -203,11 +209,11 @@ describe('the operator console, journey by journey', () => {
     await expectHeading(page, `Resource ${resourceId}`);
     await expectText(page.getByTestId('state-size'), 's-2vcpu-4gb');
 
-    await page.getByTestId('asof-input').fill(localInput(beforeDrift));
+    await page.getByTestId('asof-input').fill(localInput(wholeSecondAfter(beforeDrift)));
     await page.getByTestId('asof-submit').click();
     await expectText(page.getByTestId('asof-size'), 's-1vcpu-1gb');
 
-    await page.getByTestId('diff-from').fill(localInput(beforeDrift));
+    await page.getByTestId('diff-from').fill(localInput(wholeSecondAfter(beforeDrift)));
     await page.getByTestId('diff-to').fill(localInput(new Date(Date.now() + 60_000).toISOString()));
     await page.getByTestId('diff-submit').click();
     await page.getByTestId('diff-result').waitFor();
@@ -231,10 +237,11 @@ describe('the operator console, journey by journey', () => {
     await page.locator('[data-testid="saga-status"][data-status="running"]').waitFor();
     await markDocument(page);
     await page.locator('[data-action="cancel"]').click();
-    const dialog = page.getByTestId('dialog-cancel');
+    // the dialog element: its own cancel button ("Keep running") carries the same test id, dialog-cancel
+    const dialog = page.locator('dialog[data-testid="dialog-cancel"]');
     await dialog.waitFor();
     await dialog.getByTestId('cancel-reason').fill('started by mistake, the sleep would hold it for ten minutes');
-    await checkPage(page, undefined, '[data-testid="dialog-cancel"]');
+    await checkPage(page, undefined, 'dialog[data-testid="dialog-cancel"]');
     await dialog.getByTestId('dialog-confirm').click();
 
     await page.locator('[data-testid="saga-status"][data-status="cancelled"]').waitFor({ timeout: 30_000 });
@@ -297,21 +304,22 @@ describe('the operator console, journey by journey', () => {
     const page = await person();
     await signIn(page, box.url, box.tokens.viewer);
     await expectText(page.getByTestId('whoami'), /bb-viewer · viewer/);
-    const pages: [string, string][] = [
-      ['/console/', 'Overview'],
-      ['/console/sagas', 'Sagas'],
-      [`/console/sagas/${encodeURIComponent(saga.id)}`, `Saga ${saga.id}`],
-      ['/console/drift', 'Drift inbox'],
-      ['/console/drift/closed?status=all', 'Closed drift'],
-      ['/console/drift/policies', 'Drift policies'],
-      ['/console/inventory', 'Inventory'],
-      [`/console/inventory/${encodeURIComponent(drifted.resourceId)}`, `Resource ${drifted.resourceId}`],
-      ['/console/iac', 'IaC states and locks'],
+    // each page, its heading, and the first row of what it lists (the page has its data by then)
+    const pages: [string, string, string][] = [
+      ['/console/', 'Overview', '[data-testid="summary"]'],
+      ['/console/sagas', 'Sagas', '[data-testid="saga-row"]'],
+      [`/console/sagas/${encodeURIComponent(saga.id)}`, `Saga ${saga.id}`, '[data-testid="saga-timeline"][data-rendered="true"]'],
+      ['/console/drift', 'Drift inbox', '[data-testid="drift-group"]'],
+      ['/console/drift/closed?status=all', 'Closed drift', '[data-testid="drift-row"]'],
+      ['/console/drift/policies', 'Drift policies', '[data-testid="policy-row"]'],
+      ['/console/inventory', 'Inventory', '[data-testid="resource-row"]'],
+      [`/console/inventory/${encodeURIComponent(drifted.resourceId)}`, `Resource ${drifted.resourceId}`, '[data-testid="history-event"]'],
+      ['/console/iac', 'IaC states and locks', '[data-testid="iac-lock-row"]'],
     ];
-    for (const [path, heading] of pages) {
+    for (const [path, heading, loaded] of pages) {
       await page.goto(`${box.url}${path}`);
       await expectHeading(page, heading);
-      await page.waitForLoadState('networkidle');
+      await page.locator(loaded).first().waitFor({ timeout: 15_000 });
       // expanded, the inbox shows its drift rows too: none may carry an action
       for (const toggle of await page.getByTestId('group-expand').all()) await toggle.click();
       expect([path, await actionsOnPage(page)]).toEqual([path, []]);

@@ -12,6 +12,7 @@ export interface InPageElement {
   setAttribute(name: string, value: string): void;
   removeAttribute(name: string): void;
   closest(selector: string): InPageElement | null;
+  matches(selector: string): boolean;
   getBoundingClientRect(): { readonly width: number; readonly height: number };
   blur(): void;
 }
