@@ -16,15 +16,15 @@ export const SCREENSHOTS = resolve(ROOT, 'docs/console');
  * Headless Chromium with a fresh profile (a plain launch makes a temporary one). Fails, loudly,
  * when Chromium is absent: a browser suite that skips itself would pass without testing anything.
  */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
+export async function launchChromium(executablePath = CHROMIUM_PATH): Promise<Browser> {
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `Chromium is not installed at ${CHROMIUM_PATH}, so the console's browser tests cannot run. ` +
+      `Chromium is not installed at ${executablePath}, so the console's browser tests cannot run. ` +
         'Install it with `apt-get install -y chromium` (.ci/run does), or point CHROMIUM_PATH at a Chromium binary.',
     );
   }
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
