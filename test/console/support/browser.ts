@@ -132,6 +132,8 @@ export async function checkPage(page: Page, screenshot?: string, within?: string
   if (missed.length > 0) throw new Error(`on ${where}, ${missed.length} of ${wanted} controls never got focus from Tab:\n${missed.join('\n')}`);
   if (screenshot) {
     mkdirSync(SCREENSHOTS, { recursive: true });
+    // without the focus ring the Tab walk left on its last control
+    if (!within) await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.blur());
     await page.screenshot({ path: resolve(SCREENSHOTS, `${screenshot}.png`), fullPage: true });
   }
 }
