@@ -223,6 +223,36 @@ describe('the operator console, journey by journey', () => {
     await checkPage(page, 'resource');
   });
 
+  it('reads a retried saga with "failures only", switched with the Space key: only the step that failed, only its failed attempts', async () => {
+    const started = await box.request('POST', '/api/v1/sagas', {
+      token: box.tokens.operator,
+      body: { kind: 'console-test', definition: 'script', inputs: { steps: [{ op: 'noop' }, { op: 'flaky', failures: 2 }, { op: 'noop' }] } },
+    });
+    expect(started.status).toBe(202);
+    const sagaId = started.body.sagaId as string;
+    await sagaReaches(box, sagaId, ['completed']);
+
+    const page = await person();
+    await signIn(page, box.url, box.tokens.viewer, `/console/sagas/${encodeURIComponent(sagaId)}`);
+    await page.locator('[data-testid="saga-timeline"][data-rendered="true"]').waitFor();
+    const steps = page.getByTestId('step');
+    await steps.nth(2).waitFor();
+    expect(await steps.count()).toBe(3);
+
+    await tabTo(page, page.getByTestId('failures-only'));
+    await page.keyboard.press('Space');
+    expect(await page.getByTestId('failures-only').isChecked()).toBe(true);
+    await steps.nth(1).waitFor({ state: 'detached' });
+    expect(await steps.evaluateAll((all) => all.map((s) => s.getAttribute('data-step')))).toEqual(['2-flaky']);
+    expect(await page.getByTestId('attempt').evaluateAll((all) => all.map((a) => a.getAttribute('data-outcome')))).toEqual(['retrying', 'retrying']);
+    await expectText(page.getByTestId('attempt-error').first(), 'planned failures');
+    await checkPage(page);
+
+    await page.keyboard.press('Space');
+    await steps.nth(2).waitFor();
+    expect(await steps.count()).toBe(3);
+  });
+
   it('cancels a running saga from its page with a reason, and sees it end cancelled, live', async () => {
     const started = await box.request('POST', '/api/v1/sagas', {
       token: box.tokens.operator,
