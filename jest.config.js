@@ -29,5 +29,12 @@ export default {
       testMatch: ['<rootDir>/test/{contract,integration,reliability}/**/*.spec.ts'],
     },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
+    // the operator console in headless Chromium against a real serve; the console is built first when stale
+    {
+      ...common,
+      displayName: 'console',
+      testMatch: ['<rootDir>/test/console/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/console/support/console-build.global-setup.ts',
+    },
   ],
 };

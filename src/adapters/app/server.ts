@@ -4,6 +4,7 @@ import { DiscoveryService, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import { addressRateLimit, authenticate, parseBody } from '../http/edge.middleware.js';
+import { consoleRouter } from '../http/console.middleware.js';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUiDist from 'swagger-ui-dist';
@@ -116,6 +117,8 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
     app.use(httpMetricsMiddleware(metrics));
     app.use(pinoHttp({ logger, genReqId: () => currentRequest()?.requestId ?? 'none', quietReqLogger: true, autoLogging: { ignore: (req) => req.url === '/health/live' } }));
     app.use(addressRateLimit(config.rateLimitPerAddressPerMinute));
+    // the operator console's static files need no token: its API calls carry one
+    app.use('/console', consoleRouter());
     app.use(authenticate(tokens));
     app.use(parseBody(config.bodyLimitBytes));
     app.use('/docs/assets', express.static(swaggerUiDist.getAbsoluteFSPath(), { index: false }));
@@ -149,7 +152,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: Se
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-    logger.info({ url, projections: projectionCatalogue.map((p) => p.name), docs: `${url}/docs` }, 'cloudledger is listening');
+    logger.info({ url, console: `${url}/console`, projections: projectionCatalogue.map((p) => p.name), docs: `${url}/docs` }, `cloudledger is listening; the console is at ${url}/console`);
     const started = app;
     const jobs = schedules;
     return {
