@@ -130,7 +130,7 @@ export async function startBlackBox(env: Record<string, string> = {}): Promise<B
       async close() {
         for (const process of started.reverse()) {
           if (process.child.exitCode === null) process.child.kill('SIGTERM');
-          await Promise.race([process.exited, new Promise((r) => setTimeout(r, 10_000))]);
+          await Promise.race([process.exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
           if (process.child.exitCode === null) process.child.kill('SIGKILL');
         }
         await db.drop();
