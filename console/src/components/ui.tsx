@@ -164,3 +164,50 @@ export function LiveBadge({ state }: { state: string }) {
     </span>
   );
 }
+
+/**
+ * A list as a table: scrolling sideways in its frame, captioned for screen readers, one header per
+ * column (a `false` column is left out, e.g. actions a role may not take), and a row saying so
+ * when `empty` gives the text — its span follows the columns shown.
+ */
+export function DataTable({
+  testId,
+  caption,
+  columns,
+  empty,
+  children,
+}: {
+  testId?: string;
+  caption: ReactNode;
+  columns: readonly (string | false)[];
+  empty?: string | false;
+  children: ReactNode;
+}) {
+  const shown = columns.filter((column): column is string => column !== false);
+  return (
+    <div className="table-wrap">
+      <table data-testid={testId}>
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {shown.map((column) => (
+              <th scope="col" key={column}>
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {empty && (
+            <tr>
+              <td colSpan={shown.length} className="muted">
+                {empty}
+              </td>
+            </tr>
+          )}
+          {children}
+        </tbody>
+      </table>
+    </div>
+  );
+}

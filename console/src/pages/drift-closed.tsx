@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { apiPath, errorMessage, get, type Page } from '../api';
-import { ErrorBox, Loading, LoadMore, StatusBadge, Time } from '../components/ui';
+import { DataTable, ErrorBox, LoadMore, Loading, StatusBadge, Time } from '../components/ui';
 import { show } from '../format';
 import { useLoad } from '../hooks';
 import { DriftNav } from './drift-nav';
@@ -41,63 +41,40 @@ export function DriftClosed() {
       <ErrorBox message={first.error ?? more.error} />
       {!first.data && !first.error && <Loading what="drift" />}
       {first.data && (
-        <div className="table-wrap">
-          <table data-testid="drift-list">
-            <caption className="visually-hidden">Drift with status {status}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Field</th>
-                <th scope="col">Expected → actual</th>
-                <th scope="col">Status</th>
-                <th scope="col">Detected</th>
-                <th scope="col">Resolved</th>
-                <th scope="col">Policy / until</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.length === 0 && (
-                <tr>
-                  <td colSpan={7} className="muted">
-                    No drift with this status.
-                  </td>
-                </tr>
-              )}
-              {rows.map((drift) => (
-                <tr key={drift.id} data-testid="drift-row" data-drift-id={drift.id} data-resource-id={drift.resourceId} data-status={drift.status}>
-                  <td>
-                    <Link className="mono" to={`/inventory/${encodeURIComponent(drift.resourceId)}`}>
-                      {drift.resourceId}
-                    </Link>
-                  </td>
-                  <td className="mono">{drift.field}</td>
-                  <td>
-                    <span className="change-from">{show(drift.expected)}</span> → <span className="change-to">{show(drift.actual)}</span>
-                  </td>
-                  <td>
-                    <StatusBadge status={drift.status} />
-                  </td>
-                  <td>
-                    <Time at={drift.detectedAt} />
-                  </td>
-                  <td>
-                    <Time at={drift.resolvedAt} />
-                  </td>
-                  <td className="small">
-                    {drift.policyId ? <span className="mono">{drift.policyId}</span> : null}
-                    {drift.ignoredUntil ? (
-                      <>
-                        {' '}
-                        until <Time at={drift.ignoredUntil} />
-                      </>
-                    ) : null}
-                    {!drift.policyId && !drift.ignoredUntil ? '—' : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable testId="drift-list" caption={<>Drift with status {status}</>} columns={['Resource', 'Field', 'Expected → actual', 'Status', 'Detected', 'Resolved', 'Policy / until']} empty={rows.length === 0 && 'No drift with this status.'}>
+          {rows.map((drift) => (
+            <tr key={drift.id} data-testid="drift-row" data-drift-id={drift.id} data-resource-id={drift.resourceId} data-status={drift.status}>
+              <td>
+                <Link className="mono" to={`/inventory/${encodeURIComponent(drift.resourceId)}`}>
+                  {drift.resourceId}
+                </Link>
+              </td>
+              <td className="mono">{drift.field}</td>
+              <td>
+                <span className="change-from">{show(drift.expected)}</span> → <span className="change-to">{show(drift.actual)}</span>
+              </td>
+              <td>
+                <StatusBadge status={drift.status} />
+              </td>
+              <td>
+                <Time at={drift.detectedAt} />
+              </td>
+              <td>
+                <Time at={drift.resolvedAt} />
+              </td>
+              <td className="small">
+                {drift.policyId ? <span className="mono">{drift.policyId}</span> : null}
+                {drift.ignoredUntil ? (
+                  <>
+                    {' '}
+                    until <Time at={drift.ignoredUntil} />
+                  </>
+                ) : null}
+                {!drift.policyId && !drift.ignoredUntil ? '—' : null}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <LoadMore cursor={more.cursor} onMore={loadMore} busy={more.busy} />
     </>

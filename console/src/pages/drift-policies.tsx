@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { act, apiPath, errorMessage, get, type Page } from '../api';
-import { Dialog, ErrorBox, Loading, StatusBadge, Time } from '../components/ui';
+import { DataTable, Dialog, ErrorBox, Loading, StatusBadge, Time } from '../components/ui';
 import { localToIso } from '../format';
 import { useLoad } from '../hooks';
 import { useCan } from '../session';
@@ -127,58 +127,34 @@ export function DriftPolicies() {
       )}
       {!policies.data && !policies.error && <Loading what="policies" />}
       {policies.data && (
-        <div className="table-wrap">
-          <table data-testid="policy-list">
-            <caption className="visually-hidden">Drift policies</caption>
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Field</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Status</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Ignoring</th>
-                {admin && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {policies.data.length === 0 && (
-                <tr>
-                  <td colSpan={admin ? 8 : 7} className="muted">
-                    No policy.
-                  </td>
-                </tr>
-              )}
-              {policies.data.map((policy) => (
-                <tr key={policy.policyId} data-testid="policy-row" data-policy-id={policy.policyId} data-status={policy.status}>
-                  <td className="mono">{policy.resource}</td>
-                  <td className="mono">{policy.field}</td>
-                  <td>{policy.owner}</td>
-                  <td>{policy.reason}</td>
-                  <td>
-                    <StatusBadge status={policy.status} />
-                  </td>
-                  <td>
-                    <Time at={policy.expiresAt} />
-                  </td>
-                  <td>
-                    {policy.ignoring} <span className="muted small">(matched {policy.matched})</span>
-                  </td>
-                  {admin && (
-                    <td>
-                      {policy.status === 'live' && (
-                        <button type="button" className="button small" data-action="policy-end" onClick={() => setEnding(policy)} aria-label={`End policy ${policy.resource} ${policy.field}`}>
-                          End…
-                        </button>
-                      )}
-                    </td>
+        <DataTable testId="policy-list" caption="Drift policies" columns={['Resource', 'Field', 'Owner', 'Reason', 'Status', 'Expires', 'Ignoring', admin && 'Actions']} empty={policies.data.length === 0 && 'No policy.'}>
+          {policies.data.map((policy) => (
+            <tr key={policy.policyId} data-testid="policy-row" data-policy-id={policy.policyId} data-status={policy.status}>
+              <td className="mono">{policy.resource}</td>
+              <td className="mono">{policy.field}</td>
+              <td>{policy.owner}</td>
+              <td>{policy.reason}</td>
+              <td>
+                <StatusBadge status={policy.status} />
+              </td>
+              <td>
+                <Time at={policy.expiresAt} />
+              </td>
+              <td>
+                {policy.ignoring} <span className="muted small">(matched {policy.matched})</span>
+              </td>
+              {admin && (
+                <td>
+                  {policy.status === 'live' && (
+                    <button type="button" className="button small" data-action="policy-end" onClick={() => setEnding(policy)} aria-label={`End policy ${policy.resource} ${policy.field}`}>
+                      End…
+                    </button>
                   )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Dialog
         name="end-policy"

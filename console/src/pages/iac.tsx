@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { act, apiPath, errorMessage, get, type Page } from '../api';
-import { Ago, Dialog, ErrorBox, JsonToggle, LiveBadge, Loading, StatusBadge, Time } from '../components/ui';
+import { Ago, DataTable, Dialog, ErrorBox, JsonToggle, LiveBadge, Loading, StatusBadge, Time } from '../components/ui';
 import { useLive, useLoad } from '../hooks';
 import { useCan } from '../session';
 
@@ -94,64 +94,40 @@ export function Iac() {
         <ErrorBox message={locks.error} />
         {!locks.data && !locks.error && <Loading what="locks" />}
         {locks.data && (
-          <div className="table-wrap">
-            <table data-testid="iac-locks">
-              <caption className="visually-hidden">Live locks</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Resource</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Operation</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">Until</th>
-                  {admin && <th scope="col">Lock id</th>}
-                  {admin && <th scope="col">Actions</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {locks.data.length === 0 && (
-                  <tr>
-                    <td colSpan={admin ? 8 : 6} className="muted">
-                      No record is locked.
-                    </td>
-                  </tr>
+          <DataTable testId="iac-locks" caption="Live locks" columns={['Resource', 'Owner', 'Operation', 'Who', 'Since', 'Until', admin && 'Lock id', admin && 'Actions']} empty={locks.data.length === 0 && 'No record is locked.'}>
+            {locks.data.map((lock) => (
+              <tr key={lock.resourceId} data-testid="iac-lock-row" data-resource-id={lock.resourceId}>
+                <td className="mono">{lock.resourceId}</td>
+                <td>{lock.owner}</td>
+                <td>{lock.operation}</td>
+                <td>{lock.who}</td>
+                <td>
+                  <Ago at={lock.acquiredAt} />
+                </td>
+                <td>
+                  <Time at={lock.expiresAt} />
+                </td>
+                {admin && <td className="mono small">{lock.lockId ?? '—'}</td>}
+                {admin && (
+                  <td>
+                    <button
+                      type="button"
+                      className="button small danger"
+                      data-action="force-unlock"
+                      aria-label={`Force-unlock ${lock.resourceId}`}
+                      onClick={() => {
+                        setTyped('');
+                        setError(undefined);
+                        setUnlocking(lock);
+                      }}
+                    >
+                      Force-unlock…
+                    </button>
+                  </td>
                 )}
-                {locks.data.map((lock) => (
-                  <tr key={lock.resourceId} data-testid="iac-lock-row" data-resource-id={lock.resourceId}>
-                    <td className="mono">{lock.resourceId}</td>
-                    <td>{lock.owner}</td>
-                    <td>{lock.operation}</td>
-                    <td>{lock.who}</td>
-                    <td>
-                      <Ago at={lock.acquiredAt} />
-                    </td>
-                    <td>
-                      <Time at={lock.expiresAt} />
-                    </td>
-                    {admin && <td className="mono small">{lock.lockId ?? '—'}</td>}
-                    {admin && (
-                      <td>
-                        <button
-                          type="button"
-                          className="button small danger"
-                          data-action="force-unlock"
-                          aria-label={`Force-unlock ${lock.resourceId}`}
-                          onClick={() => {
-                            setTyped('');
-                            setError(undefined);
-                            setUnlocking(lock);
-                          }}
-                        >
-                          Force-unlock…
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
       <section aria-labelledby="states-title">
@@ -159,50 +135,28 @@ export function Iac() {
         <ErrorBox message={states.error} />
         {!states.data && !states.error && <Loading what="states" />}
         {states.data && (
-          <div className="table-wrap">
-            <table data-testid="iac-states">
-              <caption className="visually-hidden">IaC state records</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Resource</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Updated</th>
-                  <th scope="col">Record</th>
-                </tr>
-              </thead>
-              <tbody>
-                {states.data.length === 0 && (
-                  <tr>
-                    <td colSpan={6} className="muted">
-                      No state record.
-                    </td>
-                  </tr>
-                )}
-                {states.data.map((state) => (
-                  <tr key={state.resource_id} data-testid="iac-state-row" data-resource-id={state.resource_id}>
-                    <td className="mono">{state.resource_id}</td>
-                    <td>{state.resource_type}</td>
-                    <td>
-                      {state.provider}
-                      {state.provider_id ? <span className="muted small"> ({state.provider_id})</span> : null}
-                    </td>
-                    <td>
-                      <StatusBadge status={state.status} />
-                      {state.error ? <div className="error-text small">{state.error}</div> : null}
-                    </td>
-                    <td>
-                      <Time at={state.updated_at} />
-                    </td>
-                    <td>
-                      <JsonToggle value={state} label="Show record" />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="iac-states" caption="IaC state records" columns={['Resource', 'Type', 'Provider', 'Status', 'Updated', 'Record']} empty={states.data.length === 0 && 'No state record.'}>
+            {states.data.map((state) => (
+              <tr key={state.resource_id} data-testid="iac-state-row" data-resource-id={state.resource_id}>
+                <td className="mono">{state.resource_id}</td>
+                <td>{state.resource_type}</td>
+                <td>
+                  {state.provider}
+                  {state.provider_id ? <span className="muted small"> ({state.provider_id})</span> : null}
+                </td>
+                <td>
+                  <StatusBadge status={state.status} />
+                  {state.error ? <div className="error-text small">{state.error}</div> : null}
+                </td>
+                <td>
+                  <Time at={state.updated_at} />
+                </td>
+                <td>
+                  <JsonToggle value={state} label="Show record" />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
       <Dialog

@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { act, apiPath, errorMessage, get, type Page } from '../api';
-import { Ago, Dialog, ErrorBox, LiveBadge, Loading, LoadMore, StatusBadge } from '../components/ui';
+import { Ago, DataTable, Dialog, ErrorBox, LiveBadge, LoadMore, Loading, StatusBadge } from '../components/ui';
 import { useLive, useLoad } from '../hooks';
 import { useCan } from '../session';
 import { type InventorySummary, percent } from './home';
@@ -148,60 +148,36 @@ export function Inventory() {
       {!adopting && <ErrorBox message={first.error ?? more.error ?? actionError} />}
       {!first.data && !first.error && <Loading what="resources" />}
       {first.data && (
-        <div className="table-wrap">
-          <table data-testid="resource-list">
-            <caption className="visually-hidden">Resources</caption>
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Size</th>
-                <th scope="col">Region</th>
-                <th scope="col">Managed</th>
-                <th scope="col">Last seen</th>
-                {admin && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.length === 0 && (
-                <tr>
-                  <td colSpan={admin ? 8 : 7} className="muted">
-                    No resource matches.
-                  </td>
-                </tr>
-              )}
-              {rows.map((r) => (
-                <tr key={r.resourceId} data-testid="resource-row" data-resource-id={r.resourceId} data-managed={String(r.managed)}>
-                  <td>
-                    <Link className="mono" to={`/inventory/${encodeURIComponent(r.resourceId)}`}>
-                      {r.resourceId}
-                    </Link>
-                  </td>
-                  <td>{r.name}</td>
-                  <td>
-                    <StatusBadge status={r.status} />
-                  </td>
-                  <td className="mono">{r.sizeSlug}</td>
-                  <td>{r.region}</td>
-                  <td>{r.managed ? 'yes' : 'no'}</td>
-                  <td>
-                    <Ago at={r.lastSeenAt} testId="last-seen" />
-                  </td>
-                  {admin && (
-                    <td>
-                      {!r.managed && r.status !== 'deleted' && (
-                        <button type="button" className="button small" data-action="adopt" onClick={() => setAdopting(r)} aria-label={`Adopt ${r.name}`}>
-                          Adopt…
-                        </button>
-                      )}
-                    </td>
+        <DataTable testId="resource-list" caption="Resources" columns={['Resource', 'Name', 'Status', 'Size', 'Region', 'Managed', 'Last seen', admin && 'Actions']} empty={rows.length === 0 && 'No resource matches.'}>
+          {rows.map((r) => (
+            <tr key={r.resourceId} data-testid="resource-row" data-resource-id={r.resourceId} data-managed={String(r.managed)}>
+              <td>
+                <Link className="mono" to={`/inventory/${encodeURIComponent(r.resourceId)}`}>
+                  {r.resourceId}
+                </Link>
+              </td>
+              <td>{r.name}</td>
+              <td>
+                <StatusBadge status={r.status} />
+              </td>
+              <td className="mono">{r.sizeSlug}</td>
+              <td>{r.region}</td>
+              <td>{r.managed ? 'yes' : 'no'}</td>
+              <td>
+                <Ago at={r.lastSeenAt} testId="last-seen" />
+              </td>
+              {admin && (
+                <td>
+                  {!r.managed && r.status !== 'deleted' && (
+                    <button type="button" className="button small" data-action="adopt" onClick={() => setAdopting(r)} aria-label={`Adopt ${r.name}`}>
+                      Adopt…
+                    </button>
                   )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       )}
       <LoadMore cursor={more.cursor} onMore={loadMore} busy={more.busy} />
       <Dialog

@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { apiPath, errorMessage, get, type Page } from '../api';
-import { ErrorBox, LiveBadge, Loading, LoadMore, StatusBadge, Time } from '../components/ui';
+import { DataTable, ErrorBox, LiveBadge, LoadMore, Loading, StatusBadge, Time } from '../components/ui';
 import { isoToLocal, localToIso } from '../format';
 import { useLive, useLoad } from '../hooks';
 
@@ -184,55 +184,32 @@ export function SagaList() {
       <ErrorBox message={first.error ?? more.error} />
       {!first.data && !first.error && <Loading what="sagas" />}
       {first.data && (
-        <div className="table-wrap">
-          <table data-testid="saga-list">
-            <caption className="visually-hidden">Sagas, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Saga</th>
-                <th scope="col">Status</th>
-                <th scope="col">Kind / definition</th>
-                <th scope="col">Current step</th>
-                <th scope="col">Deployment</th>
-                <th scope="col">Started</th>
-                <th scope="col">Triggered by</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.length === 0 && (
-                <tr>
-                  <td colSpan={7} className="muted">
-                    No saga matches these filters.
-                  </td>
-                </tr>
-              )}
-              {rows.map((saga) => (
-                <tr key={saga.id} data-testid="saga-row" data-saga-id={saga.id} data-status={saga.status}>
-                  <td>
-                    <Link to={`/sagas/${encodeURIComponent(saga.id)}`} className="mono">
-                      {saga.id}
-                    </Link>
-                  </td>
-                  <td>
-                    <StatusBadge status={saga.status} />
-                  </td>
-                  <td>
-                    {saga.kind}
-                    <div className="muted small">
-                      {saga.definition} v{saga.version}
-                    </div>
-                  </td>
-                  <td>{saga.currentStep ?? '—'}</td>
-                  <td className="mono">{saga.deploymentId ?? '—'}</td>
-                  <td>
-                    <Time at={saga.startedAt} />
-                  </td>
-                  <td>{saga.triggeredBy}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable testId="saga-list" caption="Sagas, newest first" columns={['Saga', 'Status', 'Kind / definition', 'Current step', 'Deployment', 'Started', 'Triggered by']} empty={rows.length === 0 && 'No saga matches these filters.'}>
+          {rows.map((saga) => (
+            <tr key={saga.id} data-testid="saga-row" data-saga-id={saga.id} data-status={saga.status}>
+              <td>
+                <Link to={`/sagas/${encodeURIComponent(saga.id)}`} className="mono">
+                  {saga.id}
+                </Link>
+              </td>
+              <td>
+                <StatusBadge status={saga.status} />
+              </td>
+              <td>
+                {saga.kind}
+                <div className="muted small">
+                  {saga.definition} v{saga.version}
+                </div>
+              </td>
+              <td>{saga.currentStep ?? '—'}</td>
+              <td className="mono">{saga.deploymentId ?? '—'}</td>
+              <td>
+                <Time at={saga.startedAt} />
+              </td>
+              <td>{saga.triggeredBy}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <LoadMore cursor={more.cursor} onMore={loadMore} busy={more.busy} />
     </>

@@ -4,6 +4,7 @@ import { SpecNotFound, specDecider } from '../../domain/drift/spec.decider.js';
 import { Conflict } from '../../domain/errors.js';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import { eventCatalogue } from '../../domain/events/event-catalogue.js';
+import type { ResourceStreamState } from '../../domain/inventory/resource.decider.js';
 import { dropletIdOf } from '../../domain/inventory/resource.js';
 import { toSpecStream } from '../../domain/streams.js';
 import { handleOnStream, readStreamEvents } from '../event-stream.js';
@@ -48,7 +49,12 @@ export class DesiredStateService {
 
   /** The spec with its plan; SpecNotFound when none was ever recorded. */
   async current(resourceId: string): Promise<SpecAnswer> {
-    const [recorded, live] = await Promise.all([readStreamEvents(this.store, toSpecStream(resourceId)), resourceInLog(this.store, resourceId)]);
+    return this.answer(resourceId, await resourceInLog(this.store, resourceId));
+  }
+
+  /** The spec stream read and folded, planned against `live` (the resource stream the caller read already). */
+  private async answer(resourceId: string, live: ResourceStreamState): Promise<SpecAnswer> {
+    const recorded = await readStreamEvents(this.store, toSpecStream(resourceId));
     let last: Omit<SpecAnswer, 'plan' | 'removedAt'> | undefined;
     let removedAt: string | null = null;
     for (const event of recorded) {
@@ -72,7 +78,7 @@ export class DesiredStateService {
    * must be in the inventory; one cloudledger does not manage needs platform_admin.
    */
   async declare(resourceId: string, spec: DeclaredSpec, expectedVersion: number | undefined, caller: SpecCaller): Promise<SpecAnswer> {
-    await this.requireReach(resourceId, caller, 'declare its spec');
+    const live = await this.reachable(resourceId, caller, 'declare its spec');
     const { actor, actorId, correlationId, causationId } = caller;
     await handleOnStream(
       this.store,
@@ -82,7 +88,7 @@ export class DesiredStateService {
       { actor, ...(actorId ? { actorId } : {}), correlationId, causationId },
       { now: this.now },
     );
-    return this.current(resourceId);
+    return this.answer(resourceId, live);
   }
 
   /**
@@ -91,8 +97,7 @@ export class DesiredStateService {
    * a spec with nothing an apply can change is a 409.
    */
   async apply(resourceId: string, caller: SpecCaller): Promise<{ sagaId: string; resourceId: string; specVersion: number; converging: readonly string[]; left: ConvergencePlan['changes'] }> {
-    await this.requireReach(resourceId, caller, 'apply its spec');
-    const { specVersion, plan } = await this.current(resourceId);
+    const { specVersion, plan } = await this.answer(resourceId, await this.reachable(resourceId, caller, 'apply its spec'));
     if (plan === null) throw new ResourceNotFound(`${resourceId} has no live resource to apply its spec to`);
     const left = plan.changes.filter((c) => !(plan.applicable as readonly string[]).includes(c.field));
     if (plan.applicable.length === 0) {
@@ -103,13 +108,14 @@ export class DesiredStateService {
     return { sagaId, resourceId, specVersion, converging: plan.applicable, left };
   }
 
-  private async requireReach(resourceId: string, caller: SpecCaller, action: string): Promise<void> {
+  /** The resource, present in the inventory (404 otherwise, to anyone: viewers can list it anyway), when the caller may `action` it. */
+  private async reachable(resourceId: string, caller: SpecCaller, action: string): Promise<ResourceStreamState> {
     if (dropletIdOf(resourceId) === null) throw new ResourceNotFound(`${resourceId} is not a droplet id (do:droplet:<id>)`);
-    // what is not in the inventory is a 404 to anyone (viewers can list it anyway); then who may act
     const live = await resourceInLog(this.store, resourceId);
     if (live.status !== 'present') {
       throw new ResourceNotFound(live.status === 'deleted' ? `${resourceId} is deleted` : `${resourceId} is not in the inventory: run a sync first, or adopt it`);
     }
     requireReach(live, resourceId, caller, action);
+    return live;
   }
 }

@@ -4,7 +4,7 @@ import { driftPolicyRequestSchema } from '../../../domain/drift/drift-policy.js'
 import { Dispatcher } from '../../dispatch/dispatcher.js';
 import { AcceptDrift, DetectDrift, GetDrift, GROUP_ACTION_LIMIT, IgnoreDrift, ListDrift, ListDriftGroups, ResolveDriftGroup, RevertDrift } from '../../dispatch/drift.js';
 import { GROUP_ID_PATTERN } from '../../inventory/drift-inbox.js';
-import { ApiRoute } from '../api-route.decorator.js';
+import { ApiRoute, type ApiRouteSpec } from '../api-route.decorator.js';
 import { httpContext } from '../http-context.js';
 import { pageOf, pageQuery } from '../page-query.js';
 
@@ -63,6 +63,17 @@ const groupAnswer = z.union([
     more: z.boolean(),
   }),
 ]);
+/** What the three group actions declare alike: platform_admin, idempotent, the group id, ?dryRun, their answer. */
+const groupRoute = (summary: string, body: z.ZodType, extra: Record<number, { description: string }> = {}): ApiRouteSpec => ({
+  summary,
+  role: 'platform_admin',
+  tags: TAGS,
+  idempotent: true,
+  params: groupParams,
+  query: dryRunQuery,
+  body,
+  responses: groupResponses(extra),
+});
 const groupResponses = (extra: Record<number, { description: string }> = {}) => ({
   200: {
     description: `with dryRun=true, {dryRun: true, items} — the drifts it would touch, nothing touched; otherwise each item's outcome and the counts. At most ${GROUP_ACTION_LIMIT} drifts, the oldest first; \`more\` says the group holds others (run it again)`,
@@ -102,48 +113,27 @@ export class DriftController {
 
   @Post('groups/:groupId/accept')
   @HttpCode(200)
-  @ApiRoute({
-    summary: 'Accept every open drift of a group, each as its own AcceptDrift; ?dryRun=true lists them and touches nothing',
-    role: 'platform_admin',
-    tags: TAGS,
-    idempotent: true,
-    params: groupParams,
-    query: dryRunQuery,
-    body: groupBody,
-    responses: groupResponses(),
-  })
+  @ApiRoute(groupRoute('Accept every open drift of a group, each as its own AcceptDrift; ?dryRun=true lists them and touches nothing', groupBody))
   acceptGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>, @Body() body: z.infer<typeof groupBody>): Promise<unknown> {
     return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'accept', query.dryRun, null, body?.driftIds ?? null), httpContext());
   }
 
   @Post('groups/:groupId/revert')
   @HttpCode(200)
-  @ApiRoute({
-    summary: 'Revert every open drift of a group, each as its own RevertDrift (a saga per drift); ?dryRun=true lists them and touches nothing',
-    role: 'platform_admin',
-    tags: TAGS,
-    idempotent: true,
-    params: groupParams,
-    query: dryRunQuery,
-    body: groupBody,
-    responses: groupResponses(),
-  })
+  @ApiRoute(groupRoute('Revert every open drift of a group, each as its own RevertDrift (a saga per drift); ?dryRun=true lists them and touches nothing', groupBody))
   revertGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>, @Body() body: z.infer<typeof groupBody>): Promise<unknown> {
     return this.dispatcher.command(new ResolveDriftGroup(path.groupId, 'revert', query.dryRun, null, body?.driftIds ?? null), httpContext());
   }
 
   @Post('groups/:groupId/ignore')
   @HttpCode(200)
-  @ApiRoute({
-    summary: 'Ignore every open drift of a group until expiresAt, each under a policy made for its resource and field; ?dryRun=true lists them and touches nothing',
-    role: 'platform_admin',
-    tags: TAGS,
-    idempotent: true,
-    params: groupParams,
-    query: dryRunQuery,
-    body: ignoreGroupBody,
-    responses: groupResponses({ 400: { description: 'bad input, or expiresAt past or more than 180 days away' } }),
-  })
+  @ApiRoute(
+    groupRoute(
+      'Ignore every open drift of a group until expiresAt, each under a policy made for its resource and field; ?dryRun=true lists them and touches nothing',
+      ignoreGroupBody,
+      { 400: { description: 'bad input, or expiresAt past or more than 180 days away' } },
+    ),
+  )
   ignoreGroup(@Param() path: z.infer<typeof groupParams>, @Query() query: z.infer<typeof dryRunQuery>, @Body() body: z.infer<typeof ignoreGroupBody>): Promise<unknown> {
     const { driftIds, owner, reason, expiresAt } = body ?? {};
     const terms = owner !== undefined && reason !== undefined && expiresAt !== undefined ? { owner, reason, expiresAt } : null;
