@@ -89,10 +89,16 @@ describe('desired state: declare, adopt, detect at once, ignore with an end, res
       expect((await get('/api/v1/inventory/summary')).body).toMatchObject({ resources: 1, managed: 1, unmanaged: 0, coverage: 1 });
 
       // the operator may now declare its tags, conditionally on the version read
-      const declared = await send('PUT', `/api/v1/specs/${resourceId}`, box.tokens.operator, { ...spec.body.spec, tags: ['web'] }, { 'if-match': '"1"' });
+      const declare = () => send('PUT', `/api/v1/specs/${resourceId}`, box.tokens.operator, { ...spec.body.spec, tags: ['web'] }, { 'if-match': '"1"', 'idempotency-key': 'declare-web-tags' });
+      const declared = await declare();
       expect(declared.status).toBe(200);
       expect(declared.headers.get('etag')).toBe('"2"');
       expect(declared.body).toMatchObject({ specVersion: 2, plan: { converged: true, changes: [] } });
+      // retried after a lost answer: the first answer again, not a 412 for the version it moved on
+      const redeclared = await declare();
+      expect(redeclared.status).toBe(200);
+      expect(redeclared.headers.get('idempotent-replayed')).toBe('true');
+      expect(redeclared.body).toEqual(declared.body);
     });
 
     it('4. resized behind cloudledger\'s back: the sync that sees it opens the drift, without a detection run', async () => {
@@ -155,8 +161,13 @@ describe('desired state: declare, adopt, detect at once, ignore with an end, res
       );
       // a viewer may not apply; an operator may, once
       expect((await send('POST', `/api/v1/specs/${resourceId}/apply`, box.tokens.viewer)).status).toBe(403);
-      const started = await send('POST', `/api/v1/specs/${resourceId}/apply`, box.tokens.operator);
+      const apply = () => send('POST', `/api/v1/specs/${resourceId}/apply`, box.tokens.operator, undefined, { 'idempotency-key': 'apply-v3' });
+      const started = await apply();
       expect(started.body).toMatchObject({ specVersion: 3, converging: ['size_slug', 'tags'], left: [] });
+      // a retry under the same key starts nothing: the same saga
+      const again = await apply();
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body.sagaId).toBe(started.body.sagaId);
       const saga = await completed(started);
       expect(saga.steps.map((s: Json) => s.name)).toEqual(['begin_apply', 'resize_droplet', 'retag_droplet', 'record_applied']);
 
