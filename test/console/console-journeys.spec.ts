@@ -328,6 +328,81 @@ describe('the operator console, journey by journey', () => {
     await checkPage(page, 'iac');
   });
 
+  it('retries a failed compensation from the saga page, with the keyboard, once its cause has passed, and sees the saga roll back live', async () => {
+    // the first step's undo is held for a few seconds: the rollback the second step forces fails in that time
+    const until = new Date(Date.now() + 6_000).toISOString();
+    const started = await box.request('POST', '/api/v1/sagas', {
+      token: box.tokens.operator,
+      body: { kind: 'console-test', definition: 'script', inputs: { steps: [{ op: 'fragile_undo', until }, { op: 'fail' }] } },
+    });
+    expect(started.status).toBe(202);
+    const sagaId = started.body.sagaId as string;
+    const failed = await sagaReaches(box, sagaId, ['failed', 'rolled_back']);
+    expect(failed.status).toBe('failed');
+
+    const page = await person();
+    await signIn(page, box.url, box.tokens.operator, `/console/sagas/${encodeURIComponent(sagaId)}`);
+    await page.locator('[data-testid="saga-status"][data-status="failed"]').waitFor();
+    await markDocument(page);
+    const undo = page.locator('[data-testid="step"][data-step="1-fragile_undo"]');
+    expect(await undo.getByTestId('compensation').evaluateAll((all) => all.map((c) => c.getAttribute('data-outcome')))).toEqual(['failed', 'failed']);
+    await expectText(undo, 'held until');
+    await checkPage(page, 'saga-failed');
+
+    await waitFor(async () => (Date.now() > Date.parse(until) + 250 ? true : undefined), 'the undo to be released', 15_000, 100);
+    await tabTo(page, page.locator('[data-action="retry-compensation"]'));
+    await page.keyboard.press('Enter');
+    await expectText(page.getByTestId('action-outcome'), 'Compensation retried.');
+    await page.locator('[data-testid="saga-status"][data-status="rolled_back"]').waitFor({ timeout: 30_000 });
+    expect(await sameDocument(page)).toBe(true);
+    await undo.getByTestId('compensation').nth(2).waitFor();
+    expect(await undo.getByTestId('compensation').evaluateAll((all) => all.map((c) => c.getAttribute('data-outcome')))).toEqual(['failed', 'failed', 'compensated']);
+    expect(await page.locator('[data-action="retry-compensation"]').count()).toBe(0);
+    expect((await sagaOf(box, sagaId)).status).toBe('rolled_back');
+  });
+
+  it('adopts a droplet made outside cloudledger from the inventory, as a platform admin, and sees it managed', async () => {
+    const made = await box.sim('POST', '/_sim/droplets', { name: 'legacy-console-1', region: 'nyc3', size: 's-1vcpu-2gb', image: 'ubuntu-24-04-x64', tags: ['web'] });
+    expect(made.status).toBe(201);
+    const resourceId = `do:droplet:${made.body.droplet.id as number}`;
+    await sync(box);
+
+    const page = await person();
+    await signIn(page, box.url, box.tokens.admin, '/console/inventory?managed=false');
+    await expectHeading(page, 'Inventory');
+    const row = page.locator(`[data-testid="resource-row"][data-resource-id="${resourceId}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-managed')).toBe('false');
+    await row.locator('[data-action="adopt"]').click();
+    const dialog = page.locator('dialog[data-testid="dialog-adopt"]');
+    await dialog.waitFor();
+    await checkPage(page, undefined, 'dialog[data-testid="dialog-adopt"]');
+    await dialog.getByTestId('dialog-confirm').click();
+
+    const outcome = page.getByTestId('action-outcome');
+    await outcome.getByRole('link').waitFor();
+    const sagaId = (await outcome.getByRole('link').textContent())!.trim();
+    const adopted = await sagaReaches(box, sagaId, ['completed', 'rolled_back', 'failed']);
+    expect([adopted.definition, adopted.status]).toEqual(['adopt_droplet', 'completed']);
+
+    await page.goto(`${box.url}/console/inventory/${encodeURIComponent(resourceId)}`);
+    await expectHeading(page, `Resource ${resourceId}`);
+    await waitFor(async () => {
+      const resource = await box.request('GET', `/api/v1/resources/${encodeURIComponent(resourceId)}`, { token: box.tokens.viewer });
+      return resource.body.managed === true ? true : undefined;
+    }, 'the inventory to show the droplet managed');
+    await page.reload();
+    await expectText(page.getByTestId('state-managed'), 'yes');
+    // its spec is what it was running: version 1, its live size
+    await expectText(page.getByTestId('spec-version'), '1');
+    expect(await page.getByTestId('spec-editor').inputValue()).toContain('"s-1vcpu-2gb"');
+    // an operator is offered no adoption: it is a platform admin's action
+    const operator = await person();
+    await signIn(operator, box.url, box.tokens.operator, '/console/inventory?managed=false');
+    await operator.locator('[data-testid="resource-row"]').first().or(operator.getByText('No resource matches.')).first().waitFor();
+    expect(await operator.locator('[data-action="adopt"]').count()).toBe(0);
+  });
+
   it('shows a viewer no action button on any page', async () => {
     const saga = (await box.request('GET', '/api/v1/sagas?limit=1', { token: box.tokens.viewer })).body.items[0];
     if (!drifted) throw new Error('the drift journey left no drifted droplet');

@@ -127,7 +127,7 @@ function StateFacts({ resource }: { resource: Resource }) {
       </div>
       <div>
         <dt>Managed</dt>
-        <dd>{resource.managed ? 'yes' : 'no'}</dd>
+        <dd data-testid="state-managed">{resource.managed ? 'yes' : 'no'}</dd>
       </div>
       <div>
         <dt>Last seen</dt>

@@ -269,8 +269,9 @@ function StepItem({ step, failuresOnly }: { step: SagaStep; failuresOnly: boolea
         <>
           <h4>Compensation</h4>
           <ul className="plain">
-            {compensations.map((c) => (
-              <li key={c.attempt} data-testid="compensation" data-outcome={c.outcome}>
+            {/* a retried compensation numbers its attempts from 1 again: the place in the history is the key */}
+            {compensations.map((c, i) => (
+              <li key={i} data-testid="compensation" data-outcome={c.outcome}>
                 #{c.attempt} <StatusBadge status={c.outcome} /> <Time at={c.at} /> {c.error && <span className="error-text">{c.error}</span>}
               </li>
             ))}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SagaDefinition } from '../../domain/saga/saga-definitions.js';
 import { type AnySagaStep, rename } from '../../domain/saga/saga-step.js';
-import { failStep, flakyStep, noopStep, sleepStep } from './builtin-steps/builtin.steps.js';
+import { failStep, flakyStep, fragileUndoStep, noopStep, sleepStep } from './builtin-steps/builtin.steps.js';
 import type { StepEffects } from './saga.ports.js';
 
 export const scriptStepSchema = z.discriminatedUnion('op', [
@@ -9,6 +9,7 @@ export const scriptStepSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('sleep'), ms: z.number().int().min(0).max(86_400_000) }),
   z.strictObject({ op: z.literal('fail') }),
   z.strictObject({ op: z.literal('flaky'), failures: z.number().int().min(0).max(10) }),
+  z.strictObject({ op: z.literal('fragile_undo'), until: z.iso.datetime({ offset: true }) }),
 ]);
 
 const scriptInputs = z.object({ steps: z.array(scriptStepSchema).min(1).max(50) }).loose();
@@ -26,6 +27,8 @@ function scriptSteps(effects: StepEffects, inputs: Record<string, unknown>): Any
         return failStep(effects, name);
       case 'flaky':
         return flakyStep(effects, spec.failures, name);
+      case 'fragile_undo':
+        return fragileUndoStep(effects, spec.until, name);
       default: {
         const _: never = spec;
         throw new Error(`unknown step ${JSON.stringify(_)}`);
@@ -36,7 +39,7 @@ function scriptSteps(effects: StepEffects, inputs: Record<string, unknown>): Any
 
 /**
  * The demo and test definitions, registered only when configured (SAGA_DEMO_DEFINITIONS): `script` runs the built-in steps listed in its inputs
- * (`{"steps":[{"op":"noop"},{"op":"sleep","ms":500},{"op":"flaky","failures":2},{"op":"fail"}]}`);
+ * (`{"steps":[{"op":"noop"},{"op":"sleep","ms":500},{"op":"flaky","failures":2},{"op":"fragile_undo","until":"…"},{"op":"fail"}]}`);
  * `noop` runs three no-op steps (`twice` shows rename()).
  */
 export function builtinSagaDefinitions(effects: StepEffects): SagaDefinition[] {
@@ -45,7 +48,7 @@ export function builtinSagaDefinitions(effects: StepEffects): SagaDefinition[] {
     {
       name: 'script',
       version: 1,
-      description: 'built-in steps (noop, sleep, fail, flaky) in the order given in inputs.steps',
+      description: 'built-in steps (noop, sleep, fail, flaky, fragile_undo) in the order given in inputs.steps',
       inputs: scriptInputs,
       steps: (inputs) => scriptSteps(effects, inputs),
       startableBy: 'operator',
