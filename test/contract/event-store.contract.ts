@@ -381,6 +381,59 @@ export function describeEventStoreContract(adapter: string, setup: () => Promise
         expect(events.map((e) => e.type)).toEqual(['T2', 'T3']);
       });
 
+      it('serves several live subscriptions with different filters each its own events, in order, each once, while writers race', async () => {
+        const prefix = `${category}m${randomUUID().slice(0, 6)}-`;
+        const types = ['Red', 'Green', 'Blue'] as const;
+        const subscriptions = types.map((type) => store.subscribeToAll({ fromPosition: START, filter: { streamPrefixes: [prefix], eventTypes: [type] } }));
+        const everything = store.subscribeToAll({ fromPosition: START, filter: { streamPrefixes: [prefix] } });
+        const PER_WRITER = 40;
+        const WRITERS = 3;
+        const received = subscriptions.map((subscription) => take(subscription, (PER_WRITER * WRITERS) / types.length, 30_000));
+        const all = take(everything, PER_WRITER * WRITERS, 30_000);
+        await Promise.all(
+          Array.from({ length: WRITERS }, async (_, w) => {
+            for (let i = 0; i < PER_WRITER; i++) {
+              await store.appendToStream(`${prefix}${w}`, [testEvent(types[(w + i) % types.length], { w, i })], { expectedRevision: i === 0 ? 'no_stream' : BigInt(i - 1) });
+            }
+          }),
+        );
+        const [byType, allEvents] = [await Promise.all(received), await all];
+        await Promise.all([...subscriptions, everything].map((s) => s.close()));
+        assertAscending(allEvents);
+        expect(new Set(allEvents.map((e) => e.id)).size).toBe(PER_WRITER * WRITERS);
+        byType.forEach((events, t) => {
+          expect(events.every((e) => e.type === types[t])).toBe(true);
+          assertAscending(events);
+          // exactly the events of its type, in the order of the unfiltered subscription
+          expect(events.map((e) => e.id)).toEqual(allEvents.filter((e) => e.type === types[t]).map((e) => e.id));
+        });
+      });
+
+      it('with checkpoints, moves a subscription whose filter matches nothing past the events it skips', async () => {
+        const prefix = `${category}k${randomUUID().slice(0, 6)}-`;
+        const subscription = store.subscribeToAll({ fromPosition: START, filter: { streamPrefixes: [prefix], eventTypes: ['NeverWritten'] } });
+        if (!subscription.withCheckpoints) throw new Error('the adapter gives no checkpoints');
+        const positions: Position[] = [];
+        for (let i = 0; i < 100; i += 10) {
+          const appended = await store.appendToStream(`${prefix}1`, Array.from({ length: 10 }, () => testEvent('Skipped')), { expectedRevision: i === 0 ? 'no_stream' : BigInt(i - 1) });
+          positions.push(appended.position);
+        }
+        // past the 64th event at least: KurrentDB sends one every 32 events it considered
+        const wanted = positions[6]!;
+        let delivered = 0;
+        await settlesWithin(
+          (async () => {
+            for await (const item of subscription.withCheckpoints!()) {
+              if (!('checkpoint' in item)) delivered++;
+              else if (comparePositions(item.checkpoint, wanted) >= 0) break;
+            }
+          })(),
+          20_000,
+        );
+        await subscription.close();
+        expect(delivered).toBe(0);
+      });
+
       it('ends iteration when closed', async () => {
         const subscription = store.subscribeToAll({ filter: { streamPrefixes: [`${category}none-`] } });
         const iteration = collect(subscription);

@@ -12,9 +12,11 @@ import type {
   StreamAppend,
   SubscribeToAllOptions,
   Subscription,
+  SubscriptionCheckpoint,
 } from '../../../domain/event-store/event-store.port.js';
 import { checkMaxCount } from '../../../domain/event-store/max-count.js';
-import { type Position, START } from '../../../domain/event-store/position.js';
+import { comparePositions, type Position, START } from '../../../domain/event-store/position.js';
+import { LogTail, type Page } from './postgres.log-tail.js';
 import { PostgresNotifier } from './postgres.notifier.js';
 import {
   EVENT_STORE_CHANNEL,
@@ -61,6 +63,7 @@ export class PostgresEventStore implements EventStore {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly notifier: PostgresNotifier;
+  private readonly tail: LogTail;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -70,6 +73,7 @@ export class PostgresEventStore implements EventStore {
     this.batchSize = options.batchSize ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.notifier = new PostgresNotifier(connectionString, EVENT_STORE_CHANNEL, pool);
+    this.tail = new LogTail((after, limit) => this.readWindow(after, limit), this.batchSize, TAIL_WINDOWS * this.batchSize);
   }
 
   async appendToStream(
@@ -191,12 +195,13 @@ export class PostgresEventStore implements EventStore {
     return rows[0] ? positionOf(rows[0]) : null;
   }
 
+  /** Catches up with reads of its own, then, live, is served from the log tail every live subscription shares. */
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     return new PostgresSubscription(
-      (position) => this.readPage(position, options.filter, this.batchSize),
+      async (position, live) =>
+        (live ? await this.tail.page(position, options.filter, this.batchSize) : undefined) ?? this.readPage(position, options.filter, this.batchSize),
       this.notifier,
       options.fromPosition ?? START,
-      this.batchSize,
       this.pollIntervalMs,
     );
   }
@@ -242,40 +247,70 @@ export class PostgresEventStore implements EventStore {
     };
   }
 
+  /** Every event after `position` below the horizon, at most `limit`: what the log tail reads. */
+  private async readWindow(position: Position, limit: number): Promise<{ events: RecordedEvent[]; full: boolean }> {
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'cloudledger_read_window',
+      text: `select ${COLUMNS} from events
+              where (transaction_id, global_position) > ($1::xid8, $2::bigint)
+                and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              order by transaction_id, global_position
+              limit $3`,
+      values: [clampXid(position.commit), position.prepare.toString(), limit],
+    });
+    return { events: rows.map(toRecorded), full: rows.length === limit };
+  }
+
   private async streamExists(stream: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('select 1 from streams where stream = $1', [stream]);
     return (rowCount ?? 0) > 0;
   }
 }
 
-interface Page {
-  readonly events: RecordedEvent[];
-  readonly scannedTo: Position | undefined;
-  readonly full: boolean;
-}
+/** How many windows of the log the shared tail keeps: room for a subscriber a few batches behind. */
+const TAIL_WINDOWS = 4;
 
-/** Catch-up, then live: reads windows until one is not full, then waits for a notification. */
+/**
+ * Catch-up, then live: reads windows until one is not full, then waits for a notification. Once a
+ * window was not full the subscription is live and asks `read` to serve it from the shared tail.
+ * With checkpoints, a window that ends past the last event delivered is reported as a checkpoint,
+ * so a subscriber whose events are rare moves its own position on.
+ */
 class PostgresSubscription implements Subscription {
   private closed = false;
 
   constructor(
-    private readonly readPage: (after: Position) => Promise<Page>,
+    private readonly read: (after: Position, live: boolean) => Promise<Page>,
     private readonly notifier: PostgresNotifier,
     private position: Position,
-    private readonly batchSize: number,
     private readonly pollIntervalMs: number,
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    for await (const item of this.items(false)) if (!('checkpoint' in item)) yield item;
+  }
+
+  withCheckpoints(): AsyncIterable<RecordedEvent | SubscriptionCheckpoint> {
+    return this.items(true);
+  }
+
+  private async *items(checkpoints: boolean): AsyncGenerator<RecordedEvent | SubscriptionCheckpoint> {
+    let live = false;
     while (!this.closed) {
-      const page = await this.readPage(this.position);
+      const page = await this.read(this.position, live);
       for (const event of page.events) {
         if (this.closed) return;
         yield event;
         this.position = event.position;
       }
-      if (page.scannedTo) this.position = page.scannedTo;
-      if (!page.full) await this.notifier.wait(this.pollIntervalMs);
+      if (page.scannedTo && comparePositions(page.scannedTo, this.position) > 0) {
+        this.position = page.scannedTo;
+        if (checkpoints && !this.closed) yield { checkpoint: page.scannedTo };
+      }
+      if (!page.full) {
+        live = true;
+        await this.notifier.wait(this.pollIntervalMs);
+      }
     }
   }
 
