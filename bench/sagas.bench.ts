@@ -11,7 +11,7 @@ const WORKERS_PER_PROCESS = 4;
 const STARTERS = 8;
 
 function startWorker(url: string): { child: ChildProcess; started: Promise<void>; exited: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'test/support/saga-worker.ts'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', '@swc-node/register/esm-register', 'test/support/saga-worker.ts'], {
     env: { ...process.env, DATABASE_URL: url, WORKERS: String(WORKERS_PER_PROCESS), EFFECTS: 'off' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -76,10 +76,19 @@ describe('the saga work queue on PostgreSQL', () => {
     expect(await queue.extend('s-4', 'worker-b', 60_000)).toBe(false);
   });
 
-  it('drops the lease of a finished saga', async () => {
+  it('hands a finished saga to no one while its row waits for the projection, unless it moves on; then prunes its lease', async () => {
     await due('s-5');
     expect(await queue.claim('worker-a', 5_000)).toMatchObject({ sagaId: 's-5' });
-    await finish('s-5', 'worker-a', 3);
+    // the worker appended the saga's end and gives it back; the projection has not folded the end in yet
+    await queue.release('s-5', 'worker-a', back(3, new Date(), true));
+    expect(await queue.claim('worker-b', 5_000)).toBeNull();
+    // a failed saga's compensation retried by an operator: the row moves past what was given back
+    await due('s-5', 4);
+    expect(await queue.claim('worker-b', 5_000)).toEqual({ sagaId: 's-5', revisionSeen: 4, interrupted: false });
+    await queue.release('s-5', 'worker-b', back(4, new Date(), true));
+    // the projection deletes the finished saga's row: the next idle claim (of a queue that has not pruned yet) prunes the lease
+    await db.pool.query(`delete from saga_work where saga_id = 's-5'`);
+    expect(await new PgSagaWorkQueue(db.orm, db.url).claim('worker-c', 5_000)).toBeNull();
     const { rows } = await db.pool.query(`select * from saga_leases where saga_id = 's-5'`);
     expect(rows).toEqual([]);
   });

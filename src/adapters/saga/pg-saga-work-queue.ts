@@ -62,13 +62,16 @@ export class PgSagaWorkQueue implements SagaWorkQueue {
     return rows.length > 0;
   }
 
+  /**
+   * Gives the row back, not due before `dueAt` unless the saga moves past `revision`. A finished
+   * saga's is given back for good: its work row stays due until the projection has folded the end
+   * in and deleted it (or, for a failed saga, until an operator's retry moves it on), and without
+   * this every worker would claim it in that time only to find nothing to do. The lease row goes
+   * with the prune, once the work row has.
+   */
   async release(sagaId: string, owner: string, { dueAt, revision, finished }: SagaRelease): Promise<void> {
-    if (finished) {
-      await this.execute('delete from saga_leases where saga_id = ? and owner = ?', [sagaId, owner]);
-      return;
-    }
     await this.execute('update saga_leases set owner = null, lease_until = null, not_before = ?, revision_released = ? where saga_id = ? and owner = ?', [
-      dueAt,
+      finished ? 'infinity' : dueAt,
       revision,
       sagaId,
       owner,

@@ -22,7 +22,7 @@ export interface SagaRelease {
   readonly dueAt: Date;
   /** The saga's revision as the worker left it: a later one (someone else's event) makes it due at once. */
   readonly revision: number;
-  /** It reached its end: the lease goes. */
+  /** It reached its end: not due again unless it moves on (a failed saga's compensation retried). */
   readonly finished: boolean;
 }
 
