@@ -2,7 +2,9 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database.
 
 /** One JSON line per figure on stdout (DESIGN.md, Benchmarks); everything else goes to stderr. */
 export function report(bench: string, figure: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ bench, figure, value: Math.round(value * 10) / 10, unit, ...extra })}\n`);
+  // a ratio to three places, anything else to one
+  const places = unit === 'ratio' ? 1000 : 10;
+  process.stdout.write(`${JSON.stringify({ bench, figure, value: Math.round(value * places) / places, unit, ...extra })}\n`);
 }
 
 export function progress(message: string): void {

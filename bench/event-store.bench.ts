@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { KurrentDbEventStore } from '../src/adapters/event-store/kurrentdb/kurrentdb.event-store.js';
 import { PostgresEventStore } from '../src/adapters/event-store/postgres/postgres.event-store.js';
@@ -11,7 +12,28 @@ import { benchDatabase, progress, report, timed } from './bench-support.js';
 
 const BENCH = 'event-store';
 const WRITERS = 8;
-const STORE_SIZE = 200_000;
+const STORE_SIZE = Number(process.env.STORE_SIZE ?? 200_000);
+const PGBENCH_SECONDS = 5;
+
+/**
+ * The ceiling: pgbench (C, WRITERS clients, 2 threads, prepared statements) calling the store's own
+ * append_events, in the same run, on a database of its own migrated the same way (its events would
+ * otherwise count toward the store the catch-up reads). Undefined, said plainly, when there is no pgbench.
+ */
+function pgbench(url: string, script: string): number | undefined {
+  try {
+    const out = execFileSync('pgbench', ['-n', '-c', String(WRITERS), '-j', '2', '-M', 'prepared', '-T', String(PGBENCH_SECONDS), '-f', `bench/pgbench/${script}`, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1];
+    if (!tps) throw new Error(`pgbench printed no tps:\n${out}`);
+    return Number(tps);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      progress('pgbench is not installed (Debian: postgresql-client): no ceiling to compare with');
+      return undefined;
+    }
+    throw error;
+  }
+}
 
 /** Each writer appends `rounds` batches of `batchSize` to its own streams, always with an expected revision. */
 async function appendConcurrently(store: EventStore, rounds: number, batchSize: number, make: (w: number, i: number) => EventToAppend, streamOf: (w: number, i: number) => string): Promise<number> {
@@ -36,6 +58,7 @@ async function appendConcurrently(store: EventStore, rounds: number, batchSize: 
  */
 const kurrentdb = process.env.EVENT_STORE === 'kurrentdb';
 const db = await benchDatabase('es', [BalanceEntity]);
+const ceilingDb = kurrentdb ? undefined : await benchDatabase('pgbench');
 let double: KurrentDbDouble | undefined;
 if (kurrentdb && !process.env.KURRENTDB_URL) double = await startKurrentDbDouble();
 const storeName = kurrentdb ? (double ? 'kurrentdb (double)' : 'kurrentdb') : 'postgres';
@@ -49,16 +72,27 @@ try {
   progress('single-event appends, 8 writers...');
   const single = await timed(() => appendConcurrently(store, 3000, 1, () => testEvent('Pinged'), (w, i) => `bench-${w}-${i % 50}`));
   report(BENCH, 'single_event_appends_per_s', single.result / single.seconds, 'events/s', { store: storeName, writers: WRITERS, events: single.result, seconds: single.seconds });
+  const pgSingle = kurrentdb ? undefined : pgbench(ceilingDb!.url, 'append-1.sql');
+  if (pgSingle !== undefined) {
+    report(BENCH, 'pgbench_single_event_calls_per_s', pgSingle, 'calls/s', { clients: WRITERS, threads: 2, seconds: PGBENCH_SECONDS });
+    report(BENCH, 'single_event_appends_vs_pgbench', single.result / single.seconds / pgSingle, 'ratio', { target: 0.75 });
+  }
 
   progress('10-event appends, 8 writers...');
   const batch = await timed(() => appendConcurrently(store, 600, 10, () => testEvent('Pinged'), (w, i) => `batch-${w}-${i % 50}`));
   report(BENCH, 'batch10_events_per_s', batch.result / batch.seconds, 'events/s', { store: storeName, writers: WRITERS, events: batch.result, seconds: batch.seconds });
+  const pgBatch = kurrentdb ? undefined : pgbench(ceilingDb!.url, 'append-10.sql');
+  if (pgBatch !== undefined) {
+    report(BENCH, 'pgbench_batch10_events_per_s', pgBatch * 10, 'events/s', { calls_per_s: pgBatch, clients: WRITERS, threads: 2, seconds: PGBENCH_SECONDS });
+    report(BENCH, 'batch10_appends_vs_pgbench', batch.result / batch.seconds / (pgBatch * 10), 'ratio', { target: 0.75 });
+  }
 
-  const fill = STORE_SIZE - single.result - batch.result;
+  const written = single.result + batch.result;
+  const fill = STORE_SIZE - written;
   progress(`filling the store to ${STORE_SIZE} events with ${fill} deposits...`);
   const filled = await appendConcurrently(store, Math.ceil(fill / WRITERS / 100), 100, (w, n) => deposit(`w${w}-${n % 500}`, 1, randomUUID()), (w, i) => accountStream(`w${w}-${(i * 100) % 500}`));
   // every event this run appended (a KURRENTDB_URL server may hold others, which the catch-up then also meets)
-  const total = single.result + batch.result + filled;
+  const total = written + filled;
 
   progress(`subscription catch-up over ${total} events...`);
   const catchUp = await timed(async () => {
@@ -85,4 +119,5 @@ try {
   await store.close();
   await double?.close();
   await db.drop();
+  await ceilingDb?.drop();
 }

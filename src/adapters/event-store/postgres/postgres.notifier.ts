@@ -1,7 +1,7 @@
 import pg from 'pg';
 
 /** How long a NOTIFY waits for more appends to announce with it: the most it delays other processes' subscribers. */
-const NOTIFY_LINGER_MS = 2;
+const NOTIFY_LINGER_MS = 10;
 
 /**
  * One LISTEN connection per process shared by every subscription: after appends, one coalesced
