@@ -2,7 +2,7 @@ import pg from 'pg';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
 import { StreamNotFound } from '../../src/domain/event-store/event-store.errors.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { collect, testEvent, uniqueStream } from '../support/events.js';
+import { collect, take, testEvent, uniqueStream } from '../support/events.js';
 import { describeEventStoreContract } from './event-store.contract.js';
 
 describeEventStoreContract('postgres', async () => {
@@ -42,6 +42,23 @@ describe('the PostgreSQL event store beyond the contract', () => {
     ).rejects.toMatchObject({ name: 'DuplicateEventId', stream: s, eventId: a.id });
     expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A']);
     await expect(collect(store.readStream(t))).rejects.toBeInstanceOf(StreamNotFound);
+  });
+
+  it('orders the log by transaction id as a number, across a change in its number of digits', async () => {
+    // two transactions' events written as the log holds them: 100000 took its position first, 99999 committed first
+    const stream = uniqueStream('digits');
+    for (const [xid, revision] of [['100000', 1], ['99999', 0]] as const) {
+      await db.pool.query(
+        `insert into events (transaction_id, stream, revision, event_id, type, data, metadata) values ($1::xid8, $2, $3, gen_random_uuid(), 'Digits', '{}', '{}')`,
+        [xid, stream, revision],
+      );
+    }
+    const read = await collect(store.readAll({ filter: { streamPrefixes: [stream] } }));
+    expect(read.map((e) => e.position.commit)).toEqual([99999n, 100000n]);
+    expect((await store.headPosition({ streamPrefixes: [stream] }))?.commit).toBe(100000n);
+    const subscription = store.subscribeToAll({ filter: { streamPrefixes: [stream] } });
+    expect((await take(subscription, 2)).map((e) => e.position.commit)).toEqual([99999n, 100000n]);
+    await subscription.close();
   });
 
   it('tells a head above the transaction horizon: committed, but not readable until the open transaction elsewhere ends', async () => {

@@ -51,7 +51,12 @@ interface EventRow {
  */
 const STREAMS_PER_TRANSACTION = 200;
 
-const COLUMNS = 'transaction_id::text, global_position, stream, revision, event_id, type, data, metadata, recorded_at';
+/**
+ * An event row as the adapter reads it, from `events e`. The transaction id comes as text (xid8 has
+ * no JavaScript type), under its own name: an ORDER BY transaction_id would otherwise sort by the
+ * text — past the index, and '100000' before '99999'. Orders name e.transaction_id.
+ */
+const COLUMNS = 'e.transaction_id::text as transaction_id, e.global_position, e.stream, e.revision, e.event_id, e.type, e.data, e.metadata, e.recorded_at';
 
 /**
  * The built-in event store (DESIGN.md, "PostgreSQL adapter"). Readers of the global log see only
@@ -156,8 +161,8 @@ export class PostgresEventStore implements EventStore {
       const limit = Math.min(this.batchSize, remaining);
       const { rows } = await this.pool.query<EventRow>(
         backwards
-          ? `select ${COLUMNS} from events where stream = $1 and ($2::bigint is null or revision <= $2) order by revision desc limit $3`
-          : `select ${COLUMNS} from events where stream = $1 and revision >= $2 order by revision limit $3`,
+          ? `select ${COLUMNS} from events e where e.stream = $1 and ($2::bigint is null or e.revision <= $2) order by e.revision desc limit $3`
+          : `select ${COLUMNS} from events e where e.stream = $1 and e.revision >= $2 order by e.revision limit $3`,
         [stream, next === undefined ? null : next.toString(), limit],
       );
       if (first && rows.length === 0 && !(await this.streamExists(stream))) throw new StreamNotFound(stream);
@@ -188,8 +193,8 @@ export class PostgresEventStore implements EventStore {
   async headPosition(filter?: EventFilter): Promise<Position | null> {
     const { conditions, params } = filterConditions(filter, []);
     const { rows } = await this.pool.query<Pick<EventRow, 'transaction_id' | 'global_position'>>(
-      `select transaction_id::text, global_position from events ${conditions.length ? `where ${conditions.join(' and ')}` : ''}
-        order by transaction_id desc, global_position desc limit 1`,
+      `select e.transaction_id::text as transaction_id, e.global_position from events e ${conditions.length ? `where ${conditions.join(' and ')}` : ''}
+        order by e.transaction_id desc, e.global_position desc limit 1`,
       params,
     );
     return rows[0] ? positionOf(rows[0]) : null;
@@ -222,21 +227,22 @@ export class PostgresEventStore implements EventStore {
   ): Promise<Page> {
     const { conditions, params } = filterConditions(filter, [clampXid(position.commit), position.prepare.toString(), limit]);
     const matches = conditions.length ? conditions.join(' and ') : 'true';
-    const { rows } = await this.pool.query<EventRow & { matches: boolean; window_rank: string; window_size: string }>(
-      `select * from (
-         select w.*, row_number() over (order by w.transaction_id, w.global_position) as window_rank,
-                count(*) over () as window_size
+    const { rows } = await this.pool.query<EventRow & { matches: boolean; window_size: string }>(
+      `select ranked.transaction_id::text as transaction_id, ranked.global_position, ranked.stream, ranked.revision, ranked.event_id, ranked.type,
+              ranked.data, ranked.metadata, ranked.recorded_at, ranked.matches, ranked.window_size
          from (
-           select ${COLUMNS}, ${matches} as matches
-           from events
-           where (transaction_id, global_position) > ($1::xid8, $2::bigint)
-             and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-           order by transaction_id, global_position
-           limit $3
-         ) w
-       ) ranked
-       where matches or window_rank = window_size
-       order by transaction_id, global_position`,
+           select w.*, row_number() over (order by w.transaction_id, w.global_position) as window_rank, count(*) over () as window_size
+             from (
+               select e.*, ${matches} as matches
+                 from events e
+                where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+                  and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                order by e.transaction_id, e.global_position
+                limit $3
+             ) w
+         ) ranked
+        where ranked.matches or ranked.window_rank = ranked.window_size
+        order by ranked.transaction_id, ranked.global_position`,
       params,
     );
     const last = rows[rows.length - 1];
@@ -251,10 +257,10 @@ export class PostgresEventStore implements EventStore {
   private async readWindow(position: Position, limit: number): Promise<{ events: RecordedEvent[]; full: boolean }> {
     const { rows } = await this.pool.query<EventRow>({
       name: 'cloudledger_read_window',
-      text: `select ${COLUMNS} from events
-              where (transaction_id, global_position) > ($1::xid8, $2::bigint)
-                and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-              order by transaction_id, global_position
+      text: `select ${COLUMNS} from events e
+              where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+                and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              order by e.transaction_id, e.global_position
               limit $3`,
       values: [clampXid(position.commit), position.prepare.toString(), limit],
     });
