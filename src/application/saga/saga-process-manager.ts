@@ -44,6 +44,18 @@ interface ClaimMemory {
   interrupted: boolean;
 }
 
+/** An event decided by an action, and the span of that action (its `traceparent`, when traced). */
+interface PendingEvent {
+  readonly event: SagaEvent;
+  readonly traceparent: string | undefined;
+}
+
+/** The span that decided the last of these events, else the last one recorded in the stream. */
+const lastTraceOf = (pending: readonly PendingEvent[], loaded: LoadedSaga): string | undefined => pending.findLast((p) => p.traceparent)?.traceparent ?? loaded.lastRunTrace;
+
+/** Whether the action does I/O (runs a step or a compensation) rather than only recording. */
+const hasIo = (action: SagaAction): boolean => (action.type === 'run' && !action.start) || action.type === 'compensate';
+
 /** Actions in one claim before the worker gives the saga back (fairness between sagas). */
 const MAX_ACTIONS_PER_CLAIM = 100;
 /** A stuck saga is looked at again after this, in case a worker that knows its definition came up. */
@@ -166,79 +178,112 @@ export class SagaProcessManager {
     }
   }
 
-  /** `process` without its spans' ends: each action runs in the span `spans` gives it. */
+  /**
+   * `process` without its spans' ends: each action runs in the span `spans` gives it. What an action
+   * decides is appended together with what follows it up to the next action with I/O (a step run or
+   * a compensation) or the claim's end — a step's outcome with the next step's start, the last
+   * outcome with the saga's end — in one append: a step attempt is still recorded as started before
+   * it runs, and a crash before the append loses only what was decided since the last I/O, which
+   * the saga redoes as it would after a crash before a single append.
+   */
   private async work(sagaId: string, owner: string, interrupted: boolean, spans: SagaSpans): Promise<{ dueAt: Date; loaded: LoadedSaga }> {
     const results = new Map<string, StepResult>();
     const claim: ClaimMemory = { startedHere: new Set(), interrupted };
     let loaded = await loadSaga(this.store, sagaId);
+    /** Decided, not yet appended, each with the span that decided it. */
+    let pending: PendingEvent[] = [];
+    /** The saga with what is pending folded in: what the next action is decided from. */
+    let ahead = loaded.state;
+    /** Appends what is pending; false when someone else moved the saga (it is read again, and what was pending dropped). */
+    const flush = async (): Promise<boolean> => {
+      if (pending.length === 0) return true;
+      const appending = pending;
+      pending = [];
+      try {
+        loaded = await this.append(sagaId, loaded, appending);
+        // recorded: an outcome is kept only for the append that failed, never to be recorded twice
+        results.clear();
+        return true;
+      } catch (error) {
+        // someone moved the saga (a cancel request): drop these decisions and read again; an outcome
+        // already computed for the same attempt is appended then instead of running the step twice
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+        loaded = await loadSaga(this.store, sagaId);
+        return false;
+      } finally {
+        ahead = loaded.state;
+      }
+    };
+    const leaving = async (dueAt: Date): Promise<{ dueAt: Date; loaded: LoadedSaga }> => {
+      // given back now when the saga moved under what was pending: the next claim reads it afresh
+      return (await flush()) ? { dueAt, loaded } : { dueAt: this.options.now(), loaded };
+    };
     let extendedAt = performance.now();
     for (let i = 0; i < MAX_ACTIONS_PER_CLAIM; i++) {
       const now = this.options.now();
       const recheck = new Date(now.getTime() + this.options.recheckMs);
-      if (loaded.state.status === 'new') return { dueAt: recheck, loaded };
-      const action = next(loaded.state, now);
-      if (action.type === 'nothing') return { dueAt: recheck, loaded };
-      if (action.type === 'wait') return { dueAt: new Date(action.until), loaded };
-      if (this.stop.signal.aborted) return { dueAt: now, loaded };
-      const state = loaded.state as StartedSaga;
+      if (ahead.status === 'new') return leaving(recheck);
+      const action = next(ahead, now);
+      if (action.type === 'nothing') return leaving(recheck);
+      if (action.type === 'wait') return leaving(new Date(action.until));
+      if (this.stop.signal.aborted) return leaving(now);
+      // an action with I/O runs on what is recorded: its start, and the outcomes before it
+      if (hasIo(action) && pending.length > 0) {
+        if (!(await flush())) continue;
+      }
+      const state = ahead as StartedSaga;
       const steps = this.stepsOf(state);
       // a stuck saga runs nothing: no span
-      const traced = typeof steps === 'string' ? null : spans.enter(action, state, loaded);
+      // linked to the span before it, whose events may still be pending
+      const traced = typeof steps === 'string' ? null : spans.enter(action, state, { ...loaded, lastRunTrace: lastTraceOf(pending, loaded) });
       const inSpan = <T>(work: () => Promise<T>): Promise<T> => (traced ? context.with(traced, work) : work());
       const command = typeof steps === 'string' ? ({ type: 'MarkStuck', data: { reason: steps } } as const) : await inSpan(() => this.perform(state, steps, action, now, results, claim));
       const events = sagaDecider.decide(command, state, now);
-      let appended = false;
-      try {
-        // what this worker appended is folded in place: the stream is re-read only when someone else moved it
-        const before = loaded;
-        loaded = await inSpan(() => this.append(sagaId, before, events));
-        // recorded: an outcome is kept only for the append that failed, never to be recorded twice
-        results.clear();
-        appended = true;
-      } catch (error) {
-        // someone moved the saga (a cancel request): drop this decision and read again; an outcome
-        // already computed for the same attempt is appended then instead of running the step twice
-        if (!(error instanceof WrongExpectedRevision)) throw error;
-        loaded = await loadSaga(this.store, sagaId);
-      }
-      if (typeof steps !== 'string') spans.leave(action, command, appended);
+      const traceparent = traced ? context.with(traced, currentTraceparent) : undefined;
+      pending.push(...events.map((event) => ({ event, traceparent })));
+      ahead = events.reduce(sagaDecider.evolve, ahead);
+      if (typeof steps !== 'string') spans.leave(action, command, true);
       // no worker here can go on with it: look again later, in case one that can takes it
       if (command.type === 'MarkStuck') {
         if (events.length > 0) this.options.onNotice?.('saga is stuck: no definition for it in this deployment', { sagaId, reason: command.data.reason });
-        return { dueAt: new Date(now.getTime() + STUCK_RECHECK_MS), loaded };
+        return leaving(new Date(now.getTime() + STUCK_RECHECK_MS));
       }
       if (performance.now() - extendedAt > this.options.leaseMs / 3) {
         await this.queue.extend(sagaId, owner, this.options.leaseMs);
         extendedAt = performance.now();
       }
     }
-    return { dueAt: this.options.now(), loaded };
+    return leaving(this.options.now());
   }
 
-  private async append(sagaId: string, loaded: LoadedSaga, events: readonly SagaEvent[]): Promise<LoadedSaga> {
-    if (events.length === 0) return loaded;
+  private async append(sagaId: string, loaded: LoadedSaga, pending: readonly PendingEvent[]): Promise<LoadedSaga> {
     let revision = loaded.revision;
     let lastEventId = loaded.lastEventId;
-    const encoded = events.map((event) => {
+    const encoded = pending.map(({ event, traceparent }) => {
       const data = event.data as { step?: number; attempt?: number };
       const id = sagaEventId(sagaId, event.type, data.step ?? null, data.attempt ?? 0, revision);
       revision = revision === 'no_stream' ? 0n : revision + 1n;
-      const out = encodeSagaEvent(event, id, { correlationId: loaded.correlationId, causationId: lastEventId, actor: RUNNER_ACTOR });
+      // each event names the span of the action that decided it (not the one appending the batch)
+      const out = encodeSagaEvent(event, id, { correlationId: loaded.correlationId, causationId: lastEventId, actor: RUNNER_ACTOR, ...(traceparent ? { traceparent } : {}) });
       lastEventId = id;
       return out;
     });
     const result = await this.store.appendToStream(toSagaStream(sagaId), encoded, { expectedRevision: loaded.revision });
     const state = loaded.state as StartedSaga;
-    for (const event of events) {
+    for (const { event } of pending) {
       if (event.type === 'SagaCompleted') this.options.metrics.sagaFinished(state.definition, 'completed');
       if (event.type === 'SagaRolledBack') this.options.metrics.sagaFinished(state.definition, 'rolled_back');
       if (event.type === 'SagaCancelled') this.options.metrics.sagaFinished(state.definition, 'cancelled');
       if (event.type === 'SagaFailed') this.options.metrics.sagaFinished(state.definition, 'failed');
       if (event.type === 'StepFailed' && event.data.willRetry) this.options.metrics.stepRetried(state.definition, event.data.name);
     }
-    // the span appending is the one the event store records as their writer (TracedEventStore)
-    const lastRunTrace = currentTraceparent() ?? loaded.lastRunTrace;
-    return { ...loaded, state: events.reduce(sagaDecider.evolve, loaded.state), revision: result.nextExpectedRevision, lastEventId, lastRunTrace };
+    return {
+      ...loaded,
+      state: pending.reduce((s, p) => sagaDecider.evolve(s, p.event), loaded.state),
+      revision: result.nextExpectedRevision,
+      lastEventId,
+      lastRunTrace: lastTraceOf(pending, loaded),
+    };
   }
 
   /** What a step's run (or, `undo`, its compensation) sees of the saga. */
