@@ -165,7 +165,12 @@ export class PostgresEventStore implements EventStore {
           : `select ${COLUMNS} from events e where e.stream = $1 and e.revision >= $2 order by e.revision limit $3`,
         [stream, next === undefined ? null : next.toString(), limit],
       );
-      if (first && rows.length === 0 && !(await this.streamExists(stream))) throw new StreamNotFound(stream);
+      if (first && rows.length === 0) {
+        // a stream exists once it holds an event: nothing from revision 0 on means there is none,
+        // without asking; read from elsewhere (or backwards), it may be a read past its end
+        const fromStart = !backwards && next === 0n;
+        if (fromStart || !(await this.streamExists(stream))) throw new StreamNotFound(stream);
+      }
       first = false;
       for (const row of rows) yield toRecorded(row);
       if (rows.length < limit) return;
