@@ -99,6 +99,10 @@ try {
     ready_p99_ms: Math.round(percentile(samples.map((s) => s.readyMs), 0.99)),
     ready_max_ms: Math.round(Math.max(...samples.map((s) => s.readyMs))),
   });
+  // the projections no saga event is for: their checkpoints moved past the sagas' events, not left at the start
+  const { rows: checkpoints } = await box.db.pool.query<{ name: string; position: string }>(`select name, position from projection_checkpoints where name not like '%:rebuild' order by name`);
+  const atStart = checkpoints.filter((c) => c.position === '-1/-1').map((c) => c.name);
+  report(BENCH, 'projections_at_start', atStart.length, 'projections', { names: atStart, checkpoints: Object.fromEntries(checkpoints.map((c) => [c.name, c.position])) });
   // the curve, for the report: completed sagas per second over ten-second windows
   const curve = samples.filter((_, i) => i % 10 === 0).map((s) => ({ t: Math.round(s.t), posted: s.posted, completed: s.completed, ready: s.ready }));
   report(BENCH, 'timeline', curve.length, 'samples', { every_s: 10, curve });
