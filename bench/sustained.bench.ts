@@ -28,12 +28,12 @@ const samples: Sample[] = [];
 let posted = 0;
 let taken = 0;
 let refused = 0;
+let sampling = true;
 try {
   const completedSoFar = async (): Promise<number> => Number((await box.db.pool.query<{ n: string }>(`select count(*) as n from saga_runs where status = 'completed'`)).rows[0]!.n);
   const began = performance.now();
   const elapsed = () => (performance.now() - began) / 1000;
 
-  let sampling = true;
   // SUSTAINED_PROFILE=1: where the database's active time goes, sampled from pg_stat_activity every 50 ms
   const activity = new Map<string, number>();
   const profiler = (async () => {
@@ -103,10 +103,11 @@ try {
   const { rows: checkpoints } = await box.db.pool.query<{ name: string; position: string }>(`select name, position from projection_checkpoints where name not like '%:rebuild' order by name`);
   const atStart = checkpoints.filter((c) => c.position === '-1/-1').map((c) => c.name);
   report(BENCH, 'projections_at_start', atStart.length, 'projections', { names: atStart, checkpoints: Object.fromEntries(checkpoints.map((c) => [c.name, c.position])) });
-  // the curve, for the report: completed sagas per second over ten-second windows
+  // the curve, for the report: sagas posted and completed so far, every ten seconds
   const curve = samples.filter((_, i) => i % 10 === 0).map((s) => ({ t: Math.round(s.t), posted: s.posted, completed: s.completed, ready: s.ready }));
   report(BENCH, 'timeline', curve.length, 'samples', { every_s: 10, curve });
 } finally {
+  sampling = false;
   await box.close();
 }
 

@@ -242,7 +242,7 @@ export class SagaProcessManager {
       const traceparent = traced ? context.with(traced, currentTraceparent) : undefined;
       pending.push(...events.map((event) => ({ event, traceparent })));
       ahead = events.reduce(sagaDecider.evolve, ahead);
-      if (typeof steps !== 'string') spans.leave(action, command, true);
+      if (typeof steps !== 'string') spans.leave(action, command);
       // no worker here can go on with it: look again later, in case one that can takes it
       if (command.type === 'MarkStuck') {
         if (events.length > 0) this.options.onNotice?.('saga is stuck: no definition for it in this deployment', { sagaId, reason: command.data.reason });

@@ -54,13 +54,14 @@ export class SagaSpans {
   }
 
   /**
-   * After the action's outcome was appended (or dropped, when someone else moved the saga): the
+   * After the action's outcome was decided (its events go out with the runner's next append): the
    * span ends with the outcome, unless the action goes on — an attempt just recorded as started
-   * runs next, and an outcome the append dropped is appended again in the same span.
+   * runs next. Should that append be refused (someone else moved the saga), the outcome is appended
+   * again later, under a new span of the same attempt.
    */
-  leave(action: TracedAction, command: SagaCommand, appended: boolean): void {
+  leave(action: TracedAction, command: SagaCommand): void {
     const open = this.open;
-    if (!open || open.key !== keyOf(action) || !appended || command.type === 'BeginAttempt') return;
+    if (!open || open.key !== keyOf(action) || command.type === 'BeginAttempt') return;
     recordOutcome(open.span, command);
     this.close();
   }

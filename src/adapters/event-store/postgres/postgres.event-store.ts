@@ -58,6 +58,9 @@ const STREAMS_PER_TRANSACTION = 200;
  */
 const COLUMNS = 'e.transaction_id::text as transaction_id, e.global_position, e.stream, e.revision, e.event_id, e.type, e.data, e.metadata, e.recorded_at';
 
+/** Events after the position ($1, $2) that every reader can see: below the transaction horizon. */
+const AFTER_BELOW_HORIZON = '(e.transaction_id, e.global_position) > ($1::xid8, $2::bigint) and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+
 /**
  * The built-in event store (DESIGN.md, "PostgreSQL adapter"). Readers of the global log see only
  * transactions below the horizon `pg_snapshot_xmin(pg_current_snapshot())`, in
@@ -240,8 +243,7 @@ export class PostgresEventStore implements EventStore {
              from (
                select e.*, ${matches} as matches
                  from events e
-                where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-                  and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                where ${AFTER_BELOW_HORIZON}
                 order by e.transaction_id, e.global_position
                 limit $3
              ) w
@@ -263,8 +265,7 @@ export class PostgresEventStore implements EventStore {
     const { rows } = await this.pool.query<EventRow>({
       name: 'cloudledger_read_window',
       text: `select ${COLUMNS} from events e
-              where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-                and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              where ${AFTER_BELOW_HORIZON}
               order by e.transaction_id, e.global_position
               limit $3`,
       values: [clampXid(position.commit), position.prepare.toString(), limit],

@@ -71,7 +71,17 @@ describe('LogTail: the recent log, read once for every live subscription', () =>
     await tail.page(at(4), undefined, 4); // reads 5..8: holds 6 events, 3..8
     expect(await tail.page(at(1), undefined, 4)).toBeUndefined(); // trimmed: before what it holds
     expect((await tail.page(at(2), undefined, 10))!.events.map((e) => e.id)).toEqual(['e3', 'e4', 'e5', 'e6', 'e7', 'e8']);
-    expect(await tail.page(at(9), undefined, 4)).toBeUndefined(); // ahead of it: the subscriber read further itself
+  });
+
+  it('catches up with a subscriber that read past it on its own, and serves it from then on', async () => {
+    const l = log();
+    const tail = new LogTail(l.reader, 2, 100);
+    await tail.page(at(0), undefined, 2);
+    l.write(1, 2, 3, 4, 5);
+    // read 1..2: still behind the subscriber at 4, which reads the log itself this time
+    expect(await tail.page(at(4), undefined, 2)).toBeUndefined();
+    // read 3..4: it holds the subscriber's position now, and what follows
+    expect((await tail.page(at(4), undefined, 2))!.events.map((e) => e.id)).toEqual(['e5']);
   });
 
   it('passes a failed read to every caller waiting on it, and reads again on the next ask', async () => {

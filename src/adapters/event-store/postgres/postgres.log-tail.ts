@@ -46,14 +46,21 @@ export class LogTail {
   /**
    * Up to `limit` events after `position` that match `filter`, from the tail, after one read of the
    * log that began after this call (shared with every caller that asked meanwhile) when `position`
-   * is the tail's end. Undefined when the tail does not cover `position`: the caller reads the log.
+   * is at or past the tail's end. Undefined when the tail does not cover `position`: the caller
+   * reads the log.
    */
   async page(position: Position, filter: EventFilter | undefined, limit: number): Promise<Page | undefined> {
     if (this.to === undefined) this.from = this.to = position;
-    if (comparePositions(position, this.from!) < 0 || comparePositions(position, this.to) > 0) return undefined;
-    if (comparePositions(position, this.to) === 0) {
+    if (comparePositions(position, this.from!) < 0) return undefined;
+    // past the tail's end (the subscriber read further on its own while no one moved the tail): the
+    // tail reads on, so it catches up with its subscribers instead of being left behind
+    if (comparePositions(position, this.to) > 0) {
       await this.readSince(++this.clock);
-      // trimmed past it while the read ran
+      if (comparePositions(position, this.from!) < 0 || comparePositions(position, this.to!) > 0) return undefined;
+    }
+    // at its end: what follows, read after this ask
+    if (comparePositions(position, this.to!) === 0) {
+      await this.readSince(++this.clock);
       if (comparePositions(position, this.from!) < 0) return undefined;
     }
     return this.serve(position, filter, limit);
