@@ -234,7 +234,12 @@ export class PostgresEventStore implements EventStore {
     limit: number,
   ): Promise<Page> {
     const { conditions, params } = filterConditions(filter, [clampXid(position.commit), position.prepare.toString(), limit]);
-    const matches = conditions.length ? conditions.join(' and ') : 'true';
+    if (conditions.length === 0) {
+      // every event matches: the window itself, without ranking it
+      const { events, full } = await this.readWindow(position, limit);
+      return { events, scannedTo: events.at(-1)?.position, full };
+    }
+    const matches = conditions.join(' and ');
     const { rows } = await this.pool.query<EventRow & { matches: boolean; window_size: string }>(
       `select ranked.transaction_id::text as transaction_id, ranked.global_position, ranked.stream, ranked.revision, ranked.event_id, ranked.type,
               ranked.data, ranked.metadata, ranked.recorded_at, ranked.matches, ranked.window_size
