@@ -178,7 +178,7 @@ describe('the Dispatcher: one way in to the CommandBus and QueryBus', () => {
   it('traces each dispatch as a span named for the message, with the sender, once tracing is on', async () => {
     // given tracing on, into memory
     const exporter = new InMemorySpanExporter();
-    await startTelemetry({ env: { OTEL_TRACES_EXPORTER: 'otlp' }, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const telemetry = await startTelemetry({ env: { OTEL_TRACES_EXPORTER: 'otlp' }, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 
     // when a command, a replayed one and a refused one are dispatched
     const key = randomUUID();
@@ -187,6 +187,8 @@ describe('the Dispatcher: one way in to the CommandBus and QueryBus', () => {
     await dispatcher.command(new Fail('expected'), operator()).catch(() => undefined);
 
     // then each has its span, with who sent it, whether it was replayed, and the refusal as an error
+    // (exported once the SDK's resource detection has settled: a span waits for it, so the test does too)
+    await telemetry.flush();
     const spans = exporter.getFinishedSpans().filter((s) => s.name.startsWith('command '));
     expect(spans.map((s) => [s.name, s.attributes['cloudledger.actor'], s.attributes['cloudledger.idempotent_replayed'] ?? false, s.status.code])).toEqual([
       ['command Reserve', 'deploy-bot', false, 0],
