@@ -21,3 +21,21 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; sec
   const result = await work();
   return { result, seconds: (performance.now() - started) / 1000 };
 }
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The nearest-rank `p`th percentile (p from 0 to 100). */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** A size as the benches name runs and figures: 10k, 200k, 1m, 5m. */
+export function sizeLabel(n: number): string {
+  return n >= 1_000_000 ? `${n / 1_000_000}m` : `${n / 1_000}k`;
+}

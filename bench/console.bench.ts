@@ -10,7 +10,7 @@ import { waitFor } from '../test/support/wait.js';
 import buildConsole from '../test/console/support/console-build.global-setup.js';
 import { launchChromium, presetToken } from '../test/console/support/browser.js';
 import type { InPage } from '../test/console/support/in-page.js';
-import { progress, report } from './bench-support.js';
+import { median, progress, report } from './bench-support.js';
 
 const BENCH = 'console';
 const SAGA_EVENTS = 10_000;
@@ -149,12 +149,6 @@ async function timeToRender(context: BrowserContext, url: string, selector: stri
   } finally {
     await page.close();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function measure(browser: Browser, box: BlackBox, figure: string, path: string, selector: string, extra: Record<string, unknown>): Promise<void> {

@@ -25,14 +25,13 @@ import { driftPoliciesProjection } from '../src/projections/drift/drift-policies
 import { cloudResourcesProjection } from '../src/projections/inventory/cloud-resources.projection.js';
 import type { AnyProjection } from '../src/projections/projection.js';
 import type { TestDatabase } from '../test/support/database.js';
-import { benchDatabase, progress, report, timed } from './bench-support.js';
+import { benchDatabase, percentile, progress, report, sizeLabel, timed } from './bench-support.js';
 
 const BENCH = 'drift';
 /** The fleet detection runs over (DRIFT_RESOURCES; bench:report runs 10k, 100k and 1M). */
 const RESOURCES = Number(process.env.DRIFT_RESOURCES ?? 100_000);
 /** DRIFT_COMPARE=off leaves out the per-resource runs detection is compared with (the scaling report times detection alone). */
 const COMPARE = process.env.DRIFT_COMPARE !== 'off';
-const sizeLabel = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}m` : `${n / 1_000}k`);
 /** Every DRIFT_EVERY-th resource has a live size_slug other than its spec's: 1%. */
 const DRIFT_EVERY = 100;
 const DRIFTED = RESOURCES / DRIFT_EVERY;
@@ -368,11 +367,6 @@ async function syncBench(): Promise<void> {
 }
 
 /** The p-th percentile (0..100) of the values, nearest rank. */
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 const CHANGED = 1_000;
 
 /**

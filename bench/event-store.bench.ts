@@ -8,7 +8,7 @@ import type { EventStore, EventToAppend } from '../src/domain/event-store/event-
 import { startKurrentDbDouble, type KurrentDbDouble } from '../test/support/kurrentdb-double/kurrentdb-double.js';
 import { accountStream, BalanceEntity, balanceEvents, balancesProjection, createBalancesTable, deposit } from '../test/support/balances.projection.js';
 import { testEvent } from '../test/support/events.js';
-import { benchDatabase, progress, report, timed } from './bench-support.js';
+import { benchDatabase, median, progress, report, timed } from './bench-support.js';
 
 const BENCH = 'event-store';
 const WRITERS = 8;
@@ -33,27 +33,6 @@ function pgbench(url: string, script: string): number | undefined {
   }
 }
 
-/** WRITERS writers appending `batchSize` events a call, each to its own streams with an expected revision, for `seconds`: events per second. */
-async function appendFor(store: EventStore, seconds: number, batchSize: number, prefix: string): Promise<number> {
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  let events = 0;
-  await Promise.all(
-    Array.from({ length: WRITERS }, async (_, w) => {
-      const revisions = new Map<string, bigint>();
-      for (let i = 0; performance.now() < deadline; i++) {
-        const stream = `${prefix}-${w}-${i % 50}`;
-        const result = await store.appendToStream(stream, Array.from({ length: batchSize }, () => testEvent('Pinged')), { expectedRevision: revisions.get(stream) ?? 'no_stream' });
-        revisions.set(stream, result.nextExpectedRevision);
-        events += batchSize;
-      }
-    }),
-  );
-  return events / ((performance.now() - started) / 1000);
-}
-
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 /**
  * The event store against the ceiling, as a ratio measured in one run on the same work: on a
  * database of its own (the store's appends there would otherwise count toward the store the
@@ -64,7 +43,11 @@ const median = (values: readonly number[]): number => [...values].sort((a, b) =>
 async function againstCeiling(url: string, store: EventStore, batchSize: number, script: string, figure: string): Promise<void> {
   const rounds: { store: number; pgbench: number; ratio: number }[] = [];
   for (let round = 0; round < CEILING_ROUNDS; round++) {
-    const ours = await appendFor(store, CEILING_SECONDS, batchSize, `ceiling-${batchSize}-${round}`);
+    const deadline = performance.now() + CEILING_SECONDS * 1000;
+    const { result: events, seconds } = await timed(() =>
+      appendConcurrently(store, () => performance.now() < deadline, batchSize, () => testEvent('Pinged'), (w, i) => `ceiling-${batchSize}-${round}-${w}-${i % 50}`),
+    );
+    const ours = events / seconds;
     const calls = pgbench(url, script);
     if (calls === undefined) {
       progress('pgbench is not installed (Debian: postgresql-client): no ceiling to compare with');
@@ -84,20 +67,31 @@ async function againstCeiling(url: string, store: EventStore, batchSize: number,
   });
 }
 
-/** Each writer appends `rounds` batches of `batchSize` to its own streams, always with an expected revision. */
-async function appendConcurrently(store: EventStore, rounds: number, batchSize: number, make: (w: number, i: number) => EventToAppend, streamOf: (w: number, i: number) => string): Promise<number> {
+/**
+ * WRITERS writers, each appending batches of `batchSize` to its own streams, always with an expected
+ * revision, while `more(i)` says so of its i-th batch: the events appended.
+ */
+async function appendConcurrently(
+  store: EventStore,
+  more: (i: number) => boolean,
+  batchSize: number,
+  make: (w: number, i: number) => EventToAppend,
+  streamOf: (w: number, i: number) => string,
+): Promise<number> {
+  let appended = 0;
   await Promise.all(
     Array.from({ length: WRITERS }, async (_, w) => {
       const revisions = new Map<string, bigint>();
-      for (let i = 0; i < rounds; i++) {
+      for (let i = 0; more(i); i++) {
         const stream = streamOf(w, i);
         const events = Array.from({ length: batchSize }, (_, j) => make(w, i * batchSize + j));
         const result = await store.appendToStream(stream, events, { expectedRevision: revisions.get(stream) ?? 'no_stream' });
         revisions.set(stream, result.nextExpectedRevision);
+        appended += batchSize;
       }
     }),
   );
-  return WRITERS * rounds * batchSize;
+  return appended;
 }
 
 /**
@@ -119,11 +113,11 @@ try {
   await createBalancesTable(db.pool);
 
   progress('single-event appends, 8 writers...');
-  const single = await timed(() => appendConcurrently(store, 3000, 1, () => testEvent('Pinged'), (w, i) => `bench-${w}-${i % 50}`));
+  const single = await timed(() => appendConcurrently(store, (i) => i < 3000, 1, () => testEvent('Pinged'), (w, i) => `bench-${w}-${i % 50}`));
   report(BENCH, 'single_event_appends_per_s', single.result / single.seconds, 'events/s', { store: storeName, writers: WRITERS, events: single.result, seconds: single.seconds });
 
   progress('10-event appends, 8 writers...');
-  const batch = await timed(() => appendConcurrently(store, 600, 10, () => testEvent('Pinged'), (w, i) => `batch-${w}-${i % 50}`));
+  const batch = await timed(() => appendConcurrently(store, (i) => i < 600, 10, () => testEvent('Pinged'), (w, i) => `batch-${w}-${i % 50}`));
   report(BENCH, 'batch10_events_per_s', batch.result / batch.seconds, 'events/s', { store: storeName, writers: WRITERS, events: batch.result, seconds: batch.seconds });
 
   if (ceilingDb) {
@@ -140,7 +134,7 @@ try {
   const written = single.result + batch.result;
   const fill = STORE_SIZE - written;
   progress(`filling the store to ${STORE_SIZE} events with ${fill} deposits...`);
-  const filled = await appendConcurrently(store, Math.ceil(fill / WRITERS / 100), 100, (w, n) => deposit(`w${w}-${n % 500}`, 1, randomUUID()), (w, i) => accountStream(`w${w}-${(i * 100) % 500}`));
+  const filled = await appendConcurrently(store, (i) => i < Math.ceil(fill / WRITERS / 100), 100, (w, n) => deposit(`w${w}-${n % 500}`, 1, randomUUID()), (w, i) => accountStream(`w${w}-${(i * 100) % 500}`));
   // every event this run appended (a KURRENTDB_URL server may hold others, which the catch-up then also meets)
   const total = written + filled;
 

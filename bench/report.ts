@@ -5,7 +5,7 @@ import pg from 'pg';
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { ADMIN_DATABASE_URL } from '../test/support/database.js';
-import { progress } from './bench-support.js';
+import { progress, sizeLabel } from './bench-support.js';
 
 /**
  * `npm run bench:report`: runs the benchmark suites at the sizes the scaling report compares, one
@@ -33,8 +33,8 @@ interface Figure {
 }
 
 const RUNS: readonly Run[] = [
-  ...[200_000, 1_000_000, 5_000_000].map((size) => ({ id: `event-store:${label(size)}`, suite: 'event-store', env: { STORE_SIZE: String(size) }, size })),
-  ...[10_000, 100_000, 1_000_000].map((size) => ({ id: `drift:${label(size)}`, suite: 'drift', args: ['detect'], env: { DRIFT_RESOURCES: String(size), DRIFT_COMPARE: 'off' }, size })),
+  ...[200_000, 1_000_000, 5_000_000].map((size) => ({ id: `event-store:${sizeLabel(size)}`, suite: 'event-store', env: { STORE_SIZE: String(size) }, size })),
+  ...[10_000, 100_000, 1_000_000].map((size) => ({ id: `drift:${sizeLabel(size)}`, suite: 'drift', args: ['detect'], env: { DRIFT_RESOURCES: String(size), DRIFT_COMPARE: 'off' }, size })),
   { id: 'sagas', suite: 'sagas' },
   { id: 'provision', suite: 'provision' },
   { id: 'sustained', suite: 'sustained' },
@@ -42,10 +42,6 @@ const RUNS: readonly Run[] = [
 
 const OUT = 'bench/report';
 const RESULTS = `${OUT}/results.json`;
-
-function label(size: number): string {
-  return size >= 1_000_000 ? `${size / 1_000_000}m` : `${size / 1_000}k`;
-}
 
 /** Runs one suite as its npm script would, passing its progress through; its figures. */
 function runSuite(run: Run): Promise<Figure[]> {
@@ -135,7 +131,7 @@ async function charts(results: Record<string, Figure[]>): Promise<string[]> {
   });
   if (detection.length) {
     const first = detection[0]!;
-    const linear = detection.map((d) => ({ resources: d.resources, seconds: (first.seconds * d.resources) / first.resources, line: `linear from ${label(first.resources)}` }));
+    const linear = detection.map((d) => ({ resources: d.resources, seconds: (first.seconds * d.resources) / first.resources, line: `linear from ${sizeLabel(first.resources)}` }));
     await write('detection-vs-fleet-size', {
       title: 'Drift detection: seconds against resources (1% drifted)',
       width: 520,

@@ -1,5 +1,5 @@
 import { startBlackBox } from '../test/support/black-box.js';
-import { progress, report } from './bench-support.js';
+import { percentile, progress, report } from './bench-support.js';
 
 /**
  * The operator's test of the issue: SAGAS sagas of five no-op steps queued through the API against
@@ -96,7 +96,7 @@ try {
   report(BENCH, 'ready_200_share', (samples.length - notReady.length) / samples.length, 'ratio', {
     samples: samples.length,
     not_ready: notReady.length,
-    ready_p99_ms: Math.round(percentile(samples.map((s) => s.readyMs), 0.99)),
+    ready_p99_ms: Math.round(percentile(samples.map((s) => s.readyMs), 99)),
     ready_max_ms: Math.round(Math.max(...samples.map((s) => s.readyMs))),
   });
   // the projections no saga event is for: their checkpoints moved past the sagas' events, not left at the start
@@ -109,9 +109,4 @@ try {
 } finally {
   sampling = false;
   await box.close();
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }

@@ -7,7 +7,7 @@ import { SagaDefinitionNotFound, type SagaDefinitions } from '../../domain/saga/
 import { type SagaCommand, sagaDecider, type StepPolicy, type StepResult } from '../../domain/saga/saga.decider.js';
 import type { SagaEvent } from '../../domain/saga/saga.events.js';
 import type { AnySagaStep } from '../../domain/saga/saga-step.js';
-import { isTerminal, type StartedSaga } from '../../domain/saga/saga.state.js';
+import { isTerminal, type SagaState, type StartedSaga } from '../../domain/saga/saga.state.js';
 import { next, type SagaAction } from '../../domain/saga/saga.workflow.js';
 import { toSagaStream } from '../../domain/streams.js';
 import { currentTraceparent } from '../tracing.js';
@@ -200,7 +200,7 @@ export class SagaProcessManager {
       const appending = pending;
       pending = [];
       try {
-        loaded = await this.append(sagaId, loaded, appending);
+        loaded = await this.append(sagaId, loaded, appending, ahead);
         // recorded: an outcome is kept only for the append that failed, never to be recorded twice
         results.clear();
         return true;
@@ -256,7 +256,8 @@ export class SagaProcessManager {
     return leaving(this.options.now());
   }
 
-  private async append(sagaId: string, loaded: LoadedSaga, pending: readonly PendingEvent[]): Promise<LoadedSaga> {
+  /** Appends what is pending to the saga as `loaded` holds it; `state` is the saga with it folded in, as the runner decided on it. */
+  private async append(sagaId: string, loaded: LoadedSaga, pending: readonly PendingEvent[], state: SagaState): Promise<LoadedSaga> {
     let revision = loaded.revision;
     let lastEventId = loaded.lastEventId;
     const encoded = pending.map(({ event, traceparent }) => {
@@ -269,17 +270,17 @@ export class SagaProcessManager {
       return out;
     });
     const result = await this.store.appendToStream(toSagaStream(sagaId), encoded, { expectedRevision: loaded.revision });
-    const state = loaded.state as StartedSaga;
+    const { definition } = state as StartedSaga;
     for (const { event } of pending) {
-      if (event.type === 'SagaCompleted') this.options.metrics.sagaFinished(state.definition, 'completed');
-      if (event.type === 'SagaRolledBack') this.options.metrics.sagaFinished(state.definition, 'rolled_back');
-      if (event.type === 'SagaCancelled') this.options.metrics.sagaFinished(state.definition, 'cancelled');
-      if (event.type === 'SagaFailed') this.options.metrics.sagaFinished(state.definition, 'failed');
-      if (event.type === 'StepFailed' && event.data.willRetry) this.options.metrics.stepRetried(state.definition, event.data.name);
+      if (event.type === 'SagaCompleted') this.options.metrics.sagaFinished(definition, 'completed');
+      if (event.type === 'SagaRolledBack') this.options.metrics.sagaFinished(definition, 'rolled_back');
+      if (event.type === 'SagaCancelled') this.options.metrics.sagaFinished(definition, 'cancelled');
+      if (event.type === 'SagaFailed') this.options.metrics.sagaFinished(definition, 'failed');
+      if (event.type === 'StepFailed' && event.data.willRetry) this.options.metrics.stepRetried(definition, event.data.name);
     }
     return {
       ...loaded,
-      state: pending.reduce((s, p) => sagaDecider.evolve(s, p.event), loaded.state),
+      state,
       revision: result.nextExpectedRevision,
       lastEventId,
       lastRunTrace: lastTraceOf(pending, loaded),

@@ -16,7 +16,7 @@ import type {
 } from '../../../domain/event-store/event-store.port.js';
 import { checkMaxCount } from '../../../domain/event-store/max-count.js';
 import { comparePositions, type Position, START } from '../../../domain/event-store/position.js';
-import { LogTail, type Page } from './postgres.log-tail.js';
+import { eventMatcher, LogTail, type Page } from './postgres.log-tail.js';
 import { PostgresNotifier } from './postgres.notifier.js';
 import {
   EVENT_STORE_CHANNEL,
@@ -210,9 +210,10 @@ export class PostgresEventStore implements EventStore {
 
   /** Catches up with reads of its own, then, live, is served from the log tail every live subscription shares. */
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    const matches = eventMatcher(options.filter);
     return new PostgresSubscription(
       async (position, live) =>
-        (live ? await this.tail.page(position, options.filter, this.batchSize) : undefined) ?? this.readPage(position, options.filter, this.batchSize),
+        (live ? await this.tail.page(position, matches, this.batchSize) : undefined) ?? this.readPage(position, options.filter, this.batchSize),
       this.notifier,
       options.fromPosition ?? START,
       this.pollIntervalMs,

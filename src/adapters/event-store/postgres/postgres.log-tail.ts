@@ -44,12 +44,12 @@ export class LogTail {
   ) {}
 
   /**
-   * Up to `limit` events after `position` that match `filter`, from the tail, after one read of the
+   * Up to `limit` events after `position` that `matches` keeps, from the tail, after one read of the
    * log that began after this call (shared with every caller that asked meanwhile) when `position`
    * is at or past the tail's end. Undefined when the tail does not cover `position`: the caller
    * reads the log.
    */
-  async page(position: Position, filter: EventFilter | undefined, limit: number): Promise<Page | undefined> {
+  async page(position: Position, matches: EventMatcher, limit: number): Promise<Page | undefined> {
     if (this.to === undefined) this.from = this.to = position;
     if (comparePositions(position, this.from!) < 0) return undefined;
     // past the tail's end (the subscriber read further on its own while no one moved the tail): the
@@ -63,13 +63,12 @@ export class LogTail {
       await this.readSince(++this.clock);
       if (comparePositions(position, this.from!) < 0) return undefined;
     }
-    return this.serve(position, filter, limit);
+    return this.serve(position, matches, limit);
   }
 
-  private serve(position: Position, filter: EventFilter | undefined, limit: number): Page {
+  private serve(position: Position, matches: EventMatcher, limit: number): Page {
     const first = this.indexAfter(position);
     const last = Math.min(this.events.length, first + limit);
-    const matches = matcher(filter);
     const events: RecordedEvent[] = [];
     for (let i = first; i < last; i++) if (matches(this.events[i]!)) events.push(this.events[i]!);
     return {
@@ -125,8 +124,11 @@ export class LogTail {
   }
 }
 
-/** The filter as the SQL applies it: any of the stream prefixes, and any of the types. */
-function matcher(filter: EventFilter | undefined): (event: RecordedEvent) => boolean {
+/** Whether a subscription's filter keeps an event. */
+export type EventMatcher = (event: RecordedEvent) => boolean;
+
+/** The filter as the SQL applies it (any of the stream prefixes, and any of the types), made once per subscription. */
+export function eventMatcher(filter: EventFilter | undefined): EventMatcher {
   const prefixes = filter?.streamPrefixes?.length ? filter.streamPrefixes : undefined;
   const types = filter?.eventTypes?.length ? new Set(filter.eventTypes) : undefined;
   return (event) => (!prefixes || prefixes.some((p) => event.stream.startsWith(p))) && (!types || types.has(event.type));
