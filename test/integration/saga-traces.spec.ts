@@ -284,7 +284,7 @@ describe('saga traces', () => {
       // when a new process manager — knowing nothing in memory — takes it to its end
       const { SagaProcessManager } = await import('../../src/application/saga/saga-process-manager.js');
       const { PgSagaWorkQueue } = await import('../../src/adapters/saga/pg-saga-work-queue.js');
-      const manager = new SagaProcessManager(runtime.store, new PgSagaWorkQueue(runtime.orm, db.url), runtime.engine.definitions, { workers: 1, pollMs: 25, leaseMs: 3_000 });
+      const manager = new SagaProcessManager(runtime.store, new PgSagaWorkQueue(db.url), runtime.engine.definitions, { workers: 1, pollMs: 25, leaseMs: 3_000 });
       manager.start();
       try {
         expect((await finished(sagaId)).status).toBe('completed');

@@ -1,6 +1,5 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import type { SagaClaim, SagaLock, SagaRelease, SagaWorkQueue } from '../../application/saga/saga.ports.js';
+import type { SagaClaim, SagaRelease, SagaWorkerSession, SagaWorkQueue } from '../../application/saga/saga.ports.js';
 
 /** Advisory-lock namespace of per-saga worker locks (1: event store streams, 2: projection leases). */
 const SAGA_LOCK_NAMESPACE = 3;
@@ -8,110 +7,106 @@ const SAGA_LOCK_NAMESPACE = 3;
 const PRUNE_EVERY_MS = 5 * 60_000;
 
 /**
+ * A claim: due, not leased (or its lease ran out), and not given back until later unless the saga
+ * moved on since; interrupted when the lease before this one was never given back and the saga did
+ * not move since it was taken (its claimer died, or lost its lease, mid-action). The claimed saga's
+ * lock is tried in the same statement, for the one row claimed.
+ */
+const CLAIM: pg.QueryConfig = {
+  name: 'cloudledger_saga_claim',
+  text: `with due as (
+           select w.saga_id, w.revision_seen, coalesce(l.owner is not null and l.revision_claimed = w.revision_seen, false) as interrupted
+             from saga_work w left join saga_leases l on l.saga_id = w.saga_id
+            where w.due_at <= now()
+              and (l.saga_id is null or l.lease_until is null or l.lease_until < now())
+              and (l.not_before is null or l.not_before <= now() or w.revision_seen > coalesce(l.revision_released, -1))
+            order by w.due_at
+            limit 1
+            for update of w skip locked
+         ), leased as (
+           insert into saga_leases as l (saga_id, owner, lease_until, revision_claimed)
+           select saga_id, $1, now() + ($2 * interval '1 millisecond'), revision_seen from due
+           on conflict (saga_id) do update
+             set owner = excluded.owner, lease_until = excluded.lease_until, revision_claimed = excluded.revision_claimed, not_before = null, revision_released = null
+             where l.lease_until is null or l.lease_until < now()
+           returning l.saga_id
+         )
+         select due.saga_id, due.revision_seen, due.interrupted, pg_try_advisory_lock(${SAGA_LOCK_NAMESPACE}, hashtext(due.saga_id)) as locked
+           from due join leased using (saga_id)`,
+};
+
+/** Gives the lease back (if still the owner's) and, when the claim took it, the saga's lock. */
+const RELEASE: pg.QueryConfig = {
+  name: 'cloudledger_saga_release',
+  text: `with released as (
+           update saga_leases set owner = null, lease_until = null, not_before = $1, revision_released = $2 where saga_id = $3 and owner = $4
+         )
+         select case when $5::boolean then pg_advisory_unlock(${SAGA_LOCK_NAMESPACE}, hashtext($3)) end`,
+};
+
+const EXTEND: pg.QueryConfig = {
+  name: 'cloudledger_saga_extend',
+  text: `update saga_leases set lease_until = now() + ($1 * interval '1 millisecond') where saga_id = $2 and owner = $3 returning saga_id`,
+};
+
+/**
  * The workers' queue: due rows of `saga_work` (the projection's table, which workers only read and
  * row-lock while claiming) leased in `saga_leases` (the workers' own table) with FOR UPDATE SKIP
- * LOCKED. The per-saga lock is a session advisory lock on a connection of the worker's own, so it
- * dies with a crashed worker at once, while its lease runs out in its own time.
+ * LOCKED. Each worker's session is a connection of its own: a claim takes the saga's lock (a session
+ * advisory lock) in the same round trip, a release lets it go in the same round trip, and the lock
+ * dies with a crashed worker's connection at once, while its lease runs out in its own time.
  */
 export class PgSagaWorkQueue implements SagaWorkQueue {
   private prunedAt = 0;
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly databaseUrl: string,
-  ) {}
+  constructor(private readonly databaseUrl: string) {}
 
-  async claim(owner: string, leaseMs: number): Promise<SagaClaim | null> {
-    // due, not leased (or its lease ran out), and not given back until later unless the saga moved on
-    // since; interrupted: the lease before this one was never given back and the saga did not move
-    // since it was taken (its claimer died, or lost its lease, mid-action)
-    const rows = await this.execute<{ saga_id: string; revision_seen: number; interrupted: boolean }>(
-      `with due as (
-         select w.saga_id, w.revision_seen, coalesce(l.owner is not null and l.revision_claimed = w.revision_seen, false) as interrupted
-           from saga_work w left join saga_leases l on l.saga_id = w.saga_id
-          where w.due_at <= now()
-            and (l.saga_id is null or l.lease_until is null or l.lease_until < now())
-            and (l.not_before is null or l.not_before <= now() or w.revision_seen > coalesce(l.revision_released, -1))
-          order by w.due_at
-          limit 1
-          for update of w skip locked
-       ), leased as (
-         insert into saga_leases as l (saga_id, owner, lease_until, revision_claimed)
-         select saga_id, ?, now() + (? * interval '1 millisecond'), revision_seen from due
-         on conflict (saga_id) do update
-           set owner = excluded.owner, lease_until = excluded.lease_until, revision_claimed = excluded.revision_claimed, not_before = null, revision_released = null
-           where l.lease_until is null or l.lease_until < now()
-         returning l.saga_id
-       )
-       select due.saga_id, due.revision_seen, due.interrupted from due join leased using (saga_id)`,
-      [owner, leaseMs],
-    );
-    const row = rows[0];
-    if (!row) {
-      await this.pruneNowAndThen();
-      return null;
-    }
-    return { sagaId: row.saga_id, revisionSeen: Number(row.revision_seen), interrupted: row.interrupted };
-  }
-
-  async extend(sagaId: string, owner: string, leaseMs: number): Promise<boolean> {
-    const rows = await this.execute<{ saga_id: string }>(
-      `update saga_leases set lease_until = now() + (? * interval '1 millisecond') where saga_id = ? and owner = ? returning saga_id`,
-      [leaseMs, sagaId, owner],
-    );
-    return rows.length > 0;
-  }
-
-  /**
-   * Gives the row back, not due before `dueAt` unless the saga moves past `revision`. A finished
-   * saga's is given back for good: its work row stays due until the projection has folded the end
-   * in and deleted it (or, for a failed saga, until an operator's retry moves it on), and without
-   * this every worker would claim it in that time only to find nothing to do. The lease row goes
-   * with the prune, once the work row has.
-   */
-  async release(sagaId: string, owner: string, { dueAt, revision, finished }: SagaRelease): Promise<void> {
-    await this.execute('update saga_leases set owner = null, lease_until = null, not_before = ?, revision_released = ? where saga_id = ? and owner = ?', [
-      finished ? 'infinity' : dueAt,
-      revision,
-      sagaId,
-      owner,
-    ]);
-  }
-
-  async openLock(): Promise<SagaLock> {
+  async openSession(owner: string): Promise<SagaWorkerSession> {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     let broken = false;
     client.on('error', () => {
       broken = true;
     });
     await client.connect();
+    const query = async <Row extends pg.QueryResultRow>(config: pg.QueryConfig, values: unknown[]): Promise<Row[]> => {
+      if (broken) throw new Error('saga work queue connection lost');
+      return (await client.query<Row>({ ...config, values })).rows;
+    };
     return {
-      async tryLock(sagaId) {
-        if (broken) throw new Error('saga lock connection lost');
-        const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [SAGA_LOCK_NAMESPACE, sagaId]);
-        return rows[0]?.ok === true;
+      claim: async (leaseMs) => {
+        const [row] = await query<{ saga_id: string; revision_seen: string; interrupted: boolean; locked: boolean }>(CLAIM, [owner, leaseMs]);
+        if (!row) {
+          await this.pruneNowAndThen(query);
+          return null;
+        }
+        return { sagaId: row.saga_id, revisionSeen: Number(row.revision_seen), interrupted: row.interrupted, locked: row.locked };
       },
-      async unlock(sagaId) {
-        if (broken) return;
-        await client.query('select pg_advisory_unlock($1, hashtext($2))', [SAGA_LOCK_NAMESPACE, sagaId]);
+      extend: async (sagaId, leaseMs) => (await query(EXTEND, [leaseMs, sagaId, owner])).length > 0,
+      /**
+       * A finished saga's row is given back for good: its work row stays due until the projection
+       * has folded the end in and deleted it (or, for a failed saga, until an operator's retry moves
+       * it on), and without this every worker would claim it in that time only to find nothing to
+       * do. The lease row goes with the prune, once the work row has.
+       */
+      release: async (claim: SagaClaim, { dueAt, revision, finished }: SagaRelease) => {
+        await query(RELEASE, [finished ? 'infinity' : dueAt, revision, claim.sagaId, owner, claim.locked]);
       },
-      async close() {
+      close: async () => {
         await client.end().catch(() => undefined);
       },
     };
   }
 
   /** Given-back or dead leases of sagas with no work left: what a worker that died after finishing left. */
-  private async pruneNowAndThen(): Promise<void> {
+  private async pruneNowAndThen(query: (config: pg.QueryConfig, values: unknown[]) => Promise<unknown>): Promise<void> {
     if (Date.now() - this.prunedAt < PRUNE_EVERY_MS) return;
     this.prunedAt = Date.now();
-    await this.execute(
-      `delete from saga_leases l where (l.owner is null or l.lease_until < now()) and not exists (select 1 from saga_work w where w.saga_id = l.saga_id)`,
+    await query(
+      {
+        name: 'cloudledger_saga_prune',
+        text: `delete from saga_leases l where (l.owner is null or l.lease_until < now()) and not exists (select 1 from saga_work w where w.saga_id = l.saga_id)`,
+      },
       [],
     );
-  }
-
-  private execute<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
-    return this.orm.em.getConnection().execute<Row[]>(sql, [...params], 'all');
   }
 }

@@ -44,7 +44,7 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
   const demo = options.demoDefinitions ? builtinSagaDefinitions(options.effects ?? NO_EFFECTS) : [];
   const definitions = new SagaDefinitions([...demo, ...(options.definitions ?? [])]);
   const metrics = options.metrics ? sagaMetricsSink(options.metrics) : undefined;
-  const manager = new SagaProcessManager(options.eventStore, new PgSagaWorkQueue(options.orm, options.databaseUrl), definitions, {
+  const manager = new SagaProcessManager(options.eventStore, new PgSagaWorkQueue(options.databaseUrl), definitions, {
     metrics,
     ...options.manager,
   });

@@ -14,7 +14,7 @@ import { currentTraceparent } from '../tracing.js';
 import { sagaEventId } from './event-ids.js';
 import { encodeSagaEvent, loadSaga, type LoadedSaga, RUNNER_ACTOR } from './saga-stream.js';
 import { SagaSpans } from './saga-tracing.js';
-import { NO_METRICS, type SagaLock, type SagaMetricsSink, type SagaWorkQueue } from './saga.ports.js';
+import { NO_METRICS, type SagaMetricsSink, type SagaWorkerSession, type SagaWorkQueue } from './saga.ports.js';
 import { type BaseContext, runCompensation, runStep } from './step-runner.js';
 
 export interface SagaProcessManagerOptions {
@@ -62,7 +62,7 @@ const MAX_ACTIONS_PER_CLAIM = 100;
 const STUCK_RECHECK_MS = 60_000;
 
 /**
- * The process manager's workers: I/O only. Each claims a due saga from the work table, takes the
+ * The process manager's workers: I/O only. Each claims a due saga from the work table with the
  * saga's lock, re-reads its stream, asks the pure workflow what comes next (`next`), does it (runs
  * a step or a compensation), and hands what happened to the saga decider, whose events it appends
  * with the revision it read; it goes on with the same saga while there is work due now, then gives
@@ -116,40 +116,40 @@ export class SagaProcessManager {
   }
 
   private async workerLoop(owner: string): Promise<void> {
-    let lock: SagaLock | undefined;
+    let session: SagaWorkerSession | undefined;
     while (!this.stop.signal.aborted) {
       try {
-        lock ??= await this.queue.openLock();
-        const claim = await this.queue.claim(owner, this.options.leaseMs);
+        session ??= await this.queue.openSession(owner);
+        const claim = await session.claim(this.options.leaseMs);
         if (!claim) {
           await this.idle();
           continue;
         }
-        if (this.busy.has(claim.sagaId) || !(await lock.tryLock(claim.sagaId))) {
+        if (!claim.locked || this.busy.has(claim.sagaId)) {
           // another worker is on this saga right now: let it finish
-          await this.queue.release(claim.sagaId, owner, { dueAt: new Date(this.options.now().getTime() + 200), revision: claim.revisionSeen, finished: false });
+          await session.release(claim, { dueAt: new Date(this.options.now().getTime() + 200), revision: claim.revisionSeen, finished: false });
           continue;
         }
         this.busy.add(claim.sagaId);
         try {
-          const { dueAt, loaded } = await this.process(claim.sagaId, owner, claim.interrupted);
-          await this.queue.release(claim.sagaId, owner, {
+          const { dueAt, loaded } = await this.process(claim.sagaId, session, claim.interrupted);
+          await session.release(claim, {
             dueAt,
             revision: loaded.revision === 'no_stream' ? -1 : Number(loaded.revision),
             finished: loaded.state.status !== 'new' && isTerminal(loaded.state),
           });
         } finally {
           this.busy.delete(claim.sagaId);
-          await lock.unlock(claim.sagaId);
         }
       } catch (error) {
         this.options.onError?.(error);
-        await lock?.close().catch(() => undefined);
-        lock = undefined;
+        // the session's locks go with it: a saga left mid-claim is claimed again once its lease runs out
+        await session?.close().catch(() => undefined);
+        session = undefined;
         await this.idle();
       }
     }
-    await lock?.close().catch(() => undefined);
+    await session?.close().catch(() => undefined);
   }
 
   private idle(): Promise<void> {
@@ -166,10 +166,10 @@ export class SagaProcessManager {
   }
 
   /** Works the saga while something is due now; returns when it should be looked at again, and the saga as left. */
-  private async process(sagaId: string, owner: string, interrupted: boolean): Promise<{ dueAt: Date; loaded: LoadedSaga }> {
+  private async process(sagaId: string, session: SagaWorkerSession, interrupted: boolean): Promise<{ dueAt: Date; loaded: LoadedSaga }> {
     const spans = new SagaSpans();
     try {
-      const worked = await this.work(sagaId, owner, interrupted, spans);
+      const worked = await this.work(sagaId, session, interrupted, spans);
       spans.close();
       return worked;
     } catch (error) {
@@ -186,7 +186,7 @@ export class SagaProcessManager {
    * it runs, and a crash before the append loses only what was decided since the last I/O, which
    * the saga redoes as it would after a crash before a single append.
    */
-  private async work(sagaId: string, owner: string, interrupted: boolean, spans: SagaSpans): Promise<{ dueAt: Date; loaded: LoadedSaga }> {
+  private async work(sagaId: string, session: SagaWorkerSession, interrupted: boolean, spans: SagaSpans): Promise<{ dueAt: Date; loaded: LoadedSaga }> {
     const results = new Map<string, StepResult>();
     const claim: ClaimMemory = { startedHere: new Set(), interrupted };
     let loaded = await loadSaga(this.store, sagaId);
@@ -249,7 +249,7 @@ export class SagaProcessManager {
         return leaving(new Date(now.getTime() + STUCK_RECHECK_MS));
       }
       if (performance.now() - extendedAt > this.options.leaseMs / 3) {
-        await this.queue.extend(sagaId, owner, this.options.leaseMs);
+        await session.extend(sagaId, this.options.leaseMs);
         extendedAt = performance.now();
       }
     }

@@ -7,13 +7,11 @@ export interface SagaClaim {
    * lost its lease mid-action): whatever it was running may have run partly.
    */
   readonly interrupted: boolean;
-}
-
-/** Per-saga mutual exclusion for one worker; a crashed holder's locks go with it. */
-export interface SagaLock {
-  tryLock(sagaId: string): Promise<boolean>;
-  unlock(sagaId: string): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * The claim took the saga's lock (per-saga mutual exclusion, gone with a crashed holder). False
+   * when another worker holds it still (its lease ran out mid-action): the claim is given back.
+   */
+  readonly locked: boolean;
 }
 
 /** How a worker gives a saga back. */
@@ -29,15 +27,20 @@ export interface SagaRelease {
 /**
  * The durable work table seen from the workers: rows written by the saga-work projection, leased
  * in the workers' own table. Claims skip rows another worker is claiming or holds; a lease that ran
- * out is claimable again.
+ * out is claimable again. Each worker works it through a session of its own.
  */
 export interface SagaWorkQueue {
-  claim(owner: string, leaseMs: number): Promise<SagaClaim | null>;
-  /** Extends the owner's lease; false when the owner no longer holds it. */
-  extend(sagaId: string, owner: string, leaseMs: number): Promise<boolean>;
-  /** Gives the saga back, if the owner still holds it. */
-  release(sagaId: string, owner: string, release: SagaRelease): Promise<void>;
-  openLock(): Promise<SagaLock>;
+  openSession(owner: string): Promise<SagaWorkerSession>;
+}
+
+/** One worker's claims, each taking the saga's lock with it; its locks go with the session (a crashed worker's at once). */
+export interface SagaWorkerSession {
+  claim(leaseMs: number): Promise<SagaClaim | null>;
+  /** Extends this worker's lease; false when it no longer holds it. */
+  extend(sagaId: string, leaseMs: number): Promise<boolean>;
+  /** Gives the saga back, if this worker still holds it, and lets go of the lock its claim took. */
+  release(claim: SagaClaim, release: SagaRelease): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Where the built-in steps record what they did (tests count these; production ignores them). */
