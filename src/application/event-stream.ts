@@ -84,16 +84,27 @@ export function encodeEvents(events: readonly DomainEventShape[], metadata: Meta
   return events.map((event) => eventCatalogue.encode(event.type as never, newId(), event.data as never, metadata));
 }
 
-/** One event stream as the store of a decider's aggregate: what the command handler loads and appends to. */
+/**
+ * One event stream as the store of a decider's aggregate: what the command handler loads and appends
+ * to. With `expectNew` (a stream named by an id just made, or derived from a request that is new as
+ * a rule), the first load reads nothing and takes the stream to be new; if it is not, the append's
+ * expected revision fails and the handler loads it for real and decides again.
+ */
 export function streamAggregate<State, Event extends DomainEventShape>(
   store: EventStore,
   stream: string,
   decider: Decider<State, never, Event>,
   metadata: Metadata,
   newId: () => string = randomUUID,
+  { expectNew = false }: { readonly expectNew?: boolean } = {},
 ): AggregateStore<State, Event, StreamVersion> {
+  let assumeNew = expectNew;
   return {
-    load: () => loadStream(store, stream, decider),
+    async load() {
+      if (!assumeNew) return loadStream(store, stream, decider);
+      assumeNew = false;
+      return { state: decider.initialState(), version: 'no_stream' };
+    },
     async append(events, loaded) {
       const result = await store.appendToStream(stream, encodeEvents(events, metadata, newId), { expectedRevision: loaded.version });
       return result.nextExpectedRevision;

@@ -80,4 +80,27 @@ describe('idempotent commands on the event store', () => {
     expect(second.replayed).toBe(false);
     expect(second.result).toEqual({ sagaId: expect.any(String) });
   });
+
+  it('starts a saga without reading its stream first; a start under a seed already used reads it and answers the saga it finds', async () => {
+    // a store that counts the stream reads the service makes
+    let reads = 0;
+    const counting = new Proxy(store, {
+      get: (target, property, receiver) =>
+        property === 'readStream'
+          ? (...args: Parameters<PostgresEventStore['readStream']>) => {
+              reads++;
+              return target.readStream(...args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const counted = new SagaService(counting, new SagaDefinitions([{ name: 'one', version: 1, inputs: z.object({}).loose(), steps: [noopStep(NO_EFFECTS)], startableBy: 'operator' }]));
+    const seed = randomUUID();
+    const first = await counted.start({ kind: 'k', definition: 'one' }, { ...ctx, idempotencySeed: seed });
+    expect(reads).toBe(0);
+    const again = await counted.start({ kind: 'k', definition: 'one' }, { ...ctx, idempotencySeed: seed });
+    expect(again).toEqual(first);
+    expect(reads).toBe(1);
+    const { rows } = await db.pool.query<{ n: string }>(`select count(*) as n from events where stream = $1`, [`saga-${first.sagaId}`]);
+    expect(Number(rows[0]!.n)).toBe(1);
+  });
 });

@@ -145,7 +145,9 @@ export class SagaService {
 
   /** Through the one command handler. */
   private async handle(sagaId: string, command: SagaCommand, ctx: SagaCommandContext) {
-    const handled = await handleCommand(sagaDecider, streamAggregate(this.store, toSagaStream(sagaId), sagaDecider, metadataOf(ctx)), command, {
+    // a start names a new saga (a fresh id, or one derived from a request seen once as a rule): no read first
+    const aggregate = streamAggregate(this.store, toSagaStream(sagaId), sagaDecider, metadataOf(ctx), undefined, { expectNew: command.type === 'StartSaga' });
+    const handled = await handleCommand(sagaDecider, aggregate, command, {
       now: () => this.options.now?.() ?? new Date(),
     });
     if (handled.events.length > 0) this.options.onChanged?.();
