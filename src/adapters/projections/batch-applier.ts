@@ -21,7 +21,8 @@ export type BatchOutcome =
 
 /**
  * Applies one batch of events exactly once: its rows and its checkpoint in one transaction that
- * first locks the checkpoint row and checks it is still where this writer left it. The projection
+ * first moves the checkpoint on from where this writer left it (locking its row), or finds that
+ * another writer moved it and writes nothing. The projection
  * loop and the rebuilder both write through it.
  */
 export class BatchApplier {
@@ -58,14 +59,15 @@ export class BatchApplier {
       }
     }
 
-    if (!(await this.checkpoints.lockAt(em, target.checkpoint, expected))) return { kind: 'moved' };
-
+    // the checkpoint first: moving it on from where this writer left it locks its row, or says another moved it
     let position = expected;
     if (decoded.length > 0) {
-      await this.writeRows(em, projection, target, decoded.map((d) => d.event));
       const last = decoded[decoded.length - 1]!.recorded;
+      if (!(await this.checkpoints.advanceFrom(em, target.checkpoint, expected, last.position, decoded.length, last.recordedAt))) return { kind: 'moved' };
       position = last.position;
-      await this.checkpoints.advance(em, target.checkpoint, position, decoded.length, last.recordedAt);
+      await this.writeRows(em, projection, target, decoded.map((d) => d.event));
+    } else if (!(await this.checkpoints.lockAt(em, target.checkpoint, expected))) {
+      return { kind: 'moved' };
     }
     if (!failure) return { kind: 'applied', position };
 

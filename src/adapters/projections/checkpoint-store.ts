@@ -49,14 +49,20 @@ export class CheckpointStore {
     await em.getConnection().execute('select 1 from projection_checkpoints where name = ? for update', [name], 'all', em.getTransactionContext());
   }
 
-  async advance(em: EntityManager, name: string, position: Position, events: number, lastEventAt: Date): Promise<void> {
-    await em.getConnection().execute(
+  /**
+   * Moves the checkpoint from `expected` on to `position`, over `events` applied, and locks its row
+   * until the transaction ends; false when it was not at `expected` (another writer or a rebuild
+   * moved it), and then nothing is written.
+   */
+  async advanceFrom(em: EntityManager, name: string, expected: Position, position: Position, events: number, lastEventAt: Date): Promise<boolean> {
+    const moved = await em.getConnection().execute<{ name: string }[]>(
       `update projection_checkpoints set position = ?, events_applied = events_applied + ?, last_event_at = ?,
-         updated_at = now() where name = ?`,
-      [formatPosition(position), events, lastEventAt, name],
-      'run',
+         updated_at = now() where name = ? and position = ? returning name`,
+      [formatPosition(position), events, lastEventAt, name, formatPosition(expected)],
+      'all',
       em.getTransactionContext(),
     );
+    return moved.length > 0;
   }
 
   /**
