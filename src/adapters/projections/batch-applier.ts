@@ -22,8 +22,8 @@ export type BatchOutcome =
 /**
  * Applies one batch of events exactly once: its rows and its checkpoint in one transaction that
  * first moves the checkpoint on from where this writer left it (locking its row), or finds that
- * another writer moved it and writes nothing. The projection
- * loop and the rebuilder both write through it.
+ * another writer moved it and writes nothing. The projection loop and the rebuilder both write
+ * through it.
  */
 export class BatchApplier {
   constructor(

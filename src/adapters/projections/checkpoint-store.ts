@@ -66,17 +66,19 @@ export class CheckpointStore {
   }
 
   /**
-   * Moves the checkpoint over events none of which is the projection's, in a transaction of its own;
-   * false when it is no longer at `expected` (another writer moved it).
+   * Moves the checkpoint over events none of which is the projection's, in one conditional update of
+   * its own, as `advanceFrom` does in a batch's transaction; false when it is no longer at `expected`
+   * (another writer moved it).
    */
-  moveOver(name: string, expected: Position, to: Position): Promise<boolean> {
-    return this.orm.em.fork().transactional(async (em) => {
-      if (!(await this.lockAt(em, name, expected))) return false;
-      await em
-        .getConnection()
-        .execute('update projection_checkpoints set position = ?, updated_at = now() where name = ?', [formatPosition(to), name], 'run', em.getTransactionContext());
-      return true;
-    });
+  async moveOver(name: string, expected: Position, to: Position): Promise<boolean> {
+    const moved = await this.orm.em
+      .getConnection()
+      .execute<{ name: string }[]>('update projection_checkpoints set position = ?, updated_at = now() where name = ? and position = ? returning name', [
+        formatPosition(to),
+        name,
+        formatPosition(expected),
+      ]);
+    return moved.length > 0;
   }
 
   /** Stops the projection at an event it could not apply, with the reason, until an operator resumes it. */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { SagaClaim, SagaRelease, SagaWorkerSession, SagaWorkQueue } from '../../application/saga/saga.ports.js';
+import type { SagaWorkerSession, SagaWorkQueue } from '../../application/saga/saga.ports.js';
 
 /** Advisory-lock namespace of per-saga worker locks (1: event store streams, 2: projection leases). */
 const SAGA_LOCK_NAMESPACE = 3;
@@ -49,6 +49,12 @@ const EXTEND: pg.QueryConfig = {
   text: `update saga_leases set lease_until = now() + ($1 * interval '1 millisecond') where saga_id = $2 and owner = $3 returning saga_id`,
 };
 
+/** Given-back or dead leases of sagas with no work left: what a worker that died after finishing left. */
+const PRUNE: pg.QueryConfig = {
+  name: 'cloudledger_saga_prune',
+  text: `delete from saga_leases l where (l.owner is null or l.lease_until < now()) and not exists (select 1 from saga_work w where w.saga_id = l.saga_id)`,
+};
+
 /**
  * The workers' queue: due rows of `saga_work` (the projection's table, which workers only read and
  * row-lock while claiming) leased in `saga_leases` (the workers' own table) with FOR UPDATE SKIP
@@ -88,7 +94,7 @@ export class PgSagaWorkQueue implements SagaWorkQueue {
        * it on), and without this every worker would claim it in that time only to find nothing to
        * do. The lease row goes with the prune, once the work row has.
        */
-      release: async (claim: SagaClaim, { dueAt, revision, finished }: SagaRelease) => {
+      release: async (claim, { dueAt, revision, finished }) => {
         await query(RELEASE, [finished ? 'infinity' : dueAt, revision, claim.sagaId, owner, claim.locked]);
       },
       close: async () => {
@@ -97,16 +103,10 @@ export class PgSagaWorkQueue implements SagaWorkQueue {
     };
   }
 
-  /** Given-back or dead leases of sagas with no work left: what a worker that died after finishing left. */
+  /** Prunes leases left behind, at most every PRUNE_EVERY_MS. */
   private async pruneNowAndThen(query: (config: pg.QueryConfig, values: unknown[]) => Promise<unknown>): Promise<void> {
     if (Date.now() - this.prunedAt < PRUNE_EVERY_MS) return;
     this.prunedAt = Date.now();
-    await query(
-      {
-        name: 'cloudledger_saga_prune',
-        text: `delete from saga_leases l where (l.owner is null or l.lease_until < now()) and not exists (select 1 from saga_work w where w.saga_id = l.saga_id)`,
-      },
-      [],
-    );
+    await query(PRUNE, []);
   }
 }
