@@ -42,6 +42,10 @@ export async function startTestApp(
     NODE_ENV: 'test',
     SAGA_DEMO_DEFINITIONS: 'true',
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000',
+    // the scheduled sync and detection would append at :00/:15/:30/:45 and :20 past the hour, in
+    // the middle of whatever a test counts; a test that wants them sets them
+    INVENTORY_SYNC_CRON: 'off',
+    DRIFT_DETECT_CRON: 'off',
     ...env,
   });
   let bootstrap = '';
