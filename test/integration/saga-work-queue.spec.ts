@@ -84,6 +84,26 @@ describe('the saga work queue on PostgreSQL', () => {
     await db.pool.query(`select pg_advisory_unlock_all()`);
   });
 
+  it('gives the last claim back with the next claim, in one round trip, and never hands that claim straight back', async () => {
+    await due('s-7');
+    const first = await claim('worker-a', 5_000);
+    expect(first).toMatchObject({ sagaId: 's-7', locked: true });
+    // due again at once, and the only due saga: the claim that gives it back does not take it again
+    expect(await (await worker('worker-a')).claim(5_000, { claim: first!, release: back(3) })).toBeNull();
+    const { rows: leases } = await db.pool.query(`select owner, revision_released from saga_leases where saga_id = 's-7'`);
+    expect(leases).toEqual([{ owner: null, revision_released: 3 }]);
+    // given back with its lock: another worker claims it, lock and all
+    const next = await claim('worker-b', 5_000);
+    expect(next).toEqual({ sagaId: 's-7', revisionSeen: 3, interrupted: false, locked: true });
+    // and the claim that gives one back takes the next due one
+    await due('s-8');
+    const other = await (await worker('worker-b')).claim(5_000, { claim: next!, release: back(3, new Date(Date.now() + 60_000)) });
+    expect(other).toEqual({ sagaId: 's-8', revisionSeen: 3, interrupted: false, locked: true });
+    expect(await claim('worker-a', 5_000)).toBeNull(); // s-7 given back until later, s-8 leased
+    await finish('worker-b', other!);
+    await db.pool.query(`delete from saga_work where saga_id = 's-7'`);
+  });
+
   it('does not call a claim interrupted when the saga moved on since the lease was taken: its claimer recorded something', async () => {
     await due('s-2');
     expect(await claim('worker-a', 50)).toMatchObject({ sagaId: 's-2', interrupted: false });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { SagaWorkerSession, SagaWorkQueue } from '../../application/saga/saga.ports.js';
+import type { SagaClaim, SagaRelease, SagaWorkerSession, SagaWorkQueue } from '../../application/saga/saga.ports.js';
 
 /** Advisory-lock namespace of per-saga worker locks (1: event store streams, 2: projection leases). */
 const SAGA_LOCK_NAMESPACE = 3;
@@ -10,16 +10,23 @@ const PRUNE_EVERY_MS = 5 * 60_000;
  * A claim: due, not leased (or its lease ran out), and not given back until later unless the saga
  * moved on since; interrupted when the lease before this one was never given back and the saga did
  * not move since it was taken (its claimer died, or lost its lease, mid-action). The claimed saga's
- * lock is tried in the same statement, for the one row claimed.
+ * lock is tried in the same statement, for the one row claimed. The worker's last claim ($5, or
+ * null) is given back in the same statement, as RELEASE gives it back, and is not claimed again by
+ * it (the statement sees its lease as before; two changes to one lease row in a statement would clash).
  */
 const CLAIM: pg.QueryConfig = {
   name: 'cloudledger_saga_claim',
-  text: `with due as (
+  text: `with released as (
+           update saga_leases set owner = null, lease_until = null, not_before = $3, revision_released = $4 where saga_id = $5 and owner = $1
+         ), unlocked as (
+           select case when $6::boolean then pg_advisory_unlock(${SAGA_LOCK_NAMESPACE}, hashtext($5)) end
+         ), due as (
            select w.saga_id, w.revision_seen, coalesce(l.owner is not null and l.revision_claimed = w.revision_seen, false) as interrupted
              from saga_work w left join saga_leases l on l.saga_id = w.saga_id
             where w.due_at <= now()
               and (l.saga_id is null or l.lease_until is null or l.lease_until < now())
               and (l.not_before is null or l.not_before <= now() or w.revision_seen > coalesce(l.revision_released, -1))
+              and w.saga_id is distinct from $5
             order by w.due_at
             limit 1
             for update of w skip locked
@@ -31,8 +38,9 @@ const CLAIM: pg.QueryConfig = {
              where l.lease_until is null or l.lease_until < now()
            returning l.saga_id
          )
-         select due.saga_id, due.revision_seen, due.interrupted, pg_try_advisory_lock(${SAGA_LOCK_NAMESPACE}, hashtext(due.saga_id)) as locked
-           from due join leased using (saga_id)`,
+         select due.saga_id, due.revision_seen, due.interrupted,
+                case when due.saga_id is not null then pg_try_advisory_lock(${SAGA_LOCK_NAMESPACE}, hashtext(due.saga_id)) end as locked
+           from unlocked left join (due join leased using (saga_id)) on true`,
 };
 
 /** Gives the lease back (if still the owner's) and, when the claim took it, the saga's lock. */
@@ -54,6 +62,17 @@ const PRUNE: pg.QueryConfig = {
   name: 'cloudledger_saga_prune',
   text: `delete from saga_leases l where (l.owner is null or l.lease_until < now()) and not exists (select 1 from saga_work w where w.saga_id = l.saga_id)`,
 };
+
+/**
+ * A release's parameters: not before, revision released, saga, and whether to let go of its lock.
+ * A finished saga's row is given back for good: its work row stays due until the projection has
+ * folded the end in and deleted it (or, for a failed saga, until an operator's retry moves it on),
+ * and without this every worker would claim it in that time only to find nothing to do. The lease
+ * row goes with the prune, once the work row has.
+ */
+function releaseValues(claim: SagaClaim, { dueAt, revision, finished }: SagaRelease): [Date | 'infinity', number, string, boolean] {
+  return [finished ? 'infinity' : dueAt, revision, claim.sagaId, claim.locked];
+}
 
 /**
  * The workers' queue: due rows of `saga_work` (the projection's table, which workers only read and
@@ -79,23 +98,19 @@ export class PgSagaWorkQueue implements SagaWorkQueue {
       return (await client.query<Row>({ ...config, values })).rows;
     };
     return {
-      claim: async (leaseMs) => {
-        const [row] = await query<{ saga_id: string; revision_seen: string; interrupted: boolean; locked: boolean }>(CLAIM, [owner, leaseMs]);
-        if (!row) {
+      claim: async (leaseMs, giveBack) => {
+        const back = giveBack ? releaseValues(giveBack.claim, giveBack.release) : [null, null, null, false];
+        const [row] = await query<{ saga_id: string | null; revision_seen: string; interrupted: boolean; locked: boolean }>(CLAIM, [owner, leaseMs, ...back]);
+        if (!row?.saga_id) {
           await this.pruneNowAndThen(query);
           return null;
         }
         return { sagaId: row.saga_id, revisionSeen: Number(row.revision_seen), interrupted: row.interrupted, locked: row.locked };
       },
       extend: async (sagaId, leaseMs) => (await query(EXTEND, [leaseMs, sagaId, owner])).length > 0,
-      /**
-       * A finished saga's row is given back for good: its work row stays due until the projection
-       * has folded the end in and deleted it (or, for a failed saga, until an operator's retry moves
-       * it on), and without this every worker would claim it in that time only to find nothing to
-       * do. The lease row goes with the prune, once the work row has.
-       */
-      release: async (claim, { dueAt, revision, finished }) => {
-        await query(RELEASE, [finished ? 'infinity' : dueAt, revision, claim.sagaId, owner, claim.locked]);
+      release: async (claim, release) => {
+        const [notBefore, revision, sagaId, unlock] = releaseValues(claim, release);
+        await query(RELEASE, [notBefore, revision, sagaId, owner, unlock]);
       },
       close: async () => {
         await client.end().catch(() => undefined);

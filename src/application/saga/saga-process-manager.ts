@@ -14,7 +14,7 @@ import { currentTraceparent } from '../tracing.js';
 import { sagaEventId } from './event-ids.js';
 import { encodeSagaEvent, loadSaga, type LoadedSaga, RUNNER_ACTOR } from './saga-stream.js';
 import { SagaSpans } from './saga-tracing.js';
-import { NO_METRICS, type SagaMetricsSink, type SagaWorkerSession, type SagaWorkQueue } from './saga.ports.js';
+import { NO_METRICS, type SagaGiveBack, type SagaMetricsSink, type SagaWorkerSession, type SagaWorkQueue } from './saga.ports.js';
 import { type BaseContext, runCompensation, runStep } from './step-runner.js';
 
 export interface SagaProcessManagerOptions {
@@ -117,28 +117,29 @@ export class SagaProcessManager {
 
   private async workerLoop(owner: string): Promise<void> {
     let session: SagaWorkerSession | undefined;
+    /** The last claim, given back with the next claim (one round trip for both). */
+    let giveBack: SagaGiveBack | undefined;
     while (!this.stop.signal.aborted) {
       try {
         session ??= await this.queue.openSession(owner);
-        const claim = await session.claim(this.options.leaseMs);
+        const claim = await session.claim(this.options.leaseMs, giveBack);
+        giveBack = undefined;
         if (!claim) {
           await this.idle();
           continue;
         }
         if (!claim.locked || this.busy.has(claim.sagaId)) {
           // another worker is on this saga right now: let it finish
-          await session.release(claim, { dueAt: new Date(this.options.now().getTime() + 200), revision: claim.revisionSeen, finished: false });
+          giveBack = { claim, release: { dueAt: new Date(this.options.now().getTime() + 200), revision: claim.revisionSeen, finished: false } };
           continue;
         }
         this.busy.add(claim.sagaId);
         try {
           const { dueAt, loaded } = await this.process(claim.sagaId, session, claim.interrupted);
-          await session.release(claim, {
-            dueAt,
-            revision: loaded.revision === 'no_stream' ? -1 : Number(loaded.revision),
-            finished: loaded.state.status !== 'new' && isTerminal(loaded.state),
-          });
+          const release = { dueAt, revision: loaded.revision === 'no_stream' ? -1 : Number(loaded.revision), finished: loaded.state.status !== 'new' && isTerminal(loaded.state) };
+          giveBack = { claim, release };
         } finally {
+          // the lease, still this worker's until given back, keeps every other claim off it
           this.busy.delete(claim.sagaId);
         }
       } catch (error) {
@@ -146,9 +147,11 @@ export class SagaProcessManager {
         // the session's locks go with it: a saga left mid-claim is claimed again once its lease runs out
         await session?.close().catch(() => undefined);
         session = undefined;
+        giveBack = undefined;
         await this.idle();
       }
     }
+    if (giveBack) await session?.release(giveBack.claim, giveBack.release).catch((error: unknown) => this.options.onError?.(error, giveBack!.claim.sagaId));
     await session?.close().catch(() => undefined);
   }
 

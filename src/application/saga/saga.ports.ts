@@ -24,6 +24,12 @@ export interface SagaRelease {
   readonly finished: boolean;
 }
 
+/** A claim and how it is given back. */
+export interface SagaGiveBack {
+  readonly claim: SagaClaim;
+  readonly release: SagaRelease;
+}
+
 /**
  * The durable work table seen from the workers: rows written by the saga-work projection, leased
  * in the workers' own table. Claims skip rows another worker is claiming or holds; a lease that ran
@@ -35,7 +41,11 @@ export interface SagaWorkQueue {
 
 /** One worker's claims, each taking the saga's lock with it; its locks go with the session (a crashed worker's at once). */
 export interface SagaWorkerSession {
-  claim(leaseMs: number): Promise<SagaClaim | null>;
+  /**
+   * Claims the most due saga; `giveBack`, the worker's last claim, is released in the same round
+   * trip (as `release` would) and is never the saga claimed.
+   */
+  claim(leaseMs: number, giveBack?: SagaGiveBack): Promise<SagaClaim | null>;
   /** Extends this worker's lease; false when it no longer holds it. */
   extend(sagaId: string, leaseMs: number): Promise<boolean>;
   /** Gives the saga back, if this worker still holds it, and lets go of the lock its claim took. */
