@@ -126,14 +126,18 @@ export async function appendDecidedToStreams(
   return results.map((result) => (result instanceof WrongExpectedRevision ? null : result.nextExpectedRevision));
 }
 
-/** A command on one stream through the one command handler: load, decide, append, again on a concurrent write. */
+/**
+ * A command on one stream through the one command handler: load, decide, append, again on a
+ * concurrent write. `expectNew`: the stream is most likely new (streamAggregate).
+ */
 export function handleOnStream<State, Command, Event extends DomainEventShape>(
   store: EventStore,
   stream: string,
   decider: Decider<State, Command, Event>,
   command: Command,
   metadata: Metadata,
-  options: HandleOptions = {},
+  options: HandleOptions & { readonly expectNew?: boolean } = {},
 ): Promise<Handled<State, Event, StreamVersion>> {
-  return handleCommand(decider, streamAggregate(store, stream, decider, metadata), command, options);
+  const { expectNew, ...handling } = options;
+  return handleCommand(decider, streamAggregate(store, stream, decider, metadata, undefined, { expectNew }), command, handling);
 }

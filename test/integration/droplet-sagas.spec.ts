@@ -106,6 +106,45 @@ describe('droplet sagas against the DigitalOcean simulator', () => {
     ]);
   });
 
+  it('register_droplet appends to a new droplet’s streams without reading them first, and reads them when they stand already (the step run again)', async () => {
+    const reads: string[] = [];
+    const store = runtime.store;
+    const counting: EventStore = { ...store, readStream: (stream, options) => (reads.push(stream), store.readStream(stream, options)), appendToStream: store.appendToStream.bind(store) } as EventStore;
+    const deps = dropletDeps(sim.url, counting);
+    const step = registerDropletStep(deps);
+    const droplet = (await deps.cloud.getDroplet(sim.state.createDroplet({ ...request, tags: [MANAGED_TAG] }).droplet.id))!;
+    const resourceId = dropletResourceId(droplet.id);
+    const ctx = (sagaId: string) => ({
+      sagaId,
+      kind: 'provision',
+      deploymentId: null,
+      step: step.name,
+      attempt: 1,
+      params: { dropletId: droplet.id, publicIpv4: null, state: observeDroplet({ ...droplet, status: 'active' }) },
+      now: new Date(),
+      resumedFrom: null,
+      memory: undefined,
+      recovering: false,
+      triggeredBy: 'alice',
+      input: () => undefined,
+      output: () => undefined,
+      signal: new AbortController().signal,
+    });
+
+    // a droplet nothing has seen: both streams are new, and neither is read
+    const first = await step.execute(ctx('c0ffee00-0000-4000-8000-00000000000a'));
+    expect(first).toMatchObject({ status: 'done', output: { resourceId, specVersion: 1 } });
+    expect(reads).toEqual([]);
+
+    // run again (as after a crash before its outcome was recorded): the appends expecting new streams
+    // fail their revision, the streams are read, and nothing is recorded twice
+    const again = await step.execute(ctx('c0ffee00-0000-4000-8000-00000000000a'));
+    expect(again).toMatchObject({ status: 'done', output: { resourceId, specVersion: 1 } });
+    expect(reads).toEqual([toResourceStream(resourceId), toSpecStream(resourceId)]);
+    expect((await types(toResourceStream(resourceId))).map((e) => e.type)).toEqual(['ResourceObserved']);
+    expect((await types(toSpecStream(resourceId))).map((e) => e.type)).toEqual(['SpecRecorded']);
+  });
+
   it('create_droplet resumed by a claim that was cut short waits out the tag-listing lag again instead of creating', async () => {
     // given a saga whose create step waited long past its grace, and a droplet with its tag that a
     // cut-short run had just created (tag listings do not show it yet)

@@ -6,7 +6,7 @@ import type { Handled } from '../command-handler.js';
 import type { StreamVersion } from '../event-stream.js';
 import { handleInStep } from '../saga/handle-in-step.js';
 
-/** Decides on the droplet's spec stream (as this saga's step). */
-export function decideSpecInStep(store: EventStore, ctx: StepContext, command: SpecCommand): Promise<Handled<SpecState, SpecEvent, StreamVersion>> {
-  return handleInStep(store, ctx, toSpecStream(command.data.resourceId), specDecider, command);
+/** Decides on the droplet's spec stream (as this saga's step); `expectNew` as handleInStep's. */
+export function decideSpecInStep(store: EventStore, ctx: StepContext, command: SpecCommand, options: { readonly expectNew?: boolean } = {}): Promise<Handled<SpecState, SpecEvent, StreamVersion>> {
+  return handleInStep(store, ctx, toSpecStream(command.data.resourceId), specDecider, command, options);
 }

@@ -8,7 +8,9 @@ import { handleOnStream, type StreamVersion } from '../event-stream.js';
 /**
  * A command from inside a saga step, through the one command handler: the events carry the saga as
  * their correlation and the saga's starter as their actor, at the step's time. A typed refusal of
- * the decider fails the step without retry (trying again would be refused again).
+ * the decider fails the step without retry (trying again would be refused again). `expectNew`: the
+ * stream is most likely new (one the saga's own step just made the resource for), so it is not read
+ * first; if it is not new, the append fails its expected revision and the stream is read then.
  */
 export async function handleInStep<State, Command, Event extends DomainEventShape>(
   store: EventStore,
@@ -16,9 +18,10 @@ export async function handleInStep<State, Command, Event extends DomainEventShap
   stream: string,
   decider: Decider<State, Command, Event>,
   command: Command,
+  { expectNew = false }: { readonly expectNew?: boolean } = {},
 ): Promise<Handled<State, Event, StreamVersion>> {
   try {
-    return await handleOnStream(store, stream, decider, command, { correlationId: ctx.sagaId, causationId: null, actor: ctx.triggeredBy }, { now: () => ctx.now, maxAttempts: 5 });
+    return await handleOnStream(store, stream, decider, command, { correlationId: ctx.sagaId, causationId: null, actor: ctx.triggeredBy }, { now: () => ctx.now, maxAttempts: 5, expectNew });
   } catch (error) {
     if (error instanceof ExpectedError) throw new StepError(error.code, error.message, false);
     throw error;

@@ -50,8 +50,8 @@ export async function keepOldest<T extends { readonly id: number }>(found: reado
   return keep!;
 }
 
-/** Records what the provider has for this droplet in the inventory (source: this saga). */
-export function observe(deps: DropletStepDeps, ctx: StepContext, resourceId: string, droplet: Observation['observed']): Promise<unknown> {
+/** Records what the provider has for this droplet in the inventory (source: this saga); `expectNew` as handleInStep's. */
+export function observe(deps: DropletStepDeps, ctx: StepContext, resourceId: string, droplet: Observation['observed'], options: { readonly expectNew?: boolean } = {}): Promise<unknown> {
   const observation: Observation = { resourceId, observed: droplet, source: 'saga', sagaId: ctx.sagaId };
-  return handleInStep(deps.store, ctx, toResourceStream(resourceId), resourceDecider, observeCommand(observation));
+  return handleInStep(deps.store, ctx, toResourceStream(resourceId), resourceDecider, observeCommand(observation), options);
 }

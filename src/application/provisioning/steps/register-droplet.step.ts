@@ -22,9 +22,12 @@ export function registerDropletStep(deps: DropletStepDeps): SagaStep<z.infer<typ
     async execute(ctx) {
       const { dropletId: id, state } = ctx.params;
       const resourceId = dropletResourceId(id);
-      await observe(deps, ctx, resourceId, state);
+      // a droplet this saga made has no streams yet, as a rule: appended to without a read first
+      // (a sync that saw it first, or this step run again, fails the append's revision and reads then)
+      const fresh = { expectNew: !ctx.recovering };
+      await observe(deps, ctx, resourceId, state, fresh);
       const spec = { size_slug: state.size_slug, region: state.region, image: String(state.attrs.image ?? '') };
-      const recorded = await decideSpecInStep(deps.store, ctx, { type: 'RecordSpec', data: { resourceId, spec, reason: 'provisioned', sagaId: ctx.sagaId } });
+      const recorded = await decideSpecInStep(deps.store, ctx, { type: 'RecordSpec', data: { resourceId, spec, reason: 'provisioned', sagaId: ctx.sagaId } }, fresh);
       return { status: 'done', output: { resourceId, specVersion: recorded.state.status === 'none' ? 1 : recorded.state.version } };
     },
     async compensate(ctx) {
