@@ -90,10 +90,11 @@ export class ProjectionRebuilder {
 
   /**
    * Applies the log after `from` to a target, batch by batch, until a batch comes back empty, or
-   * short and ending with an event written since this catch-up began: that is the head of the log
-   * as it is now, and the rest is live traffic (applied after a rebuild's swap). Waiting for an
-   * empty batch alone would chase a writer that appends as fast as batches are applied, and never
-   * end; a short batch of older events (PostgreSQL's transaction horizon held back) goes on.
+   * ends with an event written since this catch-up began: the log's head as it was then is passed,
+   * and the rest is live traffic (applied after a rebuild's swap, by the live runner or by the
+   * catch-up after it). Waiting for an empty or a short batch would chase a writer that appends as
+   * fast as batches are applied, or faster, and never end; a batch of older events (PostgreSQL's
+   * transaction horizon held back) goes on.
    * Returns 'moved' when another writer moved the target's checkpoint; throws on an event that
    * fails its schema (the target is then stopped with it).
    */
@@ -113,7 +114,7 @@ export class ProjectionRebuilder {
       if (outcome.kind === 'stopped') throw outcome.error;
       position = outcome.position;
       onBatch(events.length, position);
-      if (events.length < this.batchSize && events[events.length - 1]!.recordedAt >= began) return 'done';
+      if (events[events.length - 1]!.recordedAt >= began) return 'done';
     }
   }
 
