@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { KurrentDbEventStore } from '../../src/adapters/event-store/kurrentdb/kurrentdb.event-store.js';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
+import { BatchApplier } from '../../src/adapters/projections/batch-applier.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
 import type { ProjectionStatusReport } from '../../src/adapters/projections/projection-status.js';
 import type { EventStore, EventToAppend } from '../../src/domain/event-store/event-store.port.js';
@@ -120,6 +121,31 @@ describe.each(eventStores)('projection runner on %s', (name, openStore) => {
     expect((await readModel()).get('a1')?.eventCount).toBe(18);
     const status = await statusOf();
     expect(status).toMatchObject({ status: 'running', lagEvents: 0, lastError: null });
+  });
+
+  it('under live traffic, lets events gather for its linger before reading on: fewer transactions, each event once', async () => {
+    const lingering = new ProjectionRunner(db.orm, store, balanceEvents, db.url, { batchSize: 50, idleRetryMs: 50, lingerMs: 1_000 });
+    const batches: number[] = [];
+    const apply = BatchApplier.prototype.apply;
+    BatchApplier.prototype.apply = function (this: BatchApplier, ...args: Parameters<typeof apply>) {
+      batches.push(args[3].length);
+      return apply.apply(this, args);
+    };
+    try {
+      const running = start(lingering);
+      // 30 appends, one every ~10 ms: without a linger, about one transaction each
+      for (let i = 0; i < 30; i++) {
+        await append('e', [deposit('e', 1, randomUUID())]);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await waitFor(async () => ((await statusOf()).eventsApplied === 30 ? true : undefined), '30 applied');
+      await running.stop();
+    } finally {
+      BatchApplier.prototype.apply = apply;
+    }
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(batches.length).toBeLessThanOrEqual(4);
+    expect((await readModel()).get('e')).toMatchObject({ balance: 30, eventCount: 30 });
   });
 
   it('stops when aborted while it is still starting (taking its lease, reading its checkpoint)', async () => {

@@ -68,6 +68,7 @@ export async function openInfrastructure(config: AppConfig, logger: Logger, metr
 
     const runner = new ProjectionRunner(orm, eventStore, eventCatalogue, databaseUrl, {
       batchSize: config.projectionBatchSize,
+      lingerMs: config.projectionLingerMs,
       onError: (projection, error) => {
         if (error instanceof EventSchemaViolation) metrics?.schemaViolations.inc({ consumer: projection });
         logger.error({ projection, err: error }, 'projection stopped or failed');

@@ -15,6 +15,9 @@ import {
   type VariableParser,
 } from './variable-parsers.js';
 
+/** Under load, about a third of the projections' transactions, for read models at most 25 ms later. */
+export const DEFAULT_PROJECTION_LINGER_MS = 25;
+
 /**
  * Start-up configuration from environment variables (DESIGN.md, "Configuration"). Each variable is
  * declared once, in CONFIG_VARIABLES: its AppConfig key, parser (with its message), default, what
@@ -135,6 +138,11 @@ export const CONFIG_VARIABLES = {
   PROJECTION_BATCH_SIZE: variable('projectionBatchSize', integer(1, Number.MAX_SAFE_INTEGER, 'an integer of at least 1'), {
     default: 500,
     description: 'Events a projection applies per transaction; an integer of at least 1.',
+  }),
+  PROJECTION_LINGER_MS: variable('projectionLingerMs', integer(0, 10_000, 'a whole number of milliseconds from 0 to 10000'), {
+    default: DEFAULT_PROJECTION_LINGER_MS,
+    description:
+      'After a batch smaller than PROJECTION_BATCH_SIZE (live traffic), how long a projection lets events gather before it reads on: under load, fewer and larger transactions; read models trail the log by at most this much more. `0` reads on at once.',
   }),
   READY_MAX_LAG_SECONDS: variable('readyMaxLagSeconds', positiveSeconds, {
     default: 30,

@@ -13,6 +13,11 @@ export interface ProjectionLoopOptions {
   readonly batchSize: number;
   /** How often a follower that is not the leader, or a stopped projection, looks again. */
   readonly idleRetryMs: number;
+  /**
+   * After a batch short of `batchSize` (live traffic), how long to let events gather before reading
+   * on: fewer, larger transactions, for read models up to this much later. 0: read on at once.
+   */
+  readonly lingerMs: number;
   readonly onError?: (projection: string, error: unknown) => void;
 }
 
@@ -80,6 +85,7 @@ export class ProjectionLoop {
             this.options.onError?.(projection.name, outcome.error);
             return;
           }
+          if (batch.length < this.options.batchSize && this.options.lingerMs > 0) await sleep(this.options.lingerMs, signal);
         }
         const last = batch[batch.length - 1]!;
         if ('checkpoint' in last && comparePositions(last.checkpoint, position) > 0 && Date.now() - checkpointWrittenAt >= CHECKPOINT_ONLY_EVERY_MS) {

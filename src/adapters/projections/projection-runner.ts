@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import type { EventRegistry } from '../../domain/events/event-registry.js';
 import type { AnyProjection, Projection } from '../../projections/projection.js';
+import { DEFAULT_PROJECTION_LINGER_MS } from '../config/config.js';
 import { BatchApplier } from './batch-applier.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { ProjectionLoop } from './projection-loop.js';
@@ -12,6 +13,8 @@ export interface ProjectionRunnerOptions {
   readonly batchSize?: number;
   /** How often a follower that is not the leader, or a stopped projection, looks again. */
   readonly idleRetryMs?: number;
+  /** After a batch short of `batchSize`, how long events gather before the next read (ProjectionLoopOptions). */
+  readonly lingerMs?: number;
   readonly onError?: (projection: string, error: unknown) => void;
 }
 
@@ -34,6 +37,7 @@ export class ProjectionRunner {
     this.loop = new ProjectionLoop(store, databaseUrl, this.checkpoints, applier, {
       batchSize,
       idleRetryMs: options.idleRetryMs ?? 1000,
+      lingerMs: options.lingerMs ?? DEFAULT_PROJECTION_LINGER_MS,
       onError: options.onError,
     });
     this.rebuilder = new ProjectionRebuilder(orm, store, databaseUrl, this.checkpoints, applier, batchSize);
