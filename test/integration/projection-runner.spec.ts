@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { KurrentDbEventStore } from '../../src/adapters/event-store/kurrentdb/kurrentdb.event-store.js';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { BatchApplier } from '../../src/adapters/projections/batch-applier.js';
+import { BatchApplier, type BatchOutcome, type BatchTarget } from '../../src/adapters/projections/batch-applier.js';
 import { ProjectionRunner } from '../../src/adapters/projections/projection-runner.js';
 import type { ProjectionStatusReport } from '../../src/adapters/projections/projection-status.js';
-import type { EventStore, EventToAppend } from '../../src/domain/event-store/event-store.port.js';
-import { comparePositions, parsePosition } from '../../src/domain/event-store/position.js';
+import type { EventStore, EventToAppend, RecordedEvent } from '../../src/domain/event-store/event-store.port.js';
+import type { Projection } from '../../src/projections/projection.js';
+import { comparePositions, parsePosition, type Position } from '../../src/domain/event-store/position.js';
 import {
   accountStream,
   type Balance,
@@ -127,9 +128,15 @@ describe.each(eventStores)('projection runner on %s', (name, openStore) => {
     const lingering = new ProjectionRunner(db.orm, store, balanceEvents, db.url, { batchSize: 50, idleRetryMs: 50, lingerMs: 1_000 });
     const batches: number[] = [];
     const apply = BatchApplier.prototype.apply;
-    BatchApplier.prototype.apply = function (this: BatchApplier, ...args: Parameters<typeof apply>) {
-      batches.push(args[3].length);
-      return apply.apply(this, args);
+    BatchApplier.prototype.apply = function <Row extends object>(
+      this: BatchApplier,
+      projection: Projection<Row>,
+      target: BatchTarget,
+      expected: Position,
+      events: readonly RecordedEvent[],
+    ): Promise<BatchOutcome> {
+      batches.push(events.length);
+      return Reflect.apply(apply, this, [projection, target, expected, events]) as Promise<BatchOutcome>;
     };
     try {
       const running = start(lingering);
