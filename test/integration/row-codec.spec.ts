@@ -76,7 +76,7 @@ describe('the projections’ row codec', () => {
     expect(await db.orm.em.fork().transactional((em) => codec.find(em, undefined, ['saga-1']))).toEqual([]);
   });
 
-  it('writes more rows than one statement binds, in several', async () => {
+  it('writes more rows than one statement takes, in several', async () => {
     const codec = new RowCodec(db.orm.getMetadata(CloudResourceEntity), db.orm.em.getPlatform());
     // 16 columns: 30,000 values make 1,875 rows to a statement
     const rows = Array.from({ length: 4_000 }, (_, i) => resource(`do:droplet:bulk-${i}`));

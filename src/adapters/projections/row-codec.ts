@@ -12,19 +12,20 @@ interface Column {
   readonly isDate: boolean;
 }
 
-/** At most this many bound values to a statement, well under PostgreSQL's 65,535. */
+/** At most this many values to a statement (the connection writes them into its text): a rebuild's batch of thousands of rows takes several. */
 const MAX_VALUES_PER_STATEMENT = 30_000;
 
 /**
  * Reads and writes a projection's rows as plain objects, by the entity's metadata, in SQL of its
  * own: what MikroORM's `em.find` and driver upsert do for a batch, without making an entity of each
- * row, merging it into a context thrown away after the batch, and serializing it back (that was a
- * fifth of the projection work's CPU in the saga and provision benches). The values are converted
+ * row, merging it into a context thrown away after the batch, and serializing it back (MikroORM was a
+ * fifth of bench:provision's Node CPU, nearly all of it there). The values are converted
  * as MikroORM's hydration converts them: timestamps parsed to Dates, custom types through the type.
  */
 export class RowCodec<Row extends object> {
   private readonly columns: readonly Column[];
   private readonly key: Column;
+  private readonly tableName: string;
 
   constructor(
     meta: EntityMetadata<Row>,
@@ -41,11 +42,13 @@ export class RowCodec<Row extends object> {
       }));
     if (meta.primaryKeys.length !== 1) throw new Error(`${meta.className}: a projection's table has a single-column key`);
     this.key = this.columns.find((c) => c.property === meta.primaryKeys[0])!;
-    this.table = (schema) => (schema ? `${platform.quoteIdentifier(schema)}.` : '') + platform.quoteIdentifier(meta.tableName);
+    this.tableName = platform.quoteIdentifier(meta.tableName);
   }
 
-  /** The table, in `schema` when given. */
-  readonly table: (schema: string | undefined) => string;
+  /** The table, in `schema` when given (a rebuild's). */
+  private table(schema: string | undefined): string {
+    return (schema ? `${this.platform.quoteIdentifier(schema)}.` : '') + this.tableName;
+  }
 
   /** The rows with these keys, in the transaction `em` runs. */
   async find(em: EntityManager, schema: string | undefined, keys: readonly string[]): Promise<Row[]> {
