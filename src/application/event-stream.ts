@@ -84,19 +84,27 @@ export function encodeEvents(events: readonly DomainEventShape[], metadata: Meta
   return events.map((event) => eventCatalogue.encode(event.type as never, newId(), event.data as never, metadata));
 }
 
-/**
- * One event stream as the store of a decider's aggregate: what the command handler loads and appends
- * to. With `expectNew` (a stream named by an id just made, or derived from a request that is new as
- * a rule), the first load reads nothing and takes the stream to be new; if it is not, the append's
- * expected revision fails and the handler loads it for real and decides again.
- */
+export interface StreamAggregateOptions {
+  /** The ids of the events appended (random unless given). */
+  readonly newId?: () => string;
+  /**
+   * The stream is most likely new (named by an id just made, or derived from a request that is new
+   * as a rule): the first load reads nothing and takes it to be new; if it is not, the append's
+   * expected revision fails and the handler loads it for real and decides again.
+   */
+  readonly expectNew?: boolean;
+}
+
+/** What a caller of handleOnStream may say of the stream. */
+export type StreamExpectation = Pick<StreamAggregateOptions, 'expectNew'>;
+
+/** One event stream as the store of a decider's aggregate: what the command handler loads and appends to. */
 export function streamAggregate<State, Event extends DomainEventShape>(
   store: EventStore,
   stream: string,
   decider: Decider<State, never, Event>,
   metadata: Metadata,
-  newId: () => string = randomUUID,
-  { expectNew = false }: { readonly expectNew?: boolean } = {},
+  { newId = randomUUID, expectNew = false }: StreamAggregateOptions = {},
 ): AggregateStore<State, Event, StreamVersion> {
   let assumeNew = expectNew;
   return {
@@ -126,18 +134,15 @@ export async function appendDecidedToStreams(
   return results.map((result) => (result instanceof WrongExpectedRevision ? null : result.nextExpectedRevision));
 }
 
-/**
- * A command on one stream through the one command handler: load, decide, append, again on a
- * concurrent write. `expectNew`: the stream is most likely new (streamAggregate).
- */
+/** A command on one stream through the one command handler: load, decide, append, again on a concurrent write. */
 export function handleOnStream<State, Command, Event extends DomainEventShape>(
   store: EventStore,
   stream: string,
   decider: Decider<State, Command, Event>,
   command: Command,
   metadata: Metadata,
-  options: HandleOptions & { readonly expectNew?: boolean } = {},
+  options: HandleOptions & StreamExpectation = {},
 ): Promise<Handled<State, Event, StreamVersion>> {
   const { expectNew, ...handling } = options;
-  return handleCommand(decider, streamAggregate(store, stream, decider, metadata, undefined, { expectNew }), command, handling);
+  return handleCommand(decider, streamAggregate(store, stream, decider, metadata, { expectNew }), command, handling);
 }

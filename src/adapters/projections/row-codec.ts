@@ -26,6 +26,10 @@ export class RowCodec<Row extends object> {
   private readonly columns: readonly Column[];
   private readonly key: Column;
   private readonly tableName: string;
+  /** The statements' fixed parts, made once. */
+  private readonly columnList: string;
+  private readonly rowPlaceholders: string;
+  private readonly onConflict: string;
 
   constructor(
     meta: EntityMetadata<Row>,
@@ -43,26 +47,17 @@ export class RowCodec<Row extends object> {
     if (meta.primaryKeys.length !== 1) throw new Error(`${meta.className}: a projection's table has a single-column key`);
     this.key = this.columns.find((c) => c.property === meta.primaryKeys[0])!;
     this.tableName = platform.quoteIdentifier(meta.tableName);
-  }
-
-  /** The table, in `schema` when given (a rebuild's). */
-  private table(schema: string | undefined): string {
-    return (schema ? `${this.platform.quoteIdentifier(schema)}.` : '') + this.tableName;
+    this.columnList = this.columns.map((c) => c.name).join(', ');
+    this.rowPlaceholders = `(${placeholders(this.columns.length)})`;
+    const updates = this.columns.filter((c) => c !== this.key).map((c) => `${c.name} = excluded.${c.name}`);
+    this.onConflict = `on conflict (${this.key.name}) do update set ${updates.join(', ')}`;
   }
 
   /** The rows with these keys, in the transaction `em` runs. */
   async find(em: EntityManager, schema: string | undefined, keys: readonly string[]): Promise<Row[]> {
-    if (keys.length === 0) return [];
     const rows: Row[] = [];
     for (const chunk of chunks(keys, MAX_VALUES_PER_STATEMENT)) {
-      const raw = await em
-        .getConnection()
-        .execute<Record<string, unknown>[]>(
-          `select ${this.columns.map((c) => c.name).join(', ')} from ${this.table(schema)} where ${this.key.name} in (${placeholders(chunk.length)})`,
-          chunk,
-          'all',
-          em.getTransactionContext(),
-        );
+      const raw = await this.execute<Record<string, unknown>[]>(em, `select ${this.columnList} from ${this.table(schema)} where ${this.keyIn(chunk.length)}`, chunk, 'all');
       for (const row of raw) rows.push(this.fromDatabase(row));
     }
     return rows;
@@ -70,29 +65,31 @@ export class RowCodec<Row extends object> {
 
   /** Inserts the rows, or replaces those whose key stands already. */
   async upsert(em: EntityManager, schema: string | undefined, rows: readonly Row[]): Promise<void> {
-    const names = this.columns.map((c) => c.name);
-    const updates = this.columns.filter((c) => c !== this.key).map((c) => `${c.name} = excluded.${c.name}`);
-    const tuple = `(${placeholders(names.length)})`;
-    for (const chunk of chunks(rows, Math.floor(MAX_VALUES_PER_STATEMENT / names.length))) {
-      await em
-        .getConnection()
-        .execute(
-          `insert into ${this.table(schema)} (${names.join(', ')}) values ${chunk.map(() => tuple).join(', ')}
-             on conflict (${this.key.name}) do update set ${updates.join(', ')}`,
-          chunk.flatMap((row) => this.toDatabase(row)),
-          'run',
-          em.getTransactionContext(),
-        );
+    for (const chunk of chunks(rows, Math.floor(MAX_VALUES_PER_STATEMENT / this.columns.length))) {
+      const values = chunk.map(() => this.rowPlaceholders).join(', ');
+      await this.execute(em, `insert into ${this.table(schema)} (${this.columnList}) values ${values} ${this.onConflict}`, chunk.flatMap((row) => this.toDatabase(row)), 'run');
     }
   }
 
   /** Deletes the rows with these keys. */
   async delete(em: EntityManager, schema: string | undefined, keys: readonly string[]): Promise<void> {
     for (const chunk of chunks(keys, MAX_VALUES_PER_STATEMENT)) {
-      await em
-        .getConnection()
-        .execute(`delete from ${this.table(schema)} where ${this.key.name} in (${placeholders(chunk.length)})`, chunk, 'run', em.getTransactionContext());
+      await this.execute(em, `delete from ${this.table(schema)} where ${this.keyIn(chunk.length)}`, chunk, 'run');
     }
+  }
+
+  /** The table, in `schema` when given (a rebuild's). */
+  private table(schema: string | undefined): string {
+    return (schema ? `${this.platform.quoteIdentifier(schema)}.` : '') + this.tableName;
+  }
+
+  private keyIn(count: number): string {
+    return `${this.key.name} in (${placeholders(count)})`;
+  }
+
+  /** In the transaction `em` runs. */
+  private execute<T>(em: EntityManager, sql: string, params: unknown[], method: 'all' | 'run'): Promise<T> {
+    return em.getConnection().execute<T>(sql, params, method, em.getTransactionContext());
   }
 
   private fromDatabase(raw: Record<string, unknown>): Row {

@@ -7,32 +7,39 @@ const SAGA_LOCK_NAMESPACE = 3;
 const PRUNE_EVERY_MS = 5 * 60_000;
 
 /**
- * A claim: due, not leased (or its lease ran out), and not given back until later unless the saga
- * moved on since; interrupted when the lease before this one was never given back and the saga did
- * not move since it was taken (its claimer died, or lost its lease, mid-action). The claimed saga's
- * lock is tried in the same statement, for the one row claimed. The worker's last claim ($5, or
- * null) is given back in the same statement, as RELEASE gives it back, and is not claimed again by
- * it (the statement sees its lease as before; two changes to one lease row in a statement would clash).
+ * Gives a claim back: the lease ($4, if still owner $1's) with when to look again ($2) and the
+ * revision it was left at ($3), and, when the claim took it ($5), the saga's lock. The first
+ * parameters of RELEASE and of CLAIM, which gives the worker's last claim back as it claims.
+ */
+const GIVE_BACK = `released as (
+           update saga_leases set owner = null, lease_until = null, not_before = $2, revision_released = $3 where saga_id = $4 and owner = $1
+         ), unlocked as (
+           select case when $5::boolean then pg_advisory_unlock(${SAGA_LOCK_NAMESPACE}, hashtext($4)) end as unlocked
+         )`;
+
+/**
+ * A claim for lease length $6: due, not leased (or its lease ran out), and not given back until later
+ * unless the saga moved on since; interrupted when the lease before this one was never given back and
+ * the saga did not move since it was taken (its claimer died, or lost its lease, mid-action). The
+ * claimed saga's lock is tried in the same statement, for the one row claimed. The worker's last
+ * claim ($4, or null) is given back in the same statement and is not claimed again by it (the
+ * statement sees its lease as before; two changes to one lease row in a statement would clash).
  */
 const CLAIM: pg.QueryConfig = {
   name: 'cloudledger_saga_claim',
-  text: `with released as (
-           update saga_leases set owner = null, lease_until = null, not_before = $3, revision_released = $4 where saga_id = $5 and owner = $1
-         ), unlocked as (
-           select case when $6::boolean then pg_advisory_unlock(${SAGA_LOCK_NAMESPACE}, hashtext($5)) end
-         ), due as (
+  text: `with ${GIVE_BACK}, due as (
            select w.saga_id, w.revision_seen, coalesce(l.owner is not null and l.revision_claimed = w.revision_seen, false) as interrupted
              from saga_work w left join saga_leases l on l.saga_id = w.saga_id
             where w.due_at <= now()
               and (l.saga_id is null or l.lease_until is null or l.lease_until < now())
               and (l.not_before is null or l.not_before <= now() or w.revision_seen > coalesce(l.revision_released, -1))
-              and w.saga_id is distinct from $5
+              and w.saga_id is distinct from $4
             order by w.due_at
             limit 1
             for update of w skip locked
          ), leased as (
            insert into saga_leases as l (saga_id, owner, lease_until, revision_claimed)
-           select saga_id, $1, now() + ($2 * interval '1 millisecond'), revision_seen from due
+           select saga_id, $1, now() + ($6 * interval '1 millisecond'), revision_seen from due
            on conflict (saga_id) do update
              set owner = excluded.owner, lease_until = excluded.lease_until, revision_claimed = excluded.revision_claimed, not_before = null, revision_released = null
              where l.lease_until is null or l.lease_until < now()
@@ -43,13 +50,10 @@ const CLAIM: pg.QueryConfig = {
            from unlocked left join (due join leased using (saga_id)) on true`,
 };
 
-/** Gives the lease back (if still the owner's) and, when the claim took it, the saga's lock. */
+/** Gives a claim back on its own (a worker that stops). */
 const RELEASE: pg.QueryConfig = {
   name: 'cloudledger_saga_release',
-  text: `with released as (
-           update saga_leases set owner = null, lease_until = null, not_before = $1, revision_released = $2 where saga_id = $3 and owner = $4
-         )
-         select case when $5::boolean then pg_advisory_unlock(${SAGA_LOCK_NAMESPACE}, hashtext($3)) end`,
+  text: `with ${GIVE_BACK} select unlocked from unlocked`,
 };
 
 const EXTEND: pg.QueryConfig = {
@@ -64,13 +68,13 @@ const PRUNE: pg.QueryConfig = {
 };
 
 /**
- * A release's parameters: not before, revision released, saga, and whether to let go of its lock.
+ * GIVE_BACK's parameters after the owner: not before, revision released, saga, and whether to let go of its lock.
  * A finished saga's row is given back for good: its work row stays due until the projection has
  * folded the end in and deleted it (or, for a failed saga, until an operator's retry moves it on),
  * and without this every worker would claim it in that time only to find nothing to do. The lease
  * row goes with the prune, once the work row has.
  */
-function releaseValues(claim: SagaClaim, { dueAt, revision, finished }: SagaRelease): [Date | 'infinity', number, string, boolean] {
+function giveBackValues(claim: SagaClaim, { dueAt, revision, finished }: SagaRelease): [Date | 'infinity', number, string, boolean] {
   return [finished ? 'infinity' : dueAt, revision, claim.sagaId, claim.locked];
 }
 
@@ -99,8 +103,8 @@ export class PgSagaWorkQueue implements SagaWorkQueue {
     };
     return {
       claim: async (leaseMs, giveBack) => {
-        const back = giveBack ? releaseValues(giveBack.claim, giveBack.release) : [null, null, null, false];
-        const [row] = await query<{ saga_id: string | null; revision_seen: string; interrupted: boolean; locked: boolean }>(CLAIM, [owner, leaseMs, ...back]);
+        const back = giveBack ? giveBackValues(giveBack.claim, giveBack.release) : [null, null, null, false];
+        const [row] = await query<{ saga_id: string | null; revision_seen: string; interrupted: boolean; locked: boolean }>(CLAIM, [owner, ...back, leaseMs]);
         if (!row?.saga_id) {
           await this.pruneNowAndThen(query);
           return null;
@@ -109,8 +113,7 @@ export class PgSagaWorkQueue implements SagaWorkQueue {
       },
       extend: async (sagaId, leaseMs) => (await query(EXTEND, [leaseMs, sagaId, owner])).length > 0,
       release: async (claim, release) => {
-        const [notBefore, revision, sagaId, unlock] = releaseValues(claim, release);
-        await query(RELEASE, [notBefore, revision, sagaId, owner, unlock]);
+        await query(RELEASE, [owner, ...giveBackValues(claim, release)]);
       },
       close: async () => {
         await client.end().catch(() => undefined);

@@ -3,7 +3,7 @@ import type { EventStore } from '../../domain/event-store/event-store.port.js';
 import { ExpectedError } from '../../domain/errors.js';
 import { type StepContext, StepError } from '../../domain/saga/saga-step.js';
 import type { Handled } from '../command-handler.js';
-import { handleOnStream, type StreamVersion } from '../event-stream.js';
+import { handleOnStream, type StreamExpectation, type StreamVersion } from '../event-stream.js';
 
 /**
  * A command from inside a saga step, through the one command handler: the events carry the saga as
@@ -18,7 +18,7 @@ export async function handleInStep<State, Command, Event extends DomainEventShap
   stream: string,
   decider: Decider<State, Command, Event>,
   command: Command,
-  { expectNew = false }: { readonly expectNew?: boolean } = {},
+  { expectNew = false }: StreamExpectation = {},
 ): Promise<Handled<State, Event, StreamVersion>> {
   try {
     return await handleOnStream(store, stream, decider, command, { correlationId: ctx.sagaId, causationId: null, actor: ctx.triggeredBy }, { now: () => ctx.now, maxAttempts: 5, expectNew });

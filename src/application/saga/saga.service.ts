@@ -146,7 +146,7 @@ export class SagaService {
   /** Through the one command handler. */
   private async handle(sagaId: string, command: SagaCommand, ctx: SagaCommandContext) {
     // a start names a new saga (a fresh id, or one derived from a request seen once as a rule): no read first
-    const aggregate = streamAggregate(this.store, toSagaStream(sagaId), sagaDecider, metadataOf(ctx), undefined, { expectNew: command.type === 'StartSaga' });
+    const aggregate = streamAggregate(this.store, toSagaStream(sagaId), sagaDecider, metadataOf(ctx), { expectNew: command.type === 'StartSaga' });
     const handled = await handleCommand(sagaDecider, aggregate, command, {
       now: () => this.options.now?.() ?? new Date(),
     });

@@ -179,7 +179,7 @@ export class EventSourcedIacStateStore implements IacStateStore, IacStateHistory
   /** Through the one command handler: read, decide, append with the revision read, again on a concurrent append. */
   private execute(resourceId: string, command: IacCommand, ctx: IacCallContext): Promise<Handled<IacRecordState, IacEvent, StreamVersion>> {
     const metadata = { correlationId: ctx.correlationId ?? this.newId(), causationId: ctx.causationId ?? null, actor: ctx.actor, ...(ctx.actorId ? { actorId: ctx.actorId } : {}) };
-    return handleCommand(iacDecider, streamAggregate(this.store, toIacStream(resourceId), iacDecider, metadata, this.newId), command, {
+    return handleCommand(iacDecider, streamAggregate(this.store, toIacStream(resourceId), iacDecider, metadata, { newId: this.newId }), command, {
       now: this.now,
       maxAttempts: this.maxAttempts,
       onExhausted: (attempts) => new IacConcurrencyConflict(resourceId, attempts),

@@ -3,6 +3,7 @@ import { CloudApiError, type CloudProvider, type Droplet } from '../../../domain
 import { type Observation, observe as observeCommand, resourceDecider } from '../../../domain/inventory/resource.decider.js';
 import { type StepContext, StepError, type StepOutcome } from '../../../domain/saga/saga-step.js';
 import { toResourceStream } from '../../../domain/streams.js';
+import type { StreamExpectation } from '../../event-stream.js';
 import { handleInStep } from '../../saga/handle-in-step.js';
 import type { DropletStepDeps } from './droplet-step.deps.js';
 
@@ -51,7 +52,7 @@ export async function keepOldest<T extends { readonly id: number }>(found: reado
 }
 
 /** Records what the provider has for this droplet in the inventory (source: this saga); `expectNew` as handleInStep's. */
-export function observe(deps: DropletStepDeps, ctx: StepContext, resourceId: string, droplet: Observation['observed'], options: { readonly expectNew?: boolean } = {}): Promise<unknown> {
+export function observe(deps: DropletStepDeps, ctx: StepContext, resourceId: string, droplet: Observation['observed'], options: StreamExpectation = {}): Promise<unknown> {
   const observation: Observation = { resourceId, observed: droplet, source: 'saga', sagaId: ctx.sagaId };
   return handleInStep(deps.store, ctx, toResourceStream(resourceId), resourceDecider, observeCommand(observation), options);
 }
