@@ -1,0 +1,66 @@
+import { AdvisoryLease } from '../../src/adapters/projections/advisory-lease.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+describe('a projection’s advisory lease', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('cl_advisory_lease');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  /** The server processes of the connections whose last statement tried a lease's lock, but for `not`. */
+  const leaseBackends = async (not: readonly number[] = []): Promise<number[]> => {
+    const { rows } = await db.pool.query<{ pid: number }>(
+      `select pid from pg_stat_activity where datname = current_database() and query like 'select pg_try_advisory_lock%' and pid <> all($1::int[])`,
+      [not],
+    );
+    return rows.map((r) => r.pid);
+  };
+
+  it('lets one holder have it; a standby tries again on the connection it kept, and takes over once it is free', async () => {
+    const leader = new AdvisoryLease(db.url, 'inventory');
+    const standby = new AdvisoryLease(db.url, 'inventory');
+    try {
+      expect(await leader.tryAcquire()).toBe(true);
+      const [leaderPid] = await leaseBackends();
+      expect(await standby.tryAcquire()).toBe(false);
+      // one server process for all its tries: the connection it kept, not one opened (and ended) per try
+      const standbyPids = new Set<number>();
+      for (let i = 0; i < 5; i++) {
+        expect(await standby.tryAcquire()).toBe(false);
+        for (const pid of await leaseBackends([leaderPid!])) standbyPids.add(pid);
+      }
+      expect(standbyPids.size).toBe(1);
+
+      await leader.release();
+      expect(await standby.tryAcquire()).toBe(true);
+      expect(await leaseBackends()).toEqual([...standbyPids]);
+    } finally {
+      await leader.release();
+      await standby.release();
+    }
+  });
+
+  it('a standby whose connection the server ended connects again on its next try', async () => {
+    const leader = new AdvisoryLease(db.url, 'drift');
+    const standby = new AdvisoryLease(db.url, 'drift');
+    try {
+      expect(await leader.tryAcquire()).toBe(true);
+      const [leaderPid] = await leaseBackends();
+      expect(await standby.tryAcquire()).toBe(false);
+      const [standbyPid] = await leaseBackends([leaderPid!]);
+      await db.pool.query('select pg_terminate_backend($1)', [standbyPid]);
+      // ended under it: the next try fails on the dead connection or finds it gone, and says no
+      expect(await standby.tryAcquire()).toBe(false);
+      await leader.release();
+      expect(await standby.tryAcquire()).toBe(true);
+      const [holderPid] = await leaseBackends();
+      expect(holderPid).not.toBe(standbyPid);
+    } finally {
+      await leader.release();
+      await standby.release();
+    }
+  });
+});
