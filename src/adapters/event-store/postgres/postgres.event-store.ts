@@ -81,7 +81,7 @@ export class PostgresEventStore implements EventStore {
     this.batchSize = options.batchSize ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.notifier = new PostgresNotifier(connectionString, EVENT_STORE_CHANNEL, pool);
-    this.tail = new LogTail((after, limit) => this.readWindow(after, limit), this.batchSize, TAIL_WINDOWS * this.batchSize);
+    this.tail = new LogTail((after, limit) => this.readWindow(after, limit), this.batchSize, TAIL_WINDOWS * this.batchSize, TAIL_READ_GAP_MS);
   }
 
   async appendToStream(
@@ -287,6 +287,8 @@ export class PostgresEventStore implements EventStore {
 
 /** How many windows of the log the shared tail keeps: room for a subscriber a few batches behind. */
 const TAIL_WINDOWS = 4;
+/** The shared tail reads at most this often while it is at the log's end (as NOTIFY_LINGER_MS delays other processes' subscribers). */
+const TAIL_READ_GAP_MS = 10;
 
 /**
  * Catch-up, then live: reads windows until one is not full, then waits for a notification. Once a

@@ -96,4 +96,35 @@ describe('LogTail: the recent log, read once for every live subscription', () =>
     l.write(1);
     expect((await tail.page(START, eventMatcher(undefined), 10))!.events.map((e) => e.id)).toEqual(['e1']);
   });
+
+  it('after a read that reached the log’s end, waits out its gap: the asks meanwhile join one read, and each sees what was committed before it asked', async () => {
+    const l = log();
+    const tail = new LogTail(l.reader, 10, 100, 200);
+    await tail.page(START, eventMatcher(undefined), 10);
+    const before = l.reads();
+    // a subscriber woken by every append, as a busy process's are: ten asks, 2 ms apart
+    const pages = [];
+    for (let n = 1; n <= 10; n++) {
+      l.write(n);
+      pages.push(tail.page(at(n - 1), eventMatcher(undefined), 10));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const served = await Promise.all(pages);
+    expect(l.reads() - before).toBe(1);
+    served.forEach((page, i) => expect(page!.events.map((e) => e.id)).toEqual(Array.from({ length: 10 - i }, (_, k) => `e${i + 1 + k}`)));
+  });
+
+  it('reads on at once after a full window: a subscriber catching up is not held back', async () => {
+    const l = log();
+    l.write(...Array.from({ length: 25 }, (_, i) => i + 1));
+    const tail = new LogTail(l.reader, 10, 100, 10_000);
+    const started = performance.now();
+    let position = START;
+    for (let i = 0; i < 3; i++) {
+      const page = await tail.page(position, eventMatcher(undefined), 10);
+      position = page!.events.at(-1)!.position;
+    }
+    expect(position).toEqual(at(25));
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
 });

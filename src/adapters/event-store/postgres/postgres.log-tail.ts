@@ -28,19 +28,28 @@ export class LogTail {
   private from: Position | undefined;
   private to: Position | undefined;
   private lastReadFull = false;
+  /** When the last read ended (performance.now()). */
+  private lastReadAt = -Infinity;
   /**
    * Orders asks and reads: a caller is served by a read issued after it asked. A read is issued one
-   * turn of the event loop after it is started, so the subscribers one notification wakes all join
-   * the same read.
+   * turn of the event loop after it is started, or when the gap after a read at the log's end is over,
+   * so the subscribers one notification wakes all join the same read.
    */
   private clock = 0;
   private issuedAndDone = 0;
   private reading: Promise<void> | undefined;
 
+  /**
+   * @param gapMs After a read that reached the log's end, how long before the next one starts: the
+   * asks in that time join it. Every append in a process wakes its live subscribers, and without a
+   * gap one `serve` under load read the tail 727 times a second, four events a read, for projections
+   * of which six matched none of them.
+   */
   constructor(
     private readonly readWindow: WindowReader,
     private readonly windowSize: number,
     private readonly capacity: number,
+    private readonly gapMs = 0,
   ) {}
 
   /**
@@ -98,11 +107,13 @@ export class LogTail {
   private startRead(): Promise<void> {
     const reading = (async () => {
       try {
-        await new Promise((resolve) => setImmediate(resolve));
+        const wait = this.lastReadFull ? 0 : this.lastReadAt + this.gapMs - performance.now();
+        await new Promise((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
         const issuedAt = ++this.clock;
         const { events, full } = await this.readWindow(this.to!, this.windowSize);
         this.append(events);
         this.lastReadFull = full;
+        this.lastReadAt = performance.now();
         this.issuedAndDone = issuedAt;
       } finally {
         this.reading = undefined;
