@@ -19,6 +19,12 @@ describe('a projection’s advisory lease', () => {
     return rows.map((r) => r.pid);
   };
 
+  /** The server processes holding a lease's lock (advisory, namespace 2). */
+  const holders = async (): Promise<number[]> => {
+    const { rows } = await db.pool.query<{ pid: number }>(`select pid from pg_locks where locktype = 'advisory' and classid = 2 and granted and database = (select oid from pg_database where datname = current_database())`);
+    return rows.map((r) => r.pid);
+  };
+
   it('lets one holder have it; a standby tries again on the connection it kept, and takes over once it is free', async () => {
     const leader = new AdvisoryLease(db.url, 'inventory');
     const standby = new AdvisoryLease(db.url, 'inventory');
@@ -36,7 +42,7 @@ describe('a projection’s advisory lease', () => {
 
       await leader.release();
       expect(await standby.tryAcquire()).toBe(true);
-      expect(await leaseBackends()).toEqual([...standbyPids]);
+      expect(await holders()).toEqual([...standbyPids]);
     } finally {
       await leader.release();
       await standby.release();
@@ -56,11 +62,30 @@ describe('a projection’s advisory lease', () => {
       expect(await standby.tryAcquire()).toBe(false);
       await leader.release();
       expect(await standby.tryAcquire()).toBe(true);
-      const [holderPid] = await leaseBackends();
-      expect(holderPid).not.toBe(standbyPid);
+      const now = await holders();
+      expect(now).toHaveLength(1);
+      expect(now[0]).not.toBe(standbyPid);
     } finally {
       await leader.release();
       await standby.release();
+    }
+  });
+
+  it('a one-off try that finds the lock taken (a job, a rebuild) leaves no connection behind', async () => {
+    const holder = await AdvisoryLease.tryOnce(db.url, 'job:inventory-sync');
+    try {
+      expect(holder).not.toBeNull();
+      const [holderPid] = await holders();
+      expect(await AdvisoryLease.tryOnce(db.url, 'job:inventory-sync')).toBeNull();
+      // the second try's connection ended (its server process goes a moment after the client closes)
+      let others = await leaseBackends([holderPid!]);
+      for (let i = 0; i < 40 && others.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        others = await leaseBackends([holderPid!]);
+      }
+      expect(others).toEqual([]);
+    } finally {
+      await holder?.release();
     }
   });
 });

@@ -20,6 +20,14 @@ export class AdvisoryLease {
     private readonly name: string,
   ) {}
 
+  /** One try, kept by no standby: the lease when the lock was free, else null, with no connection left open. */
+  static async tryOnce(connectionString: string, name: string): Promise<AdvisoryLease | null> {
+    const lease = new AdvisoryLease(connectionString, name);
+    if (await lease.tryAcquire()) return lease;
+    await lease.release();
+    return null;
+  }
+
   async tryAcquire(): Promise<boolean> {
     if (this.holding) return true;
     try {
@@ -65,7 +73,7 @@ export class AdvisoryJobLease {
   constructor(private readonly connectionString: string) {}
 
   async tryAcquire(name: string): Promise<{ release(): Promise<void> } | null> {
-    const lease = new AdvisoryLease(this.connectionString, `job:${name}`);
-    return (await lease.tryAcquire()) ? { release: () => lease.release() } : null;
+    const lease = await AdvisoryLease.tryOnce(this.connectionString, `job:${name}`);
+    return lease && { release: () => lease.release() };
   }
 }

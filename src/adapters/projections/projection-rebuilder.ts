@@ -34,8 +34,8 @@ export class ProjectionRebuilder {
    * another connection would wait for it to end.)
    */
   async rebuild<Row extends object>(projection: Projection<Row>, onProgress?: (p: RebuildProgress) => void): Promise<RebuildProgress> {
-    const lease = new AdvisoryLease(this.databaseUrl, `${projection.name}:rebuild`);
-    if (!(await lease.tryAcquire())) throw new Error(`a rebuild of ${projection.name} is already running`);
+    const lease = await AdvisoryLease.tryOnce(this.databaseUrl, `${projection.name}:rebuild`);
+    if (!lease) throw new Error(`a rebuild of ${projection.name} is already running`);
     try {
       return await this.rebuildUnderLease(projection, onProgress);
     } finally {
