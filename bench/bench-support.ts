@@ -39,3 +39,37 @@ export function percentile(values: readonly number[], p: number): number {
 export function sizeLabel(n: number): string {
   return n >= 1_000_000 ? `${n / 1_000_000}m` : `${n / 1_000}k`;
 }
+
+/**
+ * A round of sagas: `start(i)` for each i of [from, from + count), from `starters` concurrent callers,
+ * then a wait until `from + count` sagas have ended (`ends`: the event types that end one). Returns
+ * where the log stood before the round (its events lie past it) and the round's span as its events
+ * record it, from its first `SagaStarted` to its last end — not a wall clock read between polls.
+ */
+export async function sagaRound(
+  db: TestDatabase,
+  round: { readonly from: number; readonly count: number; readonly starters: number; readonly ends: readonly string[]; readonly start: (i: number) => Promise<unknown> },
+): Promise<{ after: string; seconds: number }> {
+  const { rows: head } = await db.pool.query<{ position: string }>(`select coalesce(max(global_position), 0)::text as position from events`);
+  const after = head[0]!.position;
+  const total = round.from + round.count;
+  let next = round.from;
+  await Promise.all(
+    Array.from({ length: round.starters }, async () => {
+      while (next < total) await round.start(next++);
+    }),
+  );
+  for (;;) {
+    const { rows } = await db.pool.query<{ n: string }>(`select count(*) as n from events where type = any($1::text[])`, [round.ends]);
+    const done = Number(rows[0]!.n);
+    if (done >= total) break;
+    progress(`${done}/${total} sagas ended`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const { rows } = await db.pool.query<{ seconds: number }>(
+    `select extract(epoch from max(recorded_at) filter (where type = any($2::text[])) - min(recorded_at) filter (where type = 'SagaStarted'))::float8 as seconds
+       from events where global_position > $1`,
+    [after, round.ends],
+  );
+  return { after, seconds: rows[0]!.seconds };
+}

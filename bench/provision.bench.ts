@@ -1,7 +1,7 @@
 import { startSimulator } from '../src/adapters/cloud/digitalocean/simulator/simulator.js';
 import { testDropletDefinitions } from '../test/support/droplet-sagas.js';
 import { startSagaRuntime } from '../test/support/saga-runtime.js';
-import { benchDatabase, progress, report } from './bench-support.js';
+import { benchDatabase, progress, report, sagaRound } from './bench-support.js';
 
 const BENCH = 'provision';
 /**
@@ -17,46 +17,26 @@ const db = await benchDatabase('provision');
 const sim = await startSimulator({ delays: { dropletActiveMs: 0, actionMs: 0, snapshotAppearMs: 0, snapshotLingerMs: 0, tagListLagMs: 0 } });
 const runtime = await startSagaRuntime(db.url, { workers: WORKERS, pollMs: 10 }, { recordEffects: false, definitions: (store) => testDropletDefinitions(sim.url, store) });
 try {
-  const FINISHED = `('SagaCompleted', 'SagaRolledBack', 'SagaFailed')`;
-  /** Starts sagas `from` to `from + count` from STARTERS concurrent callers; resolves once `from + count` sagas have finished. */
-  const run = async (from: number, count: number): Promise<void> => {
-    let next = from;
-    await Promise.all(
-      Array.from({ length: STARTERS }, async () => {
-        while (next < from + count) {
-          const i = next++;
-          const inputs = { name: `bench-${i}`, region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' };
-          await runtime.engine.service.start({ kind: 'provision', definition: 'provision_droplet', inputs }, { actor: 'bench', correlationId: 'bench', causationId: null });
-        }
-      }),
-    );
-    for (;;) {
-      const { rows } = await db.pool.query<{ n: string }>(`select count(*) as n from events where type in ${FINISHED}`);
-      const done = Number(rows[0]!.n);
-      if (done >= from + count) break;
-      progress(`${done}/${from + count} sagas finished`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  };
-  /** The round whose events lie past `after`: from its first saga's start to its last one's end. */
-  const seconds = async (after: string): Promise<number> => {
-    const { rows } = await db.pool.query<{ seconds: number }>(
-      `select extract(epoch from max(recorded_at) filter (where type in ${FINISHED}) - min(recorded_at) filter (where type = 'SagaStarted'))::float8 as seconds
-         from events where global_position > $1`,
-      [after],
-    );
-    return rows[0]!.seconds;
-  };
+  /** The round of SAGAS provisions from the `from`th: where the log stood before it, and its span. */
+  const round = (from: number) =>
+    sagaRound(db, {
+      from,
+      count: SAGAS,
+      starters: STARTERS,
+      ends: ['SagaCompleted', 'SagaRolledBack', 'SagaFailed'],
+      start: (i) =>
+        runtime.engine.service.start(
+          { kind: 'provision', definition: 'provision_droplet', inputs: { name: `bench-${i}`, region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' } },
+          { actor: 'bench', correlationId: 'bench', causationId: null },
+        ),
+    });
 
   progress(`warming up: ${SAGAS} provision sagas against the in-process simulator (no simulated delay), ${WORKERS} workers, on a fresh process...`);
-  await run(0, SAGAS);
-  const cold = await seconds('0');
-  report(BENCH, 'cold_sagas_per_s', SAGAS / cold, 'sagas/s', { sagas: SAGAS, workers: WORKERS, seconds: cold });
-  const { rows: mark } = await db.pool.query<{ position: string }>(`select max(global_position) as position from events`);
+  const cold = await round(0);
+  report(BENCH, 'cold_sagas_per_s', SAGAS / cold.seconds, 'sagas/s', { sagas: SAGAS, workers: WORKERS, seconds: cold.seconds });
   const requestsBefore = sim.state.requests.length;
   progress(`starting ${SAGAS} more on the same process, measured...`);
-  await run(SAGAS, SAGAS);
-  const warm = await seconds(mark[0]!.position);
+  const warm = await round(SAGAS);
   const { rows } = await db.pool.query<{ n: string }>(`select count(*) as n from events where type = 'SagaCompleted'`);
   const completed = Number(rows[0]!.n);
   if (completed !== 2 * SAGAS) throw new Error(`${2 * SAGAS - completed} sagas did not complete`);
@@ -67,7 +47,7 @@ try {
     calls.set(key, (calls.get(key) ?? 0) + 1);
   }
   const total = [...calls.values()].reduce((a, b) => a + b, 0);
-  report(BENCH, 'sagas_per_s', SAGAS / warm, 'sagas/s', { sagas: SAGAS, workers: WORKERS, seconds: warm });
+  report(BENCH, 'sagas_per_s', SAGAS / warm.seconds, 'sagas/s', { sagas: SAGAS, workers: WORKERS, seconds: warm.seconds });
   report(BENCH, 'api_calls_per_saga', total / SAGAS, 'calls/saga', {
     calls: Object.fromEntries([...calls].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => [k, n / SAGAS])),
   });

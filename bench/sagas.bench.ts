@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { PostgresEventStore } from '../src/adapters/event-store/postgres/postgres.event-store.js';
 import { createSagaEngine } from '../src/adapters/saga/saga-engine.js';
-import { benchDatabase, progress, report } from './bench-support.js';
+import { benchDatabase, progress, report, sagaRound } from './bench-support.js';
 
 const BENCH = 'sagas';
 /**
@@ -39,32 +39,15 @@ try {
   await Promise.all(workers.map((w) => w.started));
 
   const inputs = { steps: Array.from({ length: STEPS }, () => ({ op: 'noop' })) };
-  /** Starts `count` sagas from STARTERS concurrent callers; resolves once `total` sagas have completed. */
-  const run = async (count: number, total: number): Promise<void> => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: STARTERS }, async () => {
-        while (next < count) {
-          next++;
-          await service.start({ kind: 'bench', definition: 'script', inputs }, { actor: 'bench', correlationId: 'bench', causationId: null });
-        }
-      }),
-    );
-    for (;;) {
-      const { rows } = await db.pool.query<{ n: string }>(`select count(*) as n from events where type = 'SagaCompleted'`);
-      const done = Number(rows[0]!.n);
-      if (done >= total) break;
-      progress(`${done}/${total} sagas completed`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  };
-  /** The round of sagas whose events lie past `after`: from its first start to its last end, and its steps' latencies. */
-  const measure = async (after: string): Promise<{ seconds: number; p50: number; p99: number; steps: number }> => {
-    const { rows: span } = await db.pool.query<{ seconds: number }>(
-      `select extract(epoch from max(recorded_at) filter (where type = 'SagaCompleted') - min(recorded_at) filter (where type = 'SagaStarted'))::float8 as seconds
-         from events where global_position > $1`,
-      [after],
-    );
+  /** The round of SAGAS sagas from the `from`th: its span, and its steps' latencies. */
+  const round = async (from: number): Promise<{ seconds: number; p50: number; p99: number; steps: number }> => {
+    const { after, seconds } = await sagaRound(db, {
+      from,
+      count: SAGAS,
+      starters: STARTERS,
+      ends: ['SagaCompleted'],
+      start: () => service.start({ kind: 'bench', definition: 'script', inputs }, { actor: 'bench', correlationId: 'bench', causationId: null }),
+    });
     // a step's latency: from one step's outcome recorded to the next step's, in the same saga — the
     // next step's start recorded, it run (a no-op) and its outcome recorded. (The runner appends a
     // step's outcome with the next step's start, so the time between those two is no figure.)
@@ -78,22 +61,19 @@ try {
        from outcomes where previous_at is not null`,
       [after],
     );
-    return { seconds: span[0]!.seconds, p50: latency[0]!.p50, p99: latency[0]!.p99, steps: Number(latency[0]!.n) };
+    return { seconds, p50: latency[0]!.p50, p99: latency[0]!.p99, steps: Number(latency[0]!.n) };
   };
   const shape = { sagas: SAGAS, steps: STEPS, processes: PROCESSES, workers_per_process: WORKERS_PER_PROCESS };
 
   progress(`warming up: ${SAGAS} sagas of ${STEPS} no-op steps on fresh processes, ${PROCESSES} worker processes × ${WORKERS_PER_PROCESS} workers...`);
-  await run(SAGAS, SAGAS);
-  const cold = await measure('0');
+  const cold = await round(0);
   report(BENCH, 'cold_sagas_per_s', SAGAS / cold.seconds, 'sagas/s', { ...shape, seconds: cold.seconds });
   report(BENCH, 'cold_step_latency_p99_ms', cold.p99, 'ms', { steps: cold.steps });
 
-  const { rows: mark } = await db.pool.query<{ position: string }>(`select max(global_position) as position from events`);
   progress(`starting ${SAGAS} more on the same processes, measured...`);
   const began = performance.now();
-  await run(SAGAS, 2 * SAGAS);
+  const warm = await round(SAGAS);
   const wall = (performance.now() - began) / 1000;
-  const warm = await measure(mark[0]!.position);
   report(BENCH, 'sagas_per_s', SAGAS / warm.seconds, 'sagas/s', { ...shape, seconds: warm.seconds, wall_seconds: wall });
   report(BENCH, 'step_latency_p50_ms', warm.p50, 'ms', { steps: warm.steps });
   report(BENCH, 'step_latency_p99_ms', warm.p99, 'ms', { steps: warm.steps });
