@@ -68,9 +68,13 @@ describe('drift detection reads only the specs that may have drifted', () => {
   });
 
   async function seed(cases: readonly Case[]): Promise<string[]> {
-    // zero-padded: detection returns rows by resource id, and then that is the cases' order
+    // zero-padded: detection returns rows by resource id, and then that is the cases' order; written
+    // last case first, so the tables' own order is the other way round
     const ids = cases.map((_, i) => `do:droplet:${String(i + 1).padStart(5, '0')}`);
-    const live = cases.map((c, i) => ({ c, id: ids[i]! })).filter(({ c }) => c.live !== null);
+    const live = cases
+      .map((c, i) => ({ c, id: ids[i]! }))
+      .filter(({ c }) => c.live !== null)
+      .reverse();
     await db.pool.query(
       `insert into cloud_resources (resource_id, provider, kind, provider_id, name, region, size_slug, status, tags, attrs,
                                     managed, first_seen_at, last_seen_at, deleted_at, stream_revision)
@@ -85,7 +89,7 @@ describe('drift detection reads only the specs that may have drifted', () => {
        select u.id, u.spec, 1, 0, now(), 'test', now(), null,
               case when u.open then '[{"driftId": "d", "field": "size_slug", "expected": "a", "actual": "b", "revertSagaId": null}]'::jsonb else '[]'::jsonb end
          from unnest($1::text[], $2::jsonb[], $3::boolean[]) as u(id, spec, open)`,
-      [ids, cases.map((c) => JSON.stringify(c.spec)), cases.map((c) => c.openDrift === true)],
+      [[...ids].reverse(), cases.map((c) => JSON.stringify(c.spec)).reverse(), cases.map((c) => c.openDrift === true).reverse()],
     );
     return ids;
   }
@@ -112,6 +116,8 @@ describe('drift detection reads only the specs that may have drifted', () => {
     expect(unsound.slice(0, 5)).toEqual([]);
     // and the prefilter is not a no-op: the generated set has many exactly matching rows
     expect(leftOut).toBeGreaterThan(300);
+    // by resource id, whatever order the tables hold them in
+    expect(rows.map((r) => r.resourceId)).toEqual([...returned].sort());
     // what comes back is what the tables hold
     const first = rows[0]!;
     const index = ids.indexOf(first.resourceId);

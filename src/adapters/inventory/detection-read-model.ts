@@ -33,6 +33,9 @@ type SpecRowSql = {
   open: OpenDrift[];
 };
 
+/** By resource id (code-unit order): a run appends, and reports, its drift in the same order every time. */
+const byResourceId = (a: { resourceId: string }, b: { resourceId: string }): number => (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0);
+
 const toSpecOf = (r: SpecRowSql): SpecOf => ({ resourceId: r.resource_id, spec: r.spec, specVersion: r.spec_version, streamRevision: r.stream_revision, open: r.open });
 
 /** What drift detection reads (`cloud_provisioned` joined with `cloud_resources`), prefiltered in SQL. */
@@ -45,7 +48,9 @@ export class PgDetectionReadModel implements DetectionReadModel {
    * too, so its drift closes), with the live row, the drift and the spec stream's revision. The
    * rest are left out by an exact comparison (see PROVEN_UNCHANGED), so the run reads a few rows,
    * not all of them; the loose comparison itself stays in the domain, which decides for every row
-   * returned.
+   * returned. The statement leaves the order out, so PostgreSQL may join the two tables in parallel
+   * (an ordered merge join over their keys was a fifth slower at 1M); the few rows it returns are
+   * sorted here.
    */
   async detectionInput(): Promise<DetectionInput> {
     const rows = await queryRows<Pick<ResourceRow, 'name' | 'region' | 'size_slug' | 'status' | 'tags' | 'attrs'> & { checked: string } & (SpecRowSql | { [K in keyof SpecRowSql]: null })>(
@@ -65,17 +70,18 @@ export class PgDetectionReadModel implements DetectionReadModel {
             where p.removed_at is null
               and (r.status <> 'deleted' or p.open_drift <> '[]')
               and not coalesce(${PROVEN_UNCHANGED}, false)
-            order by p.resource_id
          ) c on true`,
       [],
     );
     return {
       checked: Number(rows[0]?.checked ?? 0),
-      rows: rows.flatMap((r) =>
-        r.resource_id === null
-          ? []
-          : [{ ...toSpecOf(r), live: { name: r.name, region: r.region, size_slug: r.size_slug, status: r.status, tags: r.tags, attrs: r.attrs } }],
-      ),
+      rows: rows
+        .flatMap((r) =>
+          r.resource_id === null
+            ? []
+            : [{ ...toSpecOf(r), live: { name: r.name, region: r.region, size_slug: r.size_slug, status: r.status, tags: r.tags, attrs: r.attrs } }],
+        )
+        .sort(byResourceId),
     };
   }
 
