@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { PostgresEventStore } from '../../src/adapters/event-store/postgres/postgres.event-store.js';
-import { StreamNotFound } from '../../src/domain/event-store/event-store.errors.js';
+import { STREAM_LOCK_NAMESPACE } from '../../src/adapters/event-store/postgres/postgres.event-store.schema.js';
+import { StreamNotFound, WrongExpectedRevision } from '../../src/domain/event-store/event-store.errors.js';
+import { comparePositions, type Position } from '../../src/domain/event-store/position.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { collect, take, testEvent, uniqueStream } from '../support/events.js';
 import { describeEventStoreContract } from './event-store.contract.js';
@@ -42,6 +44,43 @@ describe('the PostgreSQL event store beyond the contract', () => {
     ).rejects.toMatchObject({ name: 'DuplicateEventId', stream: s, eventId: a.id });
     expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['A']);
     await expect(collect(store.readStream(t))).rejects.toBeInstanceOf(StreamNotFound);
+  });
+
+  it('answers a call of several transactions in its order, distinct streams two transactions at a time, a stream named twice in order', async () => {
+    // 450 distinct streams: three transactions of at most 200, two of them under way at once
+    const streams = Array.from({ length: 450 }, () => uniqueStream('many'));
+    const results = await store.appendToStreams(streams.map((s, i) => ({ stream: s, events: [testEvent('Many', { i })], expectedRevision: 'no_stream' as const })));
+    expect(results.map((r) => (r as { nextExpectedRevision: bigint }).nextExpectedRevision)).toEqual(streams.map(() => 0n));
+    const read = await collect(store.readAll({ filter: { streamPrefixes: streams } }));
+    expect(read).toHaveLength(450);
+    for (const e of read) expect((e.data as { i: number }).i).toBe(streams.indexOf(e.stream));
+    read.forEach((e) => expect(comparePositions(e.position, (results[streams.indexOf(e.stream)] as { position: Position }).position)).toBe(0));
+
+    // a stream in the first and the second transaction, the first held up, before it locks that
+    // stream, on the lock it takes first (locks go in hashtext order), held by another connection:
+    // the second transaction waits for the first, so the stream's second append finds its first
+    const fillers = Array.from({ length: 250 }, () => uniqueStream('filler'));
+    const hash = async (s: string) => (await db.pool.query<{ h: number }>('select hashtext($1) as h', [s])).rows[0]!.h;
+    const { rows: [firstLocked] } = await db.pool.query<{ s: string; h: number }>('select s, hashtext(s) as h from unnest($1::text[]) s order by 2 limit 1', [fillers.slice(0, 199)]);
+    let twice = uniqueStream('twice');
+    while ((await hash(twice)) <= firstLocked!.h) twice = uniqueStream('twice');
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select pg_advisory_xact_lock($1, hashtext($2))', [STREAM_LOCK_NAMESPACE, firstLocked!.s]);
+      const inOrder = store.appendToStreams([
+        { stream: twice, events: [testEvent('First')], expectedRevision: 'no_stream' },
+        ...fillers.map((s) => ({ stream: s, events: [testEvent('Filler')], expectedRevision: 'no_stream' as const })),
+        { stream: twice, events: [testEvent('Second')], expectedRevision: 0n },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await holder.query('commit');
+      expect((await inOrder).filter((r) => r instanceof WrongExpectedRevision)).toEqual([]);
+    } finally {
+      await holder.end();
+    }
+    expect((await collect(store.readStream(twice))).map((e) => e.type)).toEqual(['First', 'Second']);
   });
 
   it('orders the log by transaction id as a number, across a change in its number of digits', async () => {

@@ -121,9 +121,9 @@ export interface EventStore {
    * written atomically as appendToStream would. Not all or nothing across streams: an append whose
    * stream is not as expected is left out, and its place in the answer (one per append, in order)
    * holds the WrongExpectedRevision; the others are written. A stream named twice takes its appends
-   * in order. Any other failure (a DuplicateEventId) rejects the call: PostgreSQL, which writes up
-   * to 200 streams per transaction and round trip, then has written the transactions before it;
-   * KurrentDB, which appends stream by stream, may have written some.
+   * in order. Any other failure (a DuplicateEventId) rejects the call, which may have written some
+   * of its other appends: PostgreSQL writes up to 200 streams per transaction and round trip, two
+   * transactions at a time when no stream is named twice; KurrentDB appends stream by stream.
    */
   appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]>;
 

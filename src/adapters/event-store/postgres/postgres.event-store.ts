@@ -14,6 +14,7 @@ import type {
   Subscription,
   SubscriptionCheckpoint,
 } from '../../../domain/event-store/event-store.port.js';
+import { forEachConcurrently } from '../../../application/concurrency.js';
 import { checkMaxCount } from '../../../domain/event-store/max-count.js';
 import { comparePositions, type Position, START } from '../../../domain/event-store/position.js';
 import { eventMatcher, LogTail, type Page } from './postgres.log-tail.js';
@@ -50,6 +51,9 @@ interface EventRow {
  * lock table sized for tens per transaction, not thousands.
  */
 const STREAMS_PER_TRANSACTION = 200;
+
+/** appendToStreams' transactions under way at once (for distinct streams): one's round trip overlaps the next one's encoding. */
+const TRANSACTIONS_IN_FLIGHT = 2;
 
 /**
  * An event row as the adapter reads it, from `events e`. The transaction id comes as text (xid8 has
@@ -114,11 +118,24 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** STREAMS_PER_TRANSACTION streams to a transaction and round trip, one after another. */
+  /**
+   * STREAMS_PER_TRANSACTION streams to a transaction and round trip. When no stream is named twice,
+   * TRANSACTIONS_IN_FLIGHT of them run at once (they lock their streams in one order, so never in a
+   * cycle); otherwise one after another, so a stream takes its appends in order.
+   */
   async appendToStreams(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
-    const results: (AppendResult | WrongExpectedRevision)[] = [];
-    for (let from = 0; from < appends.length; from += STREAMS_PER_TRANSACTION) results.push(...(await this.appendBatch(appends.slice(from, from + STREAMS_PER_TRANSACTION))));
-    return results;
+    const batches: (readonly StreamAppend[])[] = [];
+    for (let from = 0; from < appends.length; from += STREAMS_PER_TRANSACTION) batches.push(appends.slice(from, from + STREAMS_PER_TRANSACTION));
+    const distinct = new Set(appends.map((a) => a.stream)).size === appends.length;
+    const results: (AppendResult | WrongExpectedRevision)[][] = [];
+    await forEachConcurrently(
+      batches.map((batch, i) => ({ batch, i })),
+      async ({ batch, i }) => {
+        results[i] = await this.appendBatch(batch);
+      },
+      distinct ? TRANSACTIONS_IN_FLIGHT : 1,
+    );
+    return results.flat();
   }
 
   private async appendBatch(appends: readonly StreamAppend[]): Promise<(AppendResult | WrongExpectedRevision)[]> {
