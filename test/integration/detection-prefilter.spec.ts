@@ -71,10 +71,8 @@ describe('drift detection reads only the specs that may have drifted', () => {
     // zero-padded: detection returns rows by resource id, and then that is the cases' order; written
     // last case first, so the tables' own order is the other way round
     const ids = cases.map((_, i) => `do:droplet:${String(i + 1).padStart(5, '0')}`);
-    const live = cases
-      .map((c, i) => ({ c, id: ids[i]! }))
-      .filter(({ c }) => c.live !== null)
-      .reverse();
+    const written = cases.map((c, i) => ({ c, id: ids[i]! })).reverse();
+    const live = written.filter(({ c }) => c.live !== null);
     await db.pool.query(
       `insert into cloud_resources (resource_id, provider, kind, provider_id, name, region, size_slug, status, tags, attrs,
                                     managed, first_seen_at, last_seen_at, deleted_at, stream_revision)
@@ -89,7 +87,7 @@ describe('drift detection reads only the specs that may have drifted', () => {
        select u.id, u.spec, 1, 0, now(), 'test', now(), null,
               case when u.open then '[{"driftId": "d", "field": "size_slug", "expected": "a", "actual": "b", "revertSagaId": null}]'::jsonb else '[]'::jsonb end
          from unnest($1::text[], $2::jsonb[], $3::boolean[]) as u(id, spec, open)`,
-      [[...ids].reverse(), cases.map((c) => JSON.stringify(c.spec)).reverse(), cases.map((c) => c.openDrift === true).reverse()],
+      [written.map(({ id }) => id), written.map(({ c }) => JSON.stringify(c.spec)), written.map(({ c }) => c.openDrift === true)],
     );
     return ids;
   }
