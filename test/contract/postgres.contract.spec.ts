@@ -84,19 +84,25 @@ describe('the PostgreSQL event store beyond the contract', () => {
   });
 
   it('orders the log by transaction id as a number, across a change in its number of digits', async () => {
-    // two transactions' events written as the log holds them: 100000 took its position first, 99999 committed first
+    // two transactions' events written as the log holds them: 10^k took its position first, 10^k - 1
+    // committed first; both below the horizon, so 10^k below the cluster's transaction ids so far
+    // (a fresh cluster's are in the hundreds or thousands)
+    const { rows: [current] } = await db.pool.query<{ xid: string }>('select pg_current_xact_id()::text as xid');
+    const xid = current!.xid;
+    const [low, high] = [10n ** BigInt(xid.length - 1) - 1n, 10n ** BigInt(xid.length - 1)];
+    expect(high < BigInt(xid)).toBe(true);
     const stream = uniqueStream('digits');
-    for (const [xid, revision] of [['100000', 1], ['99999', 0]] as const) {
+    for (const [txid, revision] of [[high, 1], [low, 0]] as const) {
       await db.pool.query(
         `insert into events (transaction_id, stream, revision, event_id, type, data, metadata) values ($1::xid8, $2, $3, gen_random_uuid(), 'Digits', '{}', '{}')`,
-        [xid, stream, revision],
+        [txid.toString(), stream, revision],
       );
     }
     const read = await collect(store.readAll({ filter: { streamPrefixes: [stream] } }));
-    expect(read.map((e) => e.position.commit)).toEqual([99999n, 100000n]);
-    expect((await store.headPosition({ streamPrefixes: [stream] }))?.commit).toBe(100000n);
+    expect(read.map((e) => e.position.commit)).toEqual([low, high]);
+    expect((await store.headPosition({ streamPrefixes: [stream] }))?.commit).toBe(high);
     const subscription = store.subscribeToAll({ filter: { streamPrefixes: [stream] } });
-    expect((await take(subscription, 2)).map((e) => e.position.commit)).toEqual([99999n, 100000n]);
+    expect((await take(subscription, 2)).map((e) => e.position.commit)).toEqual([low, high]);
     await subscription.close();
   });
 
