@@ -258,3 +258,114 @@ $fn$;
 export const DROP_EVENT_STORE_BATCH_APPEND_SQL = `
 drop function if exists append_events_batch(text[], bigint[], int[], uuid[], text[], jsonb[], jsonb[]);
 `;
+
+/**
+ * Cheaper appends (migration 20261206000000), measured with pg_stat_statements under bench:sagas:
+ * - append_events does the common case itself — events at the revision expected, or a new stream
+ *   where no_stream is expected — instead of through append_events_locked (a table function call
+ *   whose result is materialised) and a RETURN QUERY; the rest (any, stream_exists, a retry, a
+ *   wrong revision) still goes through append_events_locked;
+ * - append_events_batch runs on generic plans: left to choose, PostgreSQL planned its two
+ *   statements afresh on every call, and planning cost more than running them. Its check that
+ *   every append is as expected looks each stream up by its key, a plan that fits any batch size.
+ * Down is migration 20261201000000's up again (CREATE OR REPLACE resets the SET clause too).
+ */
+export const EVENT_STORE_LEAN_APPEND_SQL = `
+create or replace function append_events(
+  p_stream text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
+) returns table (next_revision bigint, transaction_id xid8, global_position bigint)
+language plpgsql as $fn$
+declare
+  v_count int := coalesce(cardinality(p_ids), 0);
+  v_current bigint;
+  v_last bigint;
+  v_result record;
+begin
+  perform pg_advisory_xact_lock(${STREAM_LOCK_NAMESPACE}, hashtext(p_stream));
+  if p_expected >= -1 and v_count > 0 then
+    select s.revision into v_current from streams s where s.stream = p_stream;
+    if coalesce(v_current, -1) = p_expected then
+      with inserted as (
+        insert into events (stream, revision, event_id, type, data, metadata)
+        select p_stream, p_expected + u.ord, u.id, u.type, u.data, u.metadata
+        from unnest(p_ids, p_types, p_data, p_metadata) with ordinality as u(id, type, data, metadata, ord)
+        returning events.global_position
+      )
+      select max(inserted.global_position) into v_last from inserted;
+      insert into streams as s (stream, revision) values (p_stream, p_expected + v_count)
+        on conflict (stream) do update set revision = excluded.revision;
+      next_revision := p_expected + v_count;
+      transaction_id := pg_current_xact_id();
+      global_position := v_last;
+      return next;
+      return;
+    end if;
+  end if;
+  select * into v_result from append_events_locked(p_stream, p_expected, p_ids, p_types, p_data, p_metadata);
+  if v_result.next_revision is null then
+    raise exception using
+      errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+      message = format('wrong expected revision on %s', p_stream),
+      detail = v_result.actual_revision::text;
+  end if;
+  next_revision := v_result.next_revision;
+  transaction_id := v_result.transaction_id;
+  global_position := v_result.global_position;
+  return next;
+end
+$fn$;
+
+create or replace function append_events_batch(
+  p_streams text[], p_expected bigint[], p_counts int[], p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
+) returns table (next_revision bigint, transaction_id xid8, global_position bigint, actual_revision bigint)
+language plpgsql
+set plan_cache_mode = force_generic_plan
+as $fn$
+declare
+  v_key int;
+  v_from int := 1;
+  v_to int;
+  v_as_expected boolean;
+begin
+  for v_key in select distinct hashtext(s) from unnest(p_streams) s order by 1 loop
+    perform pg_advisory_xact_lock(${STREAM_LOCK_NAMESPACE}, v_key);
+  end loop;
+
+  -- the common case, in one statement per table: distinct streams, each with events and at the
+  -- revision expected (or missing where no_stream is expected), so none is a conflict or a retry
+  select coalesce(bool_and(u.expected >= -1 and u.count > 0
+                           and u.expected = coalesce((select s.revision from streams s where s.stream = u.stream), -1)), true)
+         and count(distinct u.stream) = count(*)
+    into v_as_expected
+    from unnest(p_streams, p_expected, p_counts) as u(stream, expected, count);
+  if v_as_expected then
+    return query
+      with appends as (
+        select u.stream, u.expected, u.count, u.ord, sum(u.count) over (order by u.ord) - u.count as before
+          from unnest(p_streams, p_expected, p_counts) with ordinality as u(stream, expected, count, ord)
+      ), inserted as (
+        insert into events (stream, revision, event_id, type, data, metadata)
+        select a.stream, a.expected + e.n, p_ids[a.before + e.n], p_types[a.before + e.n], p_data[a.before + e.n], p_metadata[a.before + e.n]
+          from appends a cross join lateral generate_series(1, a.count) as e(n)
+         order by a.ord, e.n
+        returning events.stream, events.global_position
+      ), advanced as (
+        insert into streams as s (stream, revision) select a.stream, a.expected + a.count from appends a
+          on conflict (stream) do update set revision = excluded.revision
+      )
+      select a.expected + a.count, pg_current_xact_id(), max(i.global_position), null::bigint
+        from appends a join inserted i on i.stream = a.stream
+       group by a.ord, a.expected, a.count
+       order by a.ord;
+    return;
+  end if;
+
+  for i in 1 .. coalesce(cardinality(p_streams), 0) loop
+    v_to := v_from + p_counts[i] - 1;
+    return query select * from append_events_locked(
+      p_streams[i], p_expected[i], p_ids[v_from:v_to], p_types[v_from:v_to], p_data[v_from:v_to], p_metadata[v_from:v_to]);
+    v_from := v_to + 1;
+  end loop;
+end
+$fn$;
+`;

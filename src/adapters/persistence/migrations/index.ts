@@ -12,6 +12,7 @@ import { Migration20261202000100SagaLeases } from './Migration20261202000100Saga
 import { Migration20261203000000DropUnusedReadModels } from './Migration20261203000000DropUnusedReadModels.js';
 import { Migration20261204000000DesiredState } from './Migration20261204000000DesiredState.js';
 import { Migration20261205000000ConsoleFilters } from './Migration20261205000000ConsoleFilters.js';
+import { Migration20261206000000LeanAppend } from './Migration20261206000000LeanAppend.js';
 
 /** Listed, not globbed: the same list runs from the TypeScript sources in tests and from dist/. */
 export const migrations: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261203000000DropUnusedReadModels', class: Migration20261203000000DropUnusedReadModels },
   { name: 'Migration20261204000000DesiredState', class: Migration20261204000000DesiredState },
   { name: 'Migration20261205000000ConsoleFilters', class: Migration20261205000000ConsoleFilters },
+  { name: 'Migration20261206000000LeanAppend', class: Migration20261206000000LeanAppend },
 ];
