@@ -83,6 +83,53 @@ describe('the PostgreSQL event store beyond the contract', () => {
     expect((await collect(store.readStream(twice))).map((e) => e.type)).toEqual(['First', 'Second']);
   });
 
+  it('sends the single appends that waited for a statement together, in the order they came, and answers each as if it went alone', async () => {
+    const [warm, existing, ordered, bad] = [uniqueStream('alone'), uniqueStream('moved'), uniqueStream('ordered'), uniqueStream('bad')];
+    await store.appendToStream(existing, [testEvent('E0')], { expectedRevision: 'no_stream' });
+    const fresh = Array.from({ length: 10 }, () => uniqueStream('together'));
+    // called in one go: the first takes the one statement, every other waits for it
+    const first = store.appendToStream(warm, [testEvent('First')], { expectedRevision: 'no_stream' });
+    const together = fresh.map((s, i) => store.appendToStream(s, [testEvent('Together', { i }), testEvent('Second')], { expectedRevision: 'no_stream' }));
+    const moved = store.appendToStream(existing, [testEvent('Lost')], { expectedRevision: 5n });
+    const inOrder = [0, 1, 2].map((n) => store.appendToStream(ordered, [testEvent('Ordered', { n })], { expectedRevision: 'any' }));
+    const unserialisable = store.appendToStream(bad, [testEvent('Bad', { n: 1n })], { expectedRevision: 'no_stream' });
+
+    await expect(unserialisable).rejects.toBeInstanceOf(TypeError);
+    await expect(moved).rejects.toMatchObject({ name: 'WrongExpectedRevision', stream: existing, expected: 5n, actual: 0n });
+    const [alone, ...batched] = await Promise.all([first, ...together, ...inOrder]);
+    expect(batched.map((r) => r.nextExpectedRevision)).toEqual([...fresh.map(() => 1n), 0n, 1n, 2n]);
+    // one transaction for all that waited, not the first's
+    expect(new Set(batched.map((r) => r.position.commit)).size).toBe(1);
+    expect(batched[0]!.position.commit).not.toBe(alone!.position.commit);
+    for (const [i, s] of fresh.entries()) {
+      const events = await collect(store.readStream(s));
+      expect(events.map((e) => [e.type, e.data])).toEqual([['Together', { i }], ['Second', {}]]);
+      expect(comparePositions(events[1]!.position, batched[i]!.position)).toBe(0);
+    }
+    expect((await collect(store.readStream(ordered))).map((e) => e.data)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+    expect((await collect(store.readStream(existing))).map((e) => e.type)).toEqual(['E0']);
+    await expect(collect(store.readStream(bad))).rejects.toBeInstanceOf(StreamNotFound);
+  });
+
+  it('sends a batch the database refuses as a whole again an append at a time, so that only the append at fault fails', async () => {
+    const [standing, before, dup, after, warm] = [uniqueStream('stands'), uniqueStream('before'), uniqueStream('dup'), uniqueStream('after'), uniqueStream('alone')];
+    const taken = testEvent('Taken');
+    await store.appendToStream(standing, [taken], { expectedRevision: 'no_stream' });
+    const first = store.appendToStream(warm, [testEvent('First')], { expectedRevision: 'no_stream' });
+    const [a, refused, b] = [
+      store.appendToStream(before, [testEvent('Before')], { expectedRevision: 'no_stream' }),
+      // an id that stands in another stream: the batch's insert fails as a whole
+      store.appendToStream(dup, [testEvent('Fresh'), taken], { expectedRevision: 'no_stream' }),
+      store.appendToStream(after, [testEvent('After')], { expectedRevision: 'no_stream' }),
+    ];
+    await expect(refused).rejects.toMatchObject({ name: 'DuplicateEventId', stream: dup, eventId: taken.id });
+    await expect(Promise.all([first, a, b])).resolves.toHaveLength(3);
+    expect((await collect(store.readStream(before))).map((e) => e.type)).toEqual(['Before']);
+    expect((await collect(store.readStream(after))).map((e) => e.type)).toEqual(['After']);
+    await expect(collect(store.readStream(dup))).rejects.toBeInstanceOf(StreamNotFound);
+    expect((await collect(store.readStream(standing))).map((e) => e.type)).toEqual(['Taken']);
+  });
+
   it('orders the log by transaction id as a number, across a change in its number of digits', async () => {
     // two transactions' events written as the log holds them: 10^k took its position first, 10^k - 1
     // committed first; both below the horizon, so 10^k below the cluster's transaction ids so far
