@@ -162,20 +162,16 @@ export class PostgresEventStore implements EventStore {
 
   private async sendTogether(group: readonly WaitingAppend[]): Promise<void> {
     if (group.length > 1) {
-      let results: (AppendResult | WrongExpectedRevision)[];
       try {
-        results = await this.batchStatement(group.map((g) => g.append));
+        const results = await this.batchStatement(group.map((g) => g.append));
+        group.forEach((g, i) => (results[i] instanceof WrongExpectedRevision ? g.reject(results[i]) : g.resolve(results[i] as AppendResult)));
+        return;
       } catch (error) {
-        // refused as a whole and rolled back: each alone, below, fails only the append at fault
+        // refused as a whole, and rolled back: sent again below, each alone, so that only the append at fault fails
         if (!(error instanceof pg.DatabaseError)) {
           for (const g of group) g.reject(error);
           return;
         }
-        results = [];
-      }
-      if (results.length > 0) {
-        group.forEach((g, i) => (results[i] instanceof WrongExpectedRevision ? g.reject(results[i]) : g.resolve(results[i] as AppendResult)));
-        return;
       }
     }
     // in order: a stream named twice takes its appends as they came
