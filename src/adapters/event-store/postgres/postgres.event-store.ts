@@ -72,6 +72,8 @@ const APPENDS_IN_FLIGHT = 1;
 interface EncodedAppend {
   readonly stream: string;
   readonly expectedRevision: ExpectedRevision;
+  /** The expected revision as the functions take it (decimal; the sentinels for no_stream, any, stream_exists). */
+  readonly expected: string;
   readonly events: readonly EventToAppend[];
   readonly data: readonly string[];
   readonly metadata: readonly string[];
@@ -108,7 +110,7 @@ export class PostgresEventStore implements EventStore {
   private readonly appendsInFlight: number;
   /** appendToStream's statements under way, and the calls waiting for one. */
   private appending = 0;
-  private waiting: WaitingAppend[] = [];
+  private readonly waiting: WaitingAppend[] = [];
 
   constructor(
     private readonly pool: pg.Pool,
@@ -178,13 +180,13 @@ export class PostgresEventStore implements EventStore {
     for (const g of group) await this.appendAlone(g.append).then(g.resolve, g.reject);
   }
 
-  private async appendAlone({ stream, expectedRevision, events, data, metadata }: EncodedAppend): Promise<AppendResult> {
+  private async appendAlone({ stream, expectedRevision, expected, events, data, metadata }: EncodedAppend): Promise<AppendResult> {
     try {
       const { rows } = await this.pool.query<{ next_revision: string; transaction_id: string; global_position: string }>({
         // named: prepared once per connection, then only bound and executed
         name: 'cloudledger_append_events',
         text: 'select next_revision, transaction_id::text, global_position from append_events($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
-        values: [stream, encodeExpected(expectedRevision).toString(), events.map((e) => e.id), events.map((e) => e.type), data, metadata],
+        values: [stream, expected, events.map((e) => e.id), events.map((e) => e.type), data, metadata],
       });
       const row = rows[0]!;
       if (events.length > 0) this.notifier.announce();
@@ -234,7 +236,7 @@ export class PostgresEventStore implements EventStore {
                from append_events_batch($1::text[], $2::bigint[], $3::int[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])`,
       values: [
         appends.map((a) => a.stream),
-        appends.map((a) => encodeExpected(a.expectedRevision).toString()),
+        appends.map((a) => a.expected),
         appends.map((a) => a.events.length),
         appends.flatMap((a) => a.events.map((e) => e.id)),
         appends.flatMap((a) => a.events.map((e) => e.type)),
@@ -438,8 +440,14 @@ class PostgresSubscription implements Subscription {
 }
 
 function encodeAppend({ stream, events, expectedRevision }: StreamAppend): EncodedAppend {
-  encodeExpected(expectedRevision);
-  return { stream, expectedRevision, events, data: events.map((e) => JSON.stringify(e.data)), metadata: events.map((e) => JSON.stringify(e.metadata)) };
+  return {
+    stream,
+    expectedRevision,
+    expected: encodeExpected(expectedRevision).toString(),
+    events,
+    data: events.map((e) => JSON.stringify(e.data)),
+    metadata: events.map((e) => JSON.stringify(e.metadata)),
+  };
 }
 
 function encodeExpected(expected: ExpectedRevision): bigint {
