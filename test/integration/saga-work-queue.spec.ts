@@ -50,10 +50,12 @@ describe('the saga work queue on PostgreSQL', () => {
     await due('s-1');
 
     // when a worker claims it and dies (no release) / then the next claim after the lease says so
-    expect(await claim('worker-a', 50)).toEqual({ sagaId: 's-1', revisionSeen: 3, interrupted: false, locked: true });
+    // (the second worker connected first: a new connection on a busy machine can outlast a short lease)
+    await worker('worker-b');
+    expect(await claim('worker-a', 300)).toEqual({ sagaId: 's-1', revisionSeen: 3, interrupted: false, locked: true });
     expect(await claim('worker-b', 50)).toBeNull(); // leased
     await die('worker-a');
-    await pause(80);
+    await pause(350);
     const resumed = await claim('worker-b', 5_000);
     expect(resumed).toEqual({ sagaId: 's-1', revisionSeen: 3, interrupted: true, locked: true });
 
